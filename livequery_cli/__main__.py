@@ -1,0 +1,5 @@
+"""``python -m livequery_cli`` runs the ``lq`` CLI."""
+
+from livequery_cli.cli.app import main
+
+main()

@@ -1,0 +1,134 @@
+"""Every error `lq` raises, in one tree.
+
+Callers catch the branch they can act on; the CLI maps each branch to one exit
+status in a single place (``livequery_cli.cli.exit_status``)::
+
+    LiveQueryError
+    ├── TransportError            the socket could not be opened, or was lost
+    │   └── ConnectionFailedError     retries exhausted (``max_retries``)
+    ├── ProtocolError             the peer sent a frame we cannot use
+    ├── ServerError               an ``error`` frame: ``code``, ``reconnect``, ``request_id``
+    │   └── AuthError                 the server refused the keys or the session token
+    │                                 (codes 4 and 209, REST 209 / 101 on login)
+    ├── RestError                 a REST call failed: ``status`` and Parse ``code``
+    ├── InvalidStateError         an operation the client's current state forbids
+    ├── QueryError                a query LiveQuery cannot evaluate (unsupported operator)
+    │   └── WhereSyntaxError          a ``--where`` expression that does not parse
+    └── ConfigError               a bad config file, profile or setting
+
+Messages never contain secrets (master key, session tokens): they are built
+from codes and server messages, never from request payloads.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthError",
+    "ConfigError",
+    "ConnectionFailedError",
+    "InvalidStateError",
+    "LiveQueryError",
+    "ProtocolError",
+    "QueryError",
+    "RestError",
+    "ServerError",
+    "TransportError",
+    "WhereSyntaxError",
+]
+
+# Parse error codes that mean "who you are is not accepted": no retry helps.
+AUTH_CODES = frozenset({4, 209})
+
+
+class LiveQueryError(Exception):
+    """Root of every error raised by `lq`."""
+
+
+class TransportError(LiveQueryError):
+    """The WebSocket could not be opened, or was lost."""
+
+
+class ConnectionFailedError(TransportError):
+    """Reconnecting gave up after the configured number of attempts."""
+
+    def __init__(self, message: str, *, attempts: int) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+
+
+class ProtocolError(LiveQueryError):
+    """A frame that is not valid LiveQuery protocol (bad JSON, unknown op, missing field)."""
+
+
+class ServerError(LiveQueryError):
+    """The server answered with an ``error`` frame.
+
+    ``reconnect`` is the server's own verdict: when false, retrying the same
+    request cannot succeed, so the client does not retry.
+    """
+
+    def __init__(
+        self, message: str, *, code: int, reconnect: bool, request_id: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.reconnect = reconnect
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        return f"{self.args[0]} (code {self.code})"
+
+
+class AuthError(ServerError):
+    """The server refused the application keys (code 4) or the session token (code 209)."""
+
+
+class RestError(LiveQueryError):
+    """A REST call returned an error (HTTP ``status`` and Parse ``code``)."""
+
+    def __init__(self, message: str, *, status: int, code: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+    def __str__(self) -> str:
+        where = f"HTTP {self.status}" + (f", code {self.code}" if self.code is not None else "")
+        return f"{self.args[0]} ({where})"
+
+
+class InvalidStateError(LiveQueryError):
+    """The operation is not allowed in the client's or subscription's current state."""
+
+
+class QueryError(LiveQueryError):
+    """A query that LiveQuery cannot evaluate (for example ``$inQuery``)."""
+
+
+class WhereSyntaxError(QueryError):
+    """A ``--where`` expression that does not parse.
+
+    ``source`` is the text and ``start``/``end`` the offending span, so the
+    CLI can underline it with ``^^^``.
+    """
+
+    def __init__(self, message: str, *, source: str, start: int, end: int) -> None:
+        super().__init__(message)
+        self.source = source
+        self.start = start
+        self.end = max(end, start + 1)
+
+    def caret_line(self) -> str:
+        """The source's width of spaces with ``^`` under the bad span."""
+        return " " * self.start + "^" * (self.end - self.start)
+
+
+class ConfigError(LiveQueryError):
+    """A bad config file, profile or setting."""
+
+
+def server_error(
+    message: str, *, code: int, reconnect: bool, request_id: int | None = None
+) -> ServerError:
+    """Build the most specific ``ServerError`` for an error frame."""
+    cls = AuthError if code in AUTH_CODES else ServerError
+    return cls(message, code=code, reconnect=reconnect, request_id=request_id)
