@@ -9,7 +9,8 @@ status in a single place (``livequery_cli.cli.exit_status``)::
     ├── ProtocolError             the peer sent a frame we cannot use
     ├── ServerError               an ``error`` frame: ``code``, ``reconnect``, ``request_id``
     │   └── AuthError                 the server refused the keys or the session token
-    │                                 (codes 4 and 209, REST 209 / 101 on login)
+    │       │                         (codes 4 and 209, REST 209 / 101 on login)
+    │       └── RestAuthError             the REST API refused them: also has ``status``
     ├── RestError                 a REST call failed: ``status`` and Parse ``code``
     ├── InvalidStateError         an operation the client's current state forbids
     ├── QueryError                a query LiveQuery cannot evaluate (unsupported operator)
@@ -30,6 +31,7 @@ __all__ = [
     "LiveQueryError",
     "ProtocolError",
     "QueryError",
+    "RestAuthError",
     "RestError",
     "ServerError",
     "TransportError",
@@ -81,6 +83,21 @@ class ServerError(LiveQueryError):
 
 class AuthError(ServerError):
     """The server refused the application keys (code 4) or the session token (code 209)."""
+
+
+class RestAuthError(AuthError):
+    """A REST call was refused for who is asking: invalid session token (209), failed login (101).
+
+    An ``AuthError`` (not a ``RestError``) so that one ``except AuthError``
+    handles a dead token whichever channel noticed it; ``status`` is the HTTP status.
+    """
+
+    def __init__(self, message: str, *, status: int, code: int) -> None:
+        super().__init__(message, code=code, reconnect=False)
+        self.status = status
+
+    def __str__(self) -> str:
+        return f"{self.args[0]} (HTTP {self.status}, code {self.code})"
 
 
 class RestError(LiveQueryError):

@@ -25,3 +25,9 @@ def isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     ):
         monkeypatch.delenv(name, raising=False)
     yield config_dir
+
+
+# The Parse Server test rig (PostgreSQL + Parse Server 9 + the JS SDK) and the
+# embedded-server handle: fixtures `postgres`, `parse_server`,
+# `parse_server_factory`, `unique_tag`, `lq_server`.
+from rig.fixtures import *  # noqa: E402, F403

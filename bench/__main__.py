@@ -1,0 +1,99 @@
+"""``python -m bench run [--quick | --smoke] [--only client|server]``: the one benchmark command.
+
+Runs the client benchmarks (throughput, added latency, slow consumer,
+start-up) and the server benchmarks (`lq serve` against Parse Server 9),
+writes everything to a JSON file under ``bench/results/`` and prints the
+Markdown tables that ``BENCHMARKS.md`` records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import client_suite, machine, report, startup
+from bench.catalog import REPO
+
+SECTIONS = ("throughput", "latency", "slow", "startup", "server")
+CLIENT_SECTIONS = ("throughput", "latency", "slow", "startup")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the benchmarks and write a result file")
+    size = run.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="smaller counts, one round")
+    size.add_argument("--smoke", action="store_true", help="tiny counts: checks the harness only")
+    run.add_argument("--only", choices=("client", "server"), help="one side only")
+    run.add_argument("--sections", help="comma-separated subset of: " + ",".join(SECTIONS))
+    run.add_argument("--consumers", help="comma-separated consumer keys (default: all)")
+    run.add_argument("--out", type=Path, help="result file (default: bench/results/run-<UTC>.json)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    sizes = (
+        client_suite.SMOKE
+        if args.smoke
+        else client_suite.QUICK
+        if args.quick
+        else client_suite.FULL
+    )
+    mode = "smoke" if args.smoke else "quick" if args.quick else "full"
+    sections = set(args.sections.split(",")) if args.sections else set(SECTIONS)
+    if args.only == "client":
+        sections &= set(CLIENT_SECTIONS)
+    elif args.only == "server":
+        sections &= {"server"}
+    unknown = sections - set(SECTIONS)
+    if unknown:
+        print(f"unknown section(s): {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    only = set(args.consumers.split(",")) if args.consumers else None
+    command = "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
+    result: dict[str, Any] = {"command": command, "mode": mode, "machine": machine.describe()}
+    result["sizes"] = sizes.__dict__
+    started = time.monotonic()
+    if "throughput" in sections:
+        log("== throughput")
+        result["throughput"] = client_suite.throughput(sizes, only, log)
+    if "latency" in sections:
+        log("== latency")
+        result["latency"] = client_suite.latency(sizes, only, log)
+    if "slow" in sections:
+        log("== slow consumer")
+        result["slow_consumer"] = client_suite.slow_consumer(sizes, only, log)
+    if "startup" in sections:
+        log("== start-up")
+        runs = {"smoke": 2, "quick": 5, "full": 15}[mode]
+        result["startup_commands"] = startup.commands(runs, log)
+        result["startup_subscribed"] = startup.to_subscribed(runs, only, log)
+    if "server" in sections:
+        log("== server")
+        from bench import server_suite
+
+        result["server"] = server_suite.run(mode, log)
+    result["duration_s"] = round(time.monotonic() - started, 1)
+    out = args.out or REPO / "bench" / "results" / (
+        "run-" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + ".json"
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(report.markdown(result))
+    log(f"result written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Consumer processes the harness measures against the firehose (one per module)."""

@@ -1,0 +1,125 @@
+"""Running a measured process: exact exit time, CPU and peak RSS of its tree, RSS samples.
+
+The exit time comes from a pidfd (the kernel wakes us the instant the process
+ends, no polling granularity); CPU (user + sys) and peak RSS come from
+``wait4``, whose rusage covers the process and every descendant it reaped
+(threads included), so Node's worker threads and any helper processes count.
+While it runs, ``/proc/PID/status`` is sampled for VmRSS so a slow-consumer
+run can show whether memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+
+@dataclass
+class Measured:
+    argv: list[str]
+    returncode: int
+    start_ns: int
+    end_ns: int
+    user_s: float
+    sys_s: float
+    maxrss_kb: int
+    timed_out: bool
+    rss_samples_kb: list[tuple[float, int]] = field(default_factory=list)
+
+    @property
+    def cpu_s(self) -> float:
+        return self.user_s + self.sys_s
+
+    @property
+    def wall_s(self) -> float:
+        return (self.end_ns - self.start_ns) / 1e9
+
+
+def vm_rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def proc_cpu_s(pid: int) -> float:
+    """utime + stime of a live process (and its reaped children), from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat", "rb") as f:
+        fields = f.read().rsplit(b")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return sum(int(x) for x in fields[11:15]) / ticks
+
+
+def spawn(argv: Sequence[str], **kwargs: Any) -> tuple[subprocess.Popen[bytes], int]:
+    start_ns = time.monotonic_ns()
+    return subprocess.Popen(list(argv), **kwargs), start_ns
+
+
+def wait_measured(
+    proc: subprocess.Popen[bytes],
+    start_ns: int,
+    timeout_s: float,
+    *,
+    sample_every_s: float = 0.0,
+) -> Measured:
+    """Wait for exit (killing it at the deadline) and collect its rusage."""
+    pidfd = os.pidfd_open(proc.pid)
+    poller = select.poll()
+    poller.register(pidfd, select.POLLIN)
+    deadline = start_ns + int(timeout_s * 1e9)
+    samples: list[tuple[float, int]] = []
+    timed_out = False
+    try:
+        while True:
+            now = time.monotonic_ns()
+            if now >= deadline:
+                timed_out = True
+                proc.send_signal(signal.SIGKILL)
+                break
+            step_ms = (deadline - now) / 1e6
+            if sample_every_s:
+                step_ms = min(step_ms, sample_every_s * 1000)
+                samples.append(((now - start_ns) / 1e9, vm_rss_kb(proc.pid)))
+            if poller.poll(max(1, int(step_ms))):
+                break
+        end_ns = time.monotonic_ns()
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        os.close(pidfd)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Measured(
+        argv=[str(a) for a in proc.args] if isinstance(proc.args, list) else [str(proc.args)],
+        returncode=proc.returncode,
+        start_ns=start_ns,
+        end_ns=end_ns,
+        user_s=usage.ru_utime,
+        sys_s=usage.ru_stime,
+        maxrss_kb=usage.ru_maxrss,
+        timed_out=timed_out,
+        rss_samples_kb=samples,
+    )
+
+
+def stop(proc: subprocess.Popen[Any], stdin: IO[Any] | None = None, grace_s: float = 5.0) -> None:
+    """End a helper we started: close its stdin, then SIGTERM, then SIGKILL."""
+    if stdin is not None and not stdin.closed:
+        stdin.close()
+    try:
+        proc.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        proc.terminate()
+        try:
+            proc.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

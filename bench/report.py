@@ -1,0 +1,179 @@
+"""Markdown tables from a result record (what `python -m bench run` prints)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SINKS = {"devnull": "/dev/null", "pipe": "pipe -> reader", "file": "file"}
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    for row in rows:
+        lines.append("| " + " | ".join("" if v is None else str(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def _num(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def _loss(record: dict[str, Any]) -> str:
+    return "?" if record.get("loss") is None else str(record["loss"])
+
+
+def throughput(rows: list[dict[str, Any]]) -> str:
+    body = []
+    for r in rows:
+        n = r["events"] or 1
+        per_event = f"{r['cpu_s'] / n * 1e6:.1f}" if r["cpu_s"] else "–"
+        ratio = f"{r['vs_sdk']:.2f}x" if r.get("vs_sdk") else "–"
+        body.append(
+            [
+                r["label"],
+                SINKS.get(r["sink"], r["sink"]),
+                _num(r["events_per_s"]),
+                ratio,
+                _num(r["cpu_s"], 2),
+                per_event,
+                _num(r["maxrss_mb"], 1),
+                _num(r.get("exit_after_last_line_ms"), 0),
+                _loss(r),
+                r["note"],
+            ]
+        )
+    return _table(
+        [
+            "consumer",
+            "output",
+            "events/s",
+            "vs JS SDK",
+            "CPU s",
+            "CPU µs/event",
+            "peak RSS MB",
+            "exit after last line ms",
+            "loss",
+            "note",
+        ],
+        body,
+    )
+
+
+def latency(rows: list[dict[str, Any]]) -> str:
+    body = []
+    for r in rows:
+        lat = r.get("reader", {}).get("latency_us", {})
+        body.append(
+            [
+                f"{r['rate']:,.0f}/s",
+                r["label"],
+                _num(lat.get("p50"), 0),
+                _num(lat.get("p90"), 0),
+                _num(lat.get("p99"), 0),
+                _num(lat.get("max"), 0),
+                _loss(r),
+                r["note"],
+            ]
+        )
+    return _table(
+        ["rate", "consumer", "p50 µs", "p90 µs", "p99 µs", "max µs", "loss", "note"], body
+    )
+
+
+def slow(rows: list[dict[str, Any]]) -> str:
+    body = []
+    for r in rows:
+        stall = r["stall"]
+        body.append(
+            [
+                r["label"],
+                f"{r['events']:,}",
+                f"{stall['count']} x {stall['seconds']} s",
+                _num(r.get("rss_median_sampled_mb"), 1),
+                _num(r.get("rss_peak_sampled_mb"), 1),
+                _num(r["maxrss_mb"], 1),
+                _num(r["firehose_blocked_s"], 1),
+                _loss(r),
+                r["note"],
+            ]
+        )
+    return _table(
+        [
+            "consumer (-> stalling reader)",
+            "events",
+            "stalls",
+            "median RSS MB",
+            "peak RSS MB",
+            "ru_maxrss MB",
+            "firehose blocked s",
+            "loss",
+            "note",
+        ],
+        body,
+    )
+
+
+def _startup_row(label: str, r: dict[str, Any]) -> list[Any]:
+    return [
+        label,
+        r.get("runs", 0),
+        _num(r.get("mean_ms"), 1),
+        _num(r.get("median_ms"), 1),
+        _num(r.get("min_ms"), 1),
+        _num(r.get("max_ms"), 1),
+        _num(r.get("stdev_ms"), 1),
+        r.get("note", ""),
+    ]
+
+
+def startup(commands: list[dict[str, Any]], subscribed: list[dict[str, Any]]) -> str:
+    headers = ["what", "runs", "mean ms", "median ms", "min ms", "max ms", "stdev ms", "note"]
+    rows = [_startup_row(r["command"], r) for r in commands]
+    rows += [_startup_row(f"start -> subscribed: {r['label']}", r) for r in subscribed]
+    return _table(headers, rows)
+
+
+def markdown(result: dict[str, Any]) -> str:
+    m = result["machine"]
+    parts = [
+        f"Command: `{result['command']}` ({result['mode']}), {m['date_utc']}",
+        f"Machine: {m['nproc']} x {m['cpu_model']}, Linux {m['kernel']}, Python {m['python']}, "
+        f"node {m['node']}, load at start {', '.join(f'{x:.2f}' for x in m['loadavg_at_start'])}",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
+    ]
+    if "throughput" in result:
+        parts += [
+            "",
+            f"### Throughput ({result['sizes']['throughput_events']:,} events, "
+            f"median of {result['sizes']['rounds']} rounds)",
+            "",
+            throughput(result["throughput"]),
+        ]
+    if "latency" in result:
+        parts += [
+            "",
+            "### Added latency (firehose send -> line read by a downstream process)",
+            "",
+            latency(result["latency"]),
+        ]
+    if "slow_consumer" in result:
+        parts += [
+            "",
+            "### Slow consumer (reader stalls; backpressure must hold memory flat)",
+            "",
+            slow(result["slow_consumer"]),
+        ]
+    if "startup_commands" in result:
+        parts += [
+            "",
+            "### Start-up",
+            "",
+            startup(result["startup_commands"], result["startup_subscribed"]),
+        ]
+    if "server" in result:
+        from bench import server_report
+
+        parts += ["", server_report.markdown(result["server"])]
+    return "\n".join(parts)

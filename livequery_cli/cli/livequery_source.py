@@ -1,0 +1,218 @@
+"""The ``EventSource`` that feeds ``lq tail`` from a ``LiveQueryClient``.
+
+This is the only CLI module that knows the client's API: it turns client and
+subscription events into ``deliver`` calls and status lines, and decides
+which errors end the run (the client already retries what can be retried).
+Events are taken through listeners, not the async iterator: a listener runs
+inside the client's frame loop, so rendering happens without a queue hop and
+the event writer's "flush when nothing else is waiting" rule holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from livequery_cli.cli.event_record import EVENT_TYPES
+from livequery_cli.cli.query_input import SubscribeQuery
+from livequery_cli.cli.status_line import StatusReporter
+from livequery_cli.exceptions import (
+    AuthError,
+    ConnectionFailedError,
+    LiveQueryError,
+    ServerError,
+)
+
+if TYPE_CHECKING:
+    from livequery_cli.cli.config import Settings
+    from livequery_cli.cli.tail_runner import Deliver
+    from livequery_cli.client import LiveQueryClient
+    from livequery_cli.subscription import Subscription
+
+
+def describe_query(query: SubscribeQuery) -> str:
+    """`` where {...}`` for the ``subscribed`` status line (empty for "everything")."""
+    parts = []
+    if query.where:
+        parts.append(" where " + orjson.dumps(query.where).decode())
+    if query.keys:
+        parts.append(" keys " + ",".join(query.keys))
+    if query.watch:
+        parts.append(" watch " + ",".join(query.watch))
+    return "".join(parts)
+
+
+class LiveQuerySource:
+    """Connects, subscribes each query, and reports connection changes."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        queries: Sequence[SubscribeQuery],
+        status: StatusReporter,
+        max_retries: int | None = None,
+    ) -> None:
+        self._settings = settings
+        self._queries = list(queries)
+        self._status = status
+        self._max_retries = max_retries
+        self._client: LiveQueryClient | None = None
+        self._subs: list[Subscription] = []
+        self._last_problem = "connection closed"
+        self._watch: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._session_check: asyncio.Future[None] | None = None
+
+    def _make_client(self) -> LiveQueryClient:
+        from livequery_cli.backoff import ReconnectPolicy
+        from livequery_cli.client import LiveQueryClient
+
+        settings = self._settings
+        app_id = settings.get("app_id")
+        assert app_id is not None
+        return LiveQueryClient(
+            app_id,
+            settings.live_query_url,
+            javascript_key=settings.get("js_key"),
+            master_key=settings.get("master_key"),
+            session_token=settings.get("session_token"),
+            reconnect=ReconnectPolicy(max_retries=self._max_retries),
+        )
+
+    async def start(self, deliver: Deliver, fail: Callable[[BaseException], None]) -> None:
+        try:
+            client = self._make_client()
+        except ValueError as exc:
+            from livequery_cli.exceptions import ConfigError
+
+            raise ConfigError(str(exc)) from None
+        self._client = client
+        status = self._status
+        url = _display_url(self._settings.live_query_url)
+
+        def on_error(error: BaseException) -> None:
+            self._last_problem = str(error)
+            if self._stopping:
+                return
+            if isinstance(error, (ConnectionFailedError, AuthError)):
+                fail(error)
+            elif not status.ever_connected or status.disconnected:
+                status.lost(str(error))
+
+        client.on("open", lambda: status.connected(url))
+        client.on("close", self._on_close)
+        client.on("reconnect", lambda attempt, delay: status.reconnecting(delay, attempt))
+        client.on("error", on_error)
+        if self._settings.get("session_token"):
+            self._session_check = asyncio.ensure_future(self._check_session(fail))
+        for index, query in enumerate(self._queries):
+            sub = await client.subscribe(query.to_subscribe_query())
+            self._subs.append(sub)
+            self._bind(sub, index, query, deliver, fail)
+        self._watch = asyncio.ensure_future(self._watch_client(client, fail))
+
+    def _on_close(self) -> None:
+        if not self._stopping:  # our own goodbye is not news
+            self._status.lost(self._last_problem)
+
+    def _bind(
+        self,
+        sub: Subscription,
+        index: int,
+        query: SubscribeQuery,
+        deliver: Deliver,
+        fail: Callable[[BaseException], None],
+    ) -> None:
+        class_name = query.class_name
+        description = describe_query(query)
+        status = self._status
+
+        for op in EVENT_TYPES:
+            sub.on(op, _handler(deliver, index, class_name, op))
+        sub.on("open", lambda: status.subscribed(class_name, description))
+        if sub.is_open:  # confirmed before the listener was added: report it now
+            status.subscribed(class_name, description)
+
+        def on_error(error: BaseException) -> None:
+            if (isinstance(error, ServerError) and not error.reconnect) or isinstance(
+                error, (AuthError, ConnectionFailedError)
+            ):
+                fail(error)
+            else:
+                status.note(f"subscription error: {error}")
+
+        sub.on("error", on_error)
+
+    async def _watch_client(
+        self, client: LiveQueryClient, fail: Callable[[BaseException], None]
+    ) -> None:
+        try:
+            await client.wait_closed()
+        except LiveQueryError as exc:
+            fail(exc)
+
+    async def _check_session(self, fail: Callable[[BaseException], None]) -> None:
+        """Ask the REST API whether the session token is valid.
+
+        Parse Server's LiveQuery accepts any session token at subscribe time
+        and then silently filters out every ACL-protected event, so a dead
+        token would look like a quiet stream. ``GET users/me`` answers 209 for
+        it, which ends the run as a refusal. Other REST failures (no REST URL
+        reachable, say) are not the token's fault and are ignored.
+        """
+        from livequery_cli.exceptions import RestAuthError
+        from livequery_cli.rest import RestClient
+
+        settings = self._settings
+        try:
+            client = RestClient(
+                settings.server_url,
+                settings.get("app_id") or "",
+                javascript_key=settings.get("js_key"),
+                session_token=settings.get("session_token"),
+                timeout=10.0,
+            )
+        except ValueError:
+            return
+        try:
+            await client.me()
+        except RestAuthError as exc:
+            fail(exc)
+        except (LiveQueryError, OSError):
+            pass
+        finally:
+            await client.close()
+
+    async def stop(self) -> None:
+        client = self._client
+        if client is None:
+            return
+        self._stopping = True
+        for sub in self._subs:
+            with contextlib.suppress(LiveQueryError, OSError):
+                await sub.unsubscribe()
+            self._status.unsubscribed(sub.class_name)
+        for task in (self._watch, self._session_check):
+            if task is not None:
+                task.cancel()
+        await client.close()
+
+
+def _display_url(url: str) -> str:
+    from livequery_cli.transport import redact_url
+
+    return redact_url(url)
+
+
+def _handler(deliver: Deliver, index: int, class_name: str, op: str) -> Callable[..., None]:
+    """A listener for ``op``: ``(object)`` for create/delete, ``(object, original)`` else."""
+
+    def handler(obj: dict[str, Any], original: dict[str, Any] | None = None) -> None:
+        deliver(index, class_name, op, obj, original)
+
+    return handler

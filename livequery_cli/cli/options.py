@@ -1,0 +1,120 @@
+"""Option declarations shared by several commands, so each flag is spelled once.
+
+Only Typer and the standard library are imported here: this module is loaded
+for ``lq --help``, which must start fast.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+CONNECTION_PANEL = "Connection"
+
+ServerUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--server-url",
+        metavar="URL",
+        help="Parse REST URL [env LQ_SERVER_URL; default http://localhost:1337/parse].",
+        rich_help_panel=CONNECTION_PANEL,
+    ),
+]
+LiveQueryUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--live-query-url",
+        metavar="URL",
+        help="LiveQuery WebSocket URL [env LQ_LIVE_QUERY_URL; default: the REST URL as ws://].",
+        rich_help_panel=CONNECTION_PANEL,
+    ),
+]
+AppIdOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--app-id",
+        metavar="ID",
+        help="Application id [env LQ_APP_ID].",
+        rich_help_panel=CONNECTION_PANEL,
+    ),
+]
+JsKeyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--js-key",
+        metavar="KEY",
+        help="JavaScript key [env LQ_JS_KEY].",
+        rich_help_panel=CONNECTION_PANEL,
+    ),
+]
+MasterKeyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--master-key",
+        metavar="KEY",
+        help="Master key [env LQ_MASTER_KEY]; prefer --master-key-file.",
+        rich_help_panel=CONNECTION_PANEL,
+    ),
+]
+MasterKeyFileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--master-key-file",
+        metavar="FILE",
+        help="Read the master key from FILE ('-' for stdin).",
+        rich_help_panel=CONNECTION_PANEL,
+    ),
+]
+SessionTokenOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--session-token",
+        metavar="TOKEN",
+        help="Session token [env LQ_SESSION_TOKEN; default: the one `lq login` stored].",
+        rich_help_panel=CONNECTION_PANEL,
+    ),
+]
+SessionTokenFileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--session-token-file",
+        metavar="FILE",
+        help="Read the session token from FILE ('-' for stdin).",
+        rich_help_panel=CONNECTION_PANEL,
+    ),
+]
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        "-p",
+        metavar="NAME",
+        help="Profile in config.toml [env LQ_PROFILE; default 'default'].",
+        rich_help_panel=CONNECTION_PANEL,
+    ),
+]
+
+
+def connection_flags(
+    *,
+    server_url: str | None = None,
+    live_query_url: str | None = None,
+    app_id: str | None = None,
+    js_key: str | None = None,
+    master_key: str | None = None,
+    master_key_file: str | None = None,
+    session_token: str | None = None,
+    session_token_file: str | None = None,
+) -> dict[str, str | None]:
+    """The connection flags as the ``flags`` mapping ``config.resolve`` takes."""
+    return {
+        "server_url": server_url,
+        "live_query_url": live_query_url,
+        "app_id": app_id,
+        "js_key": js_key,
+        "master_key": master_key,
+        "master_key_file": master_key_file,
+        "session_token": session_token,
+        "session_token_file": session_token_file,
+    }

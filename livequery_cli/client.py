@@ -1,0 +1,467 @@
+"""``LiveQueryClient``: the asyncio client on top of the sans-I/O ``ClientProtocol``.
+
+One background task (the *runner*) owns the socket: it connects, feeds every
+received frame to the protocol, acts on the protocol's events, and on an
+unexpected close waits the ``ReconnectPolicy`` delay and connects again. User
+calls (``subscribe``, ``unsubscribe``, ``update``) only change the protocol
+and flush its output; everything that arrives is dispatched by the runner, so
+events reach listeners in wire order.
+
+Client events: ``open`` (the server accepted ``connect``), ``close`` (the
+socket went away, or ``close()`` was called), ``error`` ``(exception)``
+(network errors, connection-level server errors, malformed frames, listener
+exceptions), ``reconnect`` ``(attempt, delay)`` just before waiting ``delay``
+seconds for reconnect attempt ``attempt``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import ssl as ssl_module
+from collections.abc import Iterator
+from typing import Any
+
+from livequery_cli.backoff import ReconnectPolicy
+from livequery_cli.emitter import EventEmitter
+from livequery_cli.exceptions import (
+    ConnectionFailedError,
+    InvalidStateError,
+    LiveQueryError,
+    TransportError,
+)
+from livequery_cli.pending import PendingRequests, reject, resolve, retrieve_exception
+from livequery_cli.protocol import (
+    ClientProtocol,
+    Connected,
+    FrameError,
+    ObjectEvent,
+    ProtocolEvent,
+    ServerErrorEvent,
+    State,
+    Subscribed,
+    Unsubscribed,
+)
+from livequery_cli.protocol.connection import KEEP, KeepToken
+from livequery_cli.protocol.query import query_to_json
+from livequery_cli.subscription import Event, Subscription
+from livequery_cli.transport import (
+    Connector,
+    Transport,
+    connect_error,
+    describe_close,
+    is_clean_close,
+    is_permanent_failure,
+    redact_url,
+    websocket_connector,
+)
+
+__all__ = ["CLIENT_EVENTS", "LiveQueryClient"]
+
+logger = logging.getLogger("livequery_cli")
+
+CLIENT_EVENTS = ("open", "close", "error", "reconnect")
+_DEFAULT_POLICY = ReconnectPolicy()
+# Yields before emitting a subscription's first ``open``: the task awaiting
+# ``subscribe()`` resumes (through a few layers such as ``wait_for``) and can
+# register its listeners first.
+_HANDOFF_YIELDS = 4
+
+
+class LiveQueryClient(EventEmitter):
+    """A connection to one LiveQuery server, with reconnects and resubscribes."""
+
+    def __init__(
+        self,
+        application_id: str,
+        server_url: str,
+        javascript_key: str | None = None,
+        master_key: str | None = None,
+        session_token: str | None = None,
+        *,
+        installation_id: str | None = None,
+        reconnect: ReconnectPolicy | None = _DEFAULT_POLICY,
+        ping_interval: float | None = 20.0,
+        ping_timeout: float | None = 20.0,
+        close_timeout: float | None = 10.0,
+        open_timeout: float | None = 10.0,
+        ssl: ssl_module.SSLContext | None = None,
+        connect: Connector | None = None,
+        max_queue: int = 1024,
+    ) -> None:
+        super().__init__(CLIENT_EVENTS)
+        if not application_id:
+            raise ValueError("application_id is required")
+        if not server_url.startswith(("ws://", "wss://")):
+            raise ValueError(
+                f"server_url must be a ws:// or wss:// URL, got {redact_url(server_url)!r}"
+            )
+        self.application_id = application_id
+        self.server_url = server_url
+        self._policy = reconnect if reconnect is not None else ReconnectPolicy(max_retries=0)
+        self._connect = connect or websocket_connector(
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
+            close_timeout=close_timeout,
+            open_timeout=open_timeout,
+            ssl=ssl,
+        )
+        self._max_queue = max_queue
+        self._protocol = ClientProtocol(
+            application_id,
+            javascript_key=javascript_key,
+            master_key=master_key,
+            session_token=session_token,
+            installation_id=installation_id,
+        )
+        self._subs: dict[int, Subscription] = {}
+        self._pending = PendingRequests()
+        self._runner: asyncio.Task[None] | None = None
+        self._transport: Transport | None = None
+        self._send_lock = asyncio.Lock()
+        self._opened: asyncio.Future[None] | None = None
+        self._finished: asyncio.Future[None] | None = None
+        self._drop_socket = False
+        self._connected = False
+        self._closing = False
+        self._failure: LiveQueryError | None = None
+        self._attempt = 0
+        self._delays: Iterator[float] = self._policy.delays()
+
+    def __repr__(self) -> str:
+        return f"<LiveQueryClient {redact_url(self.server_url)} {self.state.value}>"
+
+    @property
+    def state(self) -> State:
+        return self._protocol.state
+
+    @property
+    def subscriptions(self) -> list[Subscription]:
+        return list(self._subs.values())
+
+    # --- lifecycle ---------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Connect; resolves on ``connected``.
+
+        Raises ``AuthError`` if the server refuses the keys, ``TransportError``
+        for a URL or TLS setup that cannot work, ``ConnectionFailedError``
+        once the reconnect policy gives up.
+        """
+        self._start()
+        assert self._opened is not None
+        await asyncio.shield(self._opened)
+
+    async def close(self) -> None:
+        """Close the socket, cancel any pending reconnect, end every subscription."""
+        if self._closing:
+            await self._wait_runner()
+            return
+        self._closing = True
+        self._protocol.close()
+        started = self._runner is not None
+        if self._runner is not None and self._runner is not asyncio.current_task():
+            self._runner.cancel()
+        transport, self._transport = self._transport, None
+        if transport is not None:
+            with contextlib.suppress(Exception):
+                await transport.close()
+        await self._wait_runner()
+        closed = InvalidStateError("the client was closed")
+        self._fail_waiters(closed)
+        for sub in list(self._subs.values()):
+            sub._end(None)
+        self._subs.clear()
+        self._connected = False
+        if started:
+            self.emit("close")
+        self._finish(None)
+
+    async def wait_closed(self) -> None:
+        """Wait until the client is closed; raise what ended it if not ``close()``."""
+        await asyncio.shield(self._finished_future())
+
+    # --- subscriptions ---------------------------------------------------------------
+
+    async def subscribe(self, query: Any, session_token: str | None = None) -> Subscription:
+        """Subscribe to a ``Query`` (or ``{className, where, keys?, watch?}``).
+
+        Opens the connection if needed and resolves on ``subscribed``; raises
+        the typed ``ServerError`` of an error frame for this request.
+        """
+        query_json = query_to_json(query)
+        self._check_usable()
+        self._start()
+        request_id = self._protocol.subscribe(query_json, session_token)
+        sub = Subscription(self, request_id, query_json, session_token, max_queue=self._max_queue)
+        self._subs[request_id] = sub
+        waiter = self._pending.subscribe(request_id)
+        await self._flush()
+        try:
+            await asyncio.shield(waiter)
+        except asyncio.CancelledError:
+            await asyncio.shield(self.unsubscribe(sub))
+            raise
+        return sub
+
+    async def unsubscribe(self, subscription: Subscription) -> None:
+        """End ``subscription``: ``close`` is emitted at once; resolves on ``unsubscribed``."""
+        if subscription.closed:
+            return
+        request_id = subscription.request_id
+        self._protocol.unsubscribe(request_id)
+        subscription._end(None)
+        if request_id not in self._protocol.request_ids:
+            self._forget(request_id)
+            return
+        waiter = self._pending.unsubscribe(request_id)
+        await self._flush()
+        await asyncio.shield(waiter)
+
+    async def update(
+        self,
+        subscription: Subscription,
+        query: Any,
+        *,
+        session_token: str | KeepToken | None = KEEP,
+    ) -> None:
+        """Replace a live subscription's query (``op: update``); resolves once live.
+
+        ``session_token`` (default: unchanged) moves the subscription to
+        another identity in the same step; ``None`` makes it anonymous.
+        """
+        if subscription.closed:
+            raise InvalidStateError("the subscription is closed")
+        query_json = query_to_json(query)
+        version = self._protocol.update(
+            subscription.request_id, query_json, session_token=session_token
+        )
+        subscription._set_query(query_json)
+        if session_token is not KEEP:
+            subscription._set_session_token(session_token)
+        waiter = self._pending.update(subscription.request_id, version)
+        await self._flush()
+        await asyncio.shield(waiter)
+
+    # --- the runner ---------------------------------------------------------------
+
+    def _start(self) -> None:
+        if self._runner is not None:
+            return
+        self._check_usable()
+        loop = asyncio.get_running_loop()
+        self._opened = loop.create_future()
+        # Callers that never await it must not trigger "exception never retrieved".
+        self._opened.add_done_callback(retrieve_exception)
+        self._finished_future()
+        self._runner = loop.create_task(
+            self._run(), name=f"lq-client {redact_url(self.server_url)}"
+        )
+
+    def _finished_future(self) -> asyncio.Future[None]:
+        if self._finished is None:
+            self._finished = asyncio.get_running_loop().create_future()
+            self._finished.add_done_callback(retrieve_exception)
+        return self._finished
+
+    async def _run(self) -> None:
+        try:
+            await self._run_connections()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug here must not leave callers waiting forever
+            logger.exception("LiveQuery client failed")
+            self._fail_connection(LiveQueryError(f"internal error: {exc}"))
+        if self._failure is not None:
+            self._finish(self._failure)
+
+    async def _run_connections(self) -> None:
+        while True:
+            transport = await self._open_socket()
+            if transport is not None:
+                await self._serve(transport)
+            if self._protocol.state in (State.DISCONNECTED, State.CLOSED):
+                break
+            if not self._policy.allows(self._attempt + 1):
+                self._give_up()
+                break
+            self._attempt += 1
+            delay = next(self._delays)
+            self.emit("reconnect", self._attempt, delay)
+            await asyncio.sleep(delay)
+
+    async def _open_socket(self) -> Transport | None:
+        try:
+            return await self._connect(self.server_url)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            error = connect_error(self.server_url, exc)
+            self.emit("error", error)
+            if is_permanent_failure(exc):
+                self._fail_connection(error)
+            return None
+
+    async def _serve(self, transport: Transport) -> None:
+        self._transport = transport
+        self._protocol.connection_made()
+        await self._flush()
+        reason: BaseException | None = None
+        try:
+            while not self._drop_socket:
+                try:
+                    data = await transport.recv()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    reason = exc
+                    break
+                self._protocol.receive_text(data)
+                await self._process_events()
+                await self._flush()
+        finally:
+            if self._transport is transport:
+                self._transport = None
+        if self._drop_socket:
+            self._drop_socket = False
+            with contextlib.suppress(Exception):
+                await transport.close()
+        self._protocol.connection_lost(reason)
+        await self._process_events()
+        for sub in list(self._subs.values()):
+            sub._interrupted()
+        if not is_clean_close(reason):
+            self.emit("error", TransportError(describe_close(reason)))
+        if self._connected:
+            self._connected = False
+            self.emit("close")
+
+    async def _process_events(self) -> None:
+        for event in self._protocol.events_received():
+            await self._handle(event)
+
+    async def _handle(self, event: ProtocolEvent) -> None:
+        if isinstance(event, ObjectEvent):
+            sub = self._subs.get(event.request_id)
+            if sub is not None:
+                await sub._deliver(Event(event.op, event.object, event.original))
+        elif isinstance(event, Subscribed):
+            await self._on_subscribed(event)
+        elif isinstance(event, Connected):
+            self._connected = True
+            if not self._protocol.request_ids:
+                self._reset_backoff()
+            resolve(self._opened)
+            self.emit("open")
+        elif isinstance(event, Unsubscribed):
+            self._forget(event.request_id)
+        elif isinstance(event, ServerErrorEvent):
+            self._on_server_error(event)
+        elif isinstance(event, FrameError):
+            self.emit("error", event.error)
+
+    async def _on_subscribed(self, event: Subscribed) -> None:
+        self._reset_backoff()
+        sub = self._subs.get(event.request_id)
+        if sub is None:
+            return
+        self._pending.subscribed(event.request_id, event.query_version, first=event.first)
+        if event.first:
+            for _ in range(_HANDOFF_YIELDS):
+                await asyncio.sleep(0)
+        if self._protocol.is_live(event.request_id):
+            sub._opened()
+
+    def _on_server_error(self, event: ServerErrorEvent) -> None:
+        error = event.error
+        if event.request_id is None:
+            self.emit("error", error)
+            if event.fatal:
+                self._fail_connection(error)
+            elif event.retry:
+                self._drop_socket = True
+            return
+        sub = self._subs.get(event.request_id)
+        if sub is None:
+            self.emit("error", error)
+            return
+        if not event.fatal:
+            sub._report(error)
+            return
+        if self._pending.fail_subscribe(event.request_id, error):
+            sub._end(error, notify=False)
+        else:
+            sub._end(error)
+        self._forget(event.request_id, error)
+
+    # --- helpers ---------------------------------------------------------------
+
+    async def _flush(self) -> None:
+        async with self._send_lock:
+            frames = self._protocol.data_to_send()
+            transport = self._transport
+            if transport is None:
+                return
+            for text in frames:
+                try:
+                    await transport.send(text)
+                except Exception:
+                    return  # the runner sees the closed socket and reconnects
+
+    def _forget(self, request_id: int, error: LiveQueryError | None = None) -> None:
+        """Drop every trace of a finished subscription and release its waiters."""
+        sub = self._subs.pop(request_id, None)
+        if sub is not None:
+            sub._end(error)
+        outcome = error or InvalidStateError("the subscription was unsubscribed")
+        self._pending.finished(request_id, outcome)
+
+    def _fail_connection(self, error: LiveQueryError) -> None:
+        """A final error: no reconnect; every waiter and subscription gets ``error``."""
+        self._failure = error
+        if self._protocol.state is not State.DISCONNECTED:
+            self._protocol.give_up()
+        self._drop_socket = True
+        self._fail_waiters(error)
+        for sub in list(self._subs.values()):
+            sub._end(error)
+        self._subs.clear()
+
+    def _give_up(self) -> None:
+        error = ConnectionFailedError(
+            f"gave up reconnecting to {redact_url(self.server_url)} "
+            f"after {self._attempt} attempt{'s' if self._attempt != 1 else ''}",
+            attempts=self._attempt,
+        )
+        self.emit("error", error)
+        self._fail_connection(error)
+
+    def _fail_waiters(self, error: LiveQueryError) -> None:
+        reject(self._opened, error)
+        self._pending.fail_all(error)
+
+    def _finish(self, error: LiveQueryError | None) -> None:
+        if self._finished is None or self._finished.done():
+            return
+        if error is None:
+            self._finished.set_result(None)
+        else:
+            self._finished.set_exception(error)
+
+    def _reset_backoff(self) -> None:
+        if self._attempt:
+            self._attempt = 0
+            self._delays = self._policy.delays()
+
+    def _check_usable(self) -> None:
+        if self._closing:
+            raise InvalidStateError("the client is closed")
+        if self._failure is not None:
+            raise InvalidStateError(f"the client has failed: {self._failure}")
+
+    async def _wait_runner(self) -> None:
+        runner = self._runner
+        if runner is None or runner is asyncio.current_task():
+            return
+        await asyncio.wait([runner])

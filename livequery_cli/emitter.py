@@ -1,0 +1,127 @@
+"""A small event emitter, the shape of Node's ``EventEmitter`` that the seed API uses.
+
+A listener is a plain callable; if it returns an awaitable (an ``async def``
+listener), the emitter schedules it as a task on the running loop.
+
+A listener that raises must not break the connection that is delivering
+events, so ``emit`` catches the exception and re-emits it as an ``error``
+event on the same emitter. If there is no ``error`` listener, or an ``error``
+listener itself raises, the exception is logged on the ``livequery_cli``
+logger instead: re-emitting it would recurse, and raising it would unwind into
+the socket reader. Exceptions from listeners are passed to ``error`` listeners
+as they are (not wrapped), so a handler can tell its own bugs from
+``LiveQueryError``\\ s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Callable, Collection
+from typing import Any
+
+from livequery_cli.exceptions import LiveQueryError
+
+__all__ = ["EventEmitter", "Listener"]
+
+logger = logging.getLogger("livequery_cli")
+
+Listener = Callable[..., Any]
+
+
+class EventEmitter:
+    """``on``/``off``/``once``/``emit`` for a fixed set of event names.
+
+    Subclasses pass ``events``; registering a listener for any other name is a
+    ``ValueError`` (a typo would otherwise wait silently forever).
+    """
+
+    def __init__(self, events: Collection[str]) -> None:
+        self._event_names = frozenset(events) | {"error"}
+        self._listeners: dict[str, list[tuple[Listener, bool]]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def on(self, event: str, listener: Listener) -> Listener:
+        """Call ``listener`` on every ``event``; returns it (usable as a decorator base)."""
+        self._check(event, listener)
+        self._listeners.setdefault(event, []).append((listener, False))
+        return listener
+
+    def once(self, event: str, listener: Listener) -> Listener:
+        """Call ``listener`` on the next ``event`` only."""
+        self._check(event, listener)
+        self._listeners.setdefault(event, []).append((listener, True))
+        return listener
+
+    def off(self, event: str, listener: Listener | None = None) -> None:
+        """Remove one listener, or every listener of ``event`` when none is given."""
+        self._check_name(event)
+        if listener is None:
+            self._listeners.pop(event, None)
+            return
+        entries = self._listeners.get(event, [])
+        for i, (registered, _) in enumerate(entries):
+            if registered == listener:
+                del entries[i]
+                return
+
+    def listener_count(self, event: str) -> int:
+        return len(self._listeners.get(event, ()))
+
+    def emit(self, event: str, *args: Any) -> bool:
+        """Call the listeners of ``event`` in order; True if there was any."""
+        entries = self._listeners.get(event)
+        if not entries:
+            if event == "error" and args:
+                _log_unhandled(self, args[0])
+            return False
+        if any(once for _, once in entries):
+            self._listeners[event] = [entry for entry in entries if not entry[1]]
+        for listener, _ in list(entries):
+            try:
+                result = listener(*args)
+                if inspect.isawaitable(result):
+                    self._schedule(event, result)
+            except Exception as exc:
+                self._listener_failed(event, exc)
+        return True
+
+    def _listener_failed(self, event: str, exc: Exception) -> None:
+        if event == "error":
+            logger.error("an 'error' listener raised", exc_info=exc)
+        else:
+            self.emit("error", exc)
+
+    def _schedule(self, event: str, awaitable: Any) -> None:
+        task = asyncio.ensure_future(awaitable)
+        self._tasks.add(task)
+
+        def done(t: asyncio.Task[Any]) -> None:
+            self._tasks.discard(t)
+            exc = None if t.cancelled() else t.exception()
+            if isinstance(exc, Exception):
+                self._listener_failed(event, exc)
+
+        task.add_done_callback(done)
+
+    def _check(self, event: str, listener: Listener) -> None:
+        self._check_name(event)
+        if not callable(listener):
+            raise TypeError(f"listener for {event!r} is not callable")
+
+    def _check_name(self, event: str) -> None:
+        if event not in self._event_names:
+            names = ", ".join(sorted(self._event_names))
+            raise ValueError(f"unknown event {event!r} (expected one of: {names})")
+
+
+def _log_unhandled(emitter: object, error: object) -> None:
+    # Our own errors explain themselves in one line; anything else is most
+    # likely a bug in a listener, where the traceback is what helps.
+    trace = (
+        error
+        if isinstance(error, BaseException) and not isinstance(error, LiveQueryError)
+        else None
+    )
+    logger.warning("unhandled error on %s: %s", type(emitter).__name__, error, exc_info=trace)

@@ -1,0 +1,202 @@
+"""``SubscriptionIndex``: which subscriptions may match a write, without scanning them all.
+
+Parse Server tests every subscription on a class against every write to it,
+so a write costs time proportional to all subscriptions. Most live queries
+pin a field to a value (``{"room": "lobby"}``, ``{"objectId": ...}``,
+``{"owner": <pointer>}``, ``{"status": {"$in": [...]}}``), and an object can
+only match such a query if it carries that value. The index maps
+``class → field → value → subscriptions``; a write looks up the object's own
+values of the indexed fields, a handful of dictionary probes, and gets back
+only the subscriptions that can possibly match, plus those with no usable
+equality (the fallback bucket, always returned).
+
+For each subscription one *key set* is chosen: pairs ``(field, value)`` such
+that any matching object has ``field`` equal to (or, for arrays, containing)
+at least one of the values. From the top-level ``where`` (an AND of
+constraints) the smallest available key set is taken:
+
+- ``field: scalar | pointer`` or ``{"$eq": ...}``: one pair;
+- ``{"$in": [...]}`` of scalars and pointers: one pair per element (a bare
+  ``objectId`` also stands for pointers to that id);
+- ``$and``: the smallest key set of its branches;
+- ``$or``: the union of its branches' key sets, if every branch has one.
+
+``null``, arrays, sub-objects, dotted paths and ``createdAt``/``updatedAt``
+are never indexed. ``candidates`` is therefore always a superset of the
+subscriptions whose query matches: callers still run each candidate's
+matcher. Subscriptions are any hashable handles; the caller keeps the
+compiled matcher alongside.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from livequery_cli.matching.values import MISSING, TIME_FIELDS, canonical
+
+__all__ = ["SubscriptionIndex", "index_keys"]
+
+S = TypeVar("S", bound=Hashable)
+
+IndexKey = tuple[str, Hashable]
+_POINTER_TYPES = ("Pointer", "Object")
+
+
+def _scalar_key(value: object) -> Hashable | None:
+    """The index key of an indexable operand: a string, number, boolean or pointer."""
+    kind = value.__class__
+    if kind is str or kind is int or kind is float or kind is bool:
+        return canonical(value)
+    if isinstance(value, Mapping) and value.get("__type") in _POINTER_TYPES:
+        class_name, object_id = value.get("className"), value.get("objectId")
+        if isinstance(class_name, str) and isinstance(object_id, str):
+            return canonical(value)
+    return None
+
+
+def _constraint_keys(name: str, constraint: object) -> frozenset[IndexKey] | None:
+    key = _scalar_key(constraint)
+    if key is not None:
+        return frozenset({(name, key)})
+    if not isinstance(constraint, Mapping) or "__type" in constraint:
+        return None
+    best: frozenset[IndexKey] | None = None
+    if "$eq" in constraint:
+        key = _scalar_key(constraint["$eq"])
+        if key is not None:
+            best = frozenset({(name, key)})
+    members = constraint.get("$in")
+    if isinstance(members, list):
+        keys = [_scalar_key(item) for item in members]
+        if all(k is not None for k in keys):
+            found = frozenset((name, k) for k in keys)
+            if best is None or len(found) < len(best):
+                best = found
+    return best
+
+
+def index_keys(where: Mapping[str, object]) -> frozenset[IndexKey] | None:
+    """The key set under which a subscription to ``where`` is filed; ``None`` = fallback."""
+    best: frozenset[IndexKey] | None = None
+    for name, constraint in where.items():
+        found: frozenset[IndexKey] | None = None
+        if name == "$and" and isinstance(constraint, list):
+            for branch in constraint:
+                keys = index_keys(branch) if isinstance(branch, Mapping) else None
+                if keys is not None and (found is None or len(keys) < len(found)):
+                    found = keys
+        elif name == "$or" and isinstance(constraint, list):
+            union: set[IndexKey] = set()
+            for branch in constraint:
+                keys = index_keys(branch) if isinstance(branch, Mapping) else None
+                if keys is None:
+                    break
+                union |= keys
+            else:
+                found = frozenset(union)
+        elif not name.startswith("$") and "." not in name and name not in TIME_FIELDS:
+            found = _constraint_keys(name, constraint)
+        if found is not None and (best is None or len(found) < len(best)):
+            best = found
+    return best
+
+
+def _value_keys(value: object) -> Iterator[Hashable]:
+    """The index keys an object's field value can satisfy (elements of arrays included)."""
+    kind = value.__class__
+    if kind is str or kind is int or kind is float:
+        yield value
+    elif kind is bool:
+        yield canonical(value)
+    elif kind is list:
+        for item in value:  # type: ignore[attr-defined]
+            if item.__class__ is not list:
+                yield from _value_keys(item)
+    elif isinstance(value, Mapping) and value.get("__type") in _POINTER_TYPES:
+        yield canonical(value)
+        object_id = value.get("objectId")
+        if isinstance(object_id, str):
+            yield object_id
+
+
+@dataclass
+class _ClassIndex(Generic[S]):
+    by_field: dict[str, dict[Hashable, set[S]]] = field(default_factory=dict)
+    fallback: set[S] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_field or self.fallback)
+
+
+class SubscriptionIndex(Generic[S]):
+    """Subscriptions filed by class and by one equality key set each."""
+
+    def __init__(self) -> None:
+        self._classes: dict[str, _ClassIndex[S]] = {}
+        self._entries: dict[S, tuple[str, frozenset[IndexKey] | None]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, subscription: object) -> bool:
+        return subscription in self._entries
+
+    def add(self, subscription: S, class_name: str, where: Mapping[str, object]) -> None:
+        """File ``subscription`` (replacing any earlier filing of the same handle)."""
+        self.remove(subscription)
+        keys = index_keys(where)
+        self._entries[subscription] = (class_name, keys)
+        index = self._classes.setdefault(class_name, _ClassIndex())
+        if keys is None:
+            index.fallback.add(subscription)
+            return
+        for name, key in keys:
+            index.by_field.setdefault(name, {}).setdefault(key, set()).add(subscription)
+
+    def remove(self, subscription: S) -> bool:
+        """Forget ``subscription``; ``False`` if it was not filed."""
+        entry = self._entries.pop(subscription, None)
+        if entry is None:
+            return False
+        class_name, keys = entry
+        index = self._classes[class_name]
+        if keys is None:
+            index.fallback.discard(subscription)
+        else:
+            for name, key in keys:
+                buckets = index.by_field[name]
+                bucket = buckets[key]
+                bucket.discard(subscription)
+                if not bucket:
+                    del buckets[key]
+                    if not buckets:
+                        del index.by_field[name]
+        if not index:
+            del self._classes[class_name]
+        return True
+
+    def candidates(
+        self,
+        class_name: str,
+        original: Mapping[str, object] | None,
+        current: Mapping[str, object] | None,
+    ) -> set[S]:
+        """Subscriptions on ``class_name`` that may match ``original`` or ``current``."""
+        index = self._classes.get(class_name)
+        if index is None:
+            return set()
+        found = set(index.fallback)
+        for version in (original, current):
+            if version is None:
+                continue
+            for name, buckets in index.by_field.items():
+                value = version.get(name, MISSING)
+                if value is MISSING:
+                    continue
+                for key in _value_keys(value):
+                    bucket = buckets.get(key)
+                    if bucket:
+                        found |= bucket
+        return found

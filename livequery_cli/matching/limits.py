@@ -1,0 +1,54 @@
+"""Limits on the queries the matcher accepts, and the Parse error code for refusals.
+
+The matcher runs on every write for every candidate subscription, inside the
+server's event loop, on queries written by untrusted clients. These limits keep
+one hostile ``subscribe`` from costing more than a bounded amount of work:
+
+- ``MAX_LOGICAL_DEPTH``: how deeply ``$or``/``$and``/``$nor`` may nest. Parse
+  Server's ``requestComplexity.queryDepth`` counts the same thing; ten levels
+  is far beyond anything a query builder produces.
+- ``MAX_NESTING_DEPTH``: how deeply any JSON inside ``where`` may nest (objects
+  and arrays, operators included), so that compiling and comparing values
+  never recurses without bound.
+- ``MAX_REGEX_LENGTH``: Python's ``re`` cannot be interrupted, so the only
+  defence against catastrophic backtracking that does not need a thread per
+  match is to keep patterns short. 1,000 characters admits every realistic
+  ``startsWith``/``contains`` query.
+- ``REGEX_CACHE_SIZE``: compiled patterns are shared by every subscription
+  using the same ``$regex``/``$options``; the cache is an LRU of this size.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from livequery_cli.exceptions import QueryError
+
+__all__ = [
+    "INVALID_QUERY",
+    "MAX_LOGICAL_DEPTH",
+    "MAX_NESTING_DEPTH",
+    "MAX_REGEX_LENGTH",
+    "REGEX_CACHE_SIZE",
+    "parse_error_code",
+]
+
+INVALID_QUERY: Final = 102
+MAX_LOGICAL_DEPTH: Final = 10
+MAX_NESTING_DEPTH: Final = 32
+MAX_REGEX_LENGTH: Final = 1000
+REGEX_CACHE_SIZE: Final = 256
+
+
+def parse_error_code(exc: QueryError) -> int:
+    """The Parse error code an ``error`` frame or REST reply carries for ``exc``.
+
+    Parse Server answers every query it cannot run with ``INVALID_QUERY``
+    (102): a bad regular expression, nesting beyond ``queryDepth``, ``$or``
+    that is not an array. Operators LiveQuery cannot evaluate (``$inQuery``,
+    ``$select``, ...) get the same code here: for a subscriber they are just as
+    impossible to run, and code 102 carries ``reconnect: false``, which is
+    right because resending the same query cannot succeed.
+    """
+    del exc  # every refusal maps to the same code today; the argument keeps call sites stable
+    return INVALID_QUERY

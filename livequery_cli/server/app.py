@@ -1,0 +1,160 @@
+"""The embedded server: REST and LiveQuery on one aiohttp port, SQLite underneath.
+
+Any request that asks for a WebSocket upgrade (on any path, as Parse Server
+accepts it) becomes a LiveQuery connection; every other request under the
+mount path is a REST call. :class:`EmbeddedServer` owns the pieces and their
+lifetime; :func:`run_forever` is what ``lq serve`` runs: it prints the two
+URLs, waits for Ctrl-C or SIGTERM, then closes every client with a close
+frame (1001, going away) and closes the database cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from typing import Any, TextIO
+
+import orjson
+from aiohttp import hdrs, web
+
+from livequery_cli.server.auth import AuthService
+from livequery_cli.server.config import ServerConfig
+from livequery_cli.server.errors import ParseApiError
+from livequery_cli.server.fanout import LiveQueryHub
+from livequery_cli.server.live_query import serve_websocket
+from livequery_cli.server.object_service import ObjectService
+from livequery_cli.server.rest_request import authenticate, decode_call, split_path
+from livequery_cli.server.rest_router import RestRouter
+from livequery_cli.server.storage import Storage
+
+log = logging.getLogger("livequery_cli.server")
+
+MAX_BODY_BYTES = 20 * 1024 * 1024
+_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET,PUT,POST,DELETE,OPTIONS",
+    "Access-Control-Allow-Headers": "X-Parse-Master-Key, X-Parse-REST-API-Key, "
+    "X-Parse-Javascript-Key, X-Parse-Application-Id, X-Parse-Client-Version, "
+    "X-Parse-Session-Token, X-Requested-With, X-Parse-Revocable-Session, "
+    "X-Parse-Request-Id, Content-Type, Pragma, Cache-Control, X-Parse-Installation-Id",
+}
+
+
+def _json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> web.Response:
+    merged = dict(_CORS)
+    if headers:
+        merged.update(headers)
+    return web.Response(
+        status=status,
+        body=orjson.dumps(body),
+        content_type="application/json",
+        charset="utf-8",
+        headers=merged,
+    )
+
+
+class EmbeddedServer:
+    """Storage, auth, hub, REST router and the aiohttp app, started and stopped together."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.storage = Storage(config.db)
+        self.auth = AuthService(self.storage)
+        self.hub = LiveQueryHub(self.auth)
+        self.service = ObjectService(
+            self.storage,
+            self.auth,
+            self.hub,
+            allow_class_creation=config.allow_client_class_creation,
+        )
+        self.router = RestRouter(self.service, config.mount)
+        self.port: int | None = None
+        self._sockets: set[web.WebSocketResponse] = set()
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def rest_url(self) -> str:
+        return self.config.rest_url(self.port)
+
+    @property
+    def live_query_url(self) -> str:
+        return self.config.live_query_url(self.port)
+
+    def build_app(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_BODY_BYTES)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        return app
+
+    async def start(self) -> None:
+        """Bind (``port`` 0 picks a free port) and start serving."""
+        self._runner = web.AppRunner(self.build_app(), access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.config.host, self.config.port)
+        await site.start()
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else self.config.port
+        self.router.rest_url = self.rest_url
+
+    async def stop(self) -> None:
+        """Close every LiveQuery client (1001), stop HTTP, close the database."""
+        for ws in list(self._sockets):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    ws.close(code=1001, message=b"server shutting down"), timeout=2.0
+                )
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        self.storage.close()
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        if request.headers.get(hdrs.UPGRADE, "").lower() == "websocket":
+            return await serve_websocket(request, self.hub, self.config, self._sockets)
+        if request.method == "OPTIONS":
+            return web.Response(status=200, headers=_CORS)
+        path = split_path(request.path, self.config.mount)
+        if path is None:
+            return _json_response(404, {"error": "Not Found"})
+        try:
+            raw = await request.read()
+            call, creds = decode_call(request.method, path, request.headers, request.query, raw)
+            if call.path != ["health"]:
+                authenticate(call, creds, self.config, self.auth)
+            response = self.router.dispatch(call)
+        except ParseApiError as exc:
+            return _json_response(exc.status, exc.to_json())
+        except web.HTTPException:
+            raise
+        except Exception:
+            log.exception("internal error while answering %s %s", request.method, request.path)
+            return _json_response(500, {"code": 1, "error": "Internal server error."})
+        return _json_response(response.status, response.body, response.headers)
+
+
+async def run_forever(
+    config: ServerConfig, out: TextIO = sys.stdout, ready: asyncio.Event | None = None
+) -> int:
+    """``lq serve``: serve until SIGINT/SIGTERM, then shut down cleanly; returns 0."""
+    server = EmbeddedServer(config)
+    await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    try:
+        print(server.rest_url, file=out, flush=True)
+        print(server.live_query_url, file=out, flush=True)
+        if ready is not None:
+            ready.set()
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(signum)
+        await server.stop()
+    return 0

@@ -1,0 +1,170 @@
+"""Parse's field operators (``{"__op": ...}``) applied to a stored body.
+
+A REST update sends either plain values or operators: ``Increment``,
+``Add``, ``AddUnique``, ``Remove``, ``Delete``, ``AddRelation``,
+``RemoveRelation`` and ``Batch`` (the JS SDK wraps a relation add + remove in
+one). Operators let concurrent clients change a counter or a list without a
+read-modify-write race, so they are applied here, on the server's copy.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from livequery_cli.server.documents import FIELD_NAME, RELATIONS, RESERVED_FIELDS, JsonDict
+from livequery_cli.server.errors import (
+    INCORRECT_TYPE,
+    INVALID_JSON,
+    INVALID_KEY_NAME,
+    INVALID_POINTER,
+    ParseApiError,
+)
+from livequery_cli.server.schema import value_type
+
+_OP_RESULT = frozenset({"Increment", "Add", "AddUnique", "Remove"})
+
+
+def apply_changes(
+    body: JsonDict, changes: JsonDict, *, class_name: str
+) -> tuple[dict[str, JsonDict], JsonDict]:
+    """Apply ``changes`` to ``body`` in place.
+
+    Returns the field types the write introduces (for the schema check) and
+    the values the REST answer must echo (results of ``Increment``/``Add``...,
+    as Parse Server does so the SDK learns the server-side result).
+    """
+    types: dict[str, JsonDict] = {}
+    echo: JsonDict = {}
+    for key, value in changes.items():
+        if key in RESERVED_FIELDS or key == "ACL":
+            continue
+        if not FIELD_NAME.match(key):
+            raise ParseApiError(INVALID_KEY_NAME, f"Invalid field name: {key}.")
+        if isinstance(value, dict) and "__op" in value:
+            _apply_op(body, key, value, types, echo, class_name)
+        else:
+            _check_value(key, value)
+            if value is None:
+                body.pop(key, None)
+                continue
+            body[key] = value
+            typ = value_type(value)
+            if typ is not None:
+                types[key] = typ
+    return types, echo
+
+
+def _apply_op(
+    body: JsonDict,
+    key: str,
+    op: JsonDict,
+    types: dict[str, JsonDict],
+    echo: JsonDict,
+    class_name: str,
+) -> None:
+    name = op.get("__op")
+    if name == "Batch":
+        ops = op.get("ops")
+        if not isinstance(ops, list):
+            raise ParseApiError(INVALID_JSON, "Batch ops must be an array.")
+        for sub in ops:
+            if not isinstance(sub, dict):
+                raise ParseApiError(INVALID_JSON, "Batch ops must be objects.")
+            _apply_op(body, key, sub, types, echo, class_name)
+        return
+    if name == "Delete":
+        body.pop(key, None)
+        relations = body.get(RELATIONS)
+        if isinstance(relations, dict):
+            relations.pop(key, None)
+        return
+    if name == "Increment":
+        amount = op.get("amount", 1)
+        current = body.get(key, 0)
+        if not _is_number(amount) or not _is_number(current):
+            raise ParseApiError(INCORRECT_TYPE, f"Cannot increment a non-number field {key}.")
+        body[key] = current + amount
+        types[key] = {"type": "Number"}
+    elif name in ("Add", "AddUnique", "Remove"):
+        objects = op.get("objects")
+        if not isinstance(objects, list):
+            raise ParseApiError(INVALID_JSON, "objects to add must be an array")
+        current = body.get(key, [])
+        if not isinstance(current, list):
+            raise ParseApiError(INCORRECT_TYPE, f"{key} is not an array.")
+        current = list(current)
+        if name == "Add":
+            current.extend(copy.deepcopy(objects))
+        elif name == "AddUnique":
+            for item in objects:
+                if not any(_same(item, have) for have in current):
+                    current.append(copy.deepcopy(item))
+        else:
+            current = [have for have in current if not any(_same(have, o) for o in objects)]
+        body[key] = current
+        types[key] = {"type": "Array"}
+    elif name in ("AddRelation", "RemoveRelation"):
+        _apply_relation(body, key, op, name == "AddRelation", types)
+        return
+    else:
+        raise ParseApiError(INVALID_JSON, f"unknown operator {name!r} for field {key}")
+    if name in _OP_RESULT:
+        echo[key] = body[key]
+
+
+def _apply_relation(
+    body: JsonDict, key: str, op: JsonDict, add: bool, types: dict[str, JsonDict]
+) -> None:
+    objects = op.get("objects")
+    if not isinstance(objects, list) or not objects:
+        raise ParseApiError(INVALID_JSON, "relation objects must be a non-empty array")
+    target: str | None = None
+    ids: list[str] = []
+    for item in objects:
+        if not (
+            isinstance(item, dict)
+            and item.get("__type") == "Pointer"
+            and isinstance(item.get("className"), str)
+            and isinstance(item.get("objectId"), str)
+        ):
+            raise ParseApiError(INVALID_POINTER, "relation objects must be pointers")
+        if target is not None and item["className"] != target:
+            raise ParseApiError(INCORRECT_TYPE, "relation objects must all be of one class")
+        target = item["className"]
+        ids.append(item["objectId"])
+    relations = body.setdefault(RELATIONS, {})
+    rel = relations.setdefault(key, {"className": target, "ids": []})
+    if rel.get("className") != target:
+        raise ParseApiError(
+            INCORRECT_TYPE, f"{key} is a relation to {rel.get('className')}, not {target}"
+        )
+    have: list[str] = rel["ids"]
+    if add:
+        have.extend(i for i in ids if i not in have)
+    else:
+        rel["ids"] = [i for i in have if i not in ids]
+    types[key] = {"type": "Relation", "targetClass": target}
+
+
+def _check_value(key: str, value: Any) -> None:
+    if isinstance(value, dict):
+        kind = value.get("__type")
+        if kind == "Pointer" and not (
+            isinstance(value.get("className"), str) and isinstance(value.get("objectId"), str)
+        ):
+            raise ParseApiError(INVALID_POINTER, f"invalid pointer in field {key}")
+        for sub in value:
+            if isinstance(sub, str) and (sub.startswith("$") or "." in sub) and kind is None:
+                raise ParseApiError(INVALID_KEY_NAME, f"Invalid nested key name: {sub}.")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Parse's equality for array members: pointers by class and id, else deep equality."""
+    if isinstance(a, dict) and isinstance(b, dict) and a.get("__type") == "Pointer":
+        return a.get("className") == b.get("className") and a.get("objectId") == b.get("objectId")
+    return bool(a == b)

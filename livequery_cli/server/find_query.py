@@ -1,0 +1,140 @@
+"""REST ``find``: ``where``, ``order``, ``limit``, ``skip``, ``keys`` and ``count``.
+
+``where`` is evaluated by the same matcher LiveQuery uses
+(``livequery_cli.matching``), so a query returns exactly the objects a
+subscription with the same ``where`` would call matching. Operators the
+matcher cannot evaluate are rejected with Parse's code 102 rather than
+silently returning nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from livequery_cli.exceptions import QueryError
+from livequery_cli.matching import matches, validate_where
+from livequery_cli.server.acl import Identity, can_read
+from livequery_cli.server.documents import JsonDict
+from livequery_cli.server.errors import INVALID_QUERY, ParseApiError
+from livequery_cli.server.object_service import ObjectService
+
+DEFAULT_LIMIT = 100
+ALWAYS_KEPT = ("objectId", "createdAt", "updatedAt", "ACL")
+
+
+def _json_param(params: JsonDict, name: str) -> Any:
+    value = params.get(name)
+    if isinstance(value, str) and name == "where":
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            raise ParseApiError(INVALID_QUERY, f"invalid JSON in {name}") from None
+    return value
+
+
+def _int_param(params: JsonDict, name: str, default: int) -> int:
+    value = params.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ParseApiError(INVALID_QUERY, f"{name} must be an integer") from None
+    if number < 0:
+        raise ParseApiError(INVALID_QUERY, f"{name} must not be negative")
+    return number
+
+
+def key_list(value: Any) -> list[str] | None:
+    """``keys``/``order`` as a list: a comma-separated string or an array of strings."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return [k.strip() for k in value.split(",") if k.strip()]
+    if isinstance(value, list) and all(isinstance(k, str) for k in value):
+        return list(value)
+    raise ParseApiError(INVALID_QUERY, "keys and order must be strings")
+
+
+def project_keys(view: JsonDict, keys: list[str] | None) -> JsonDict:
+    """Keep the requested top-level keys (``a.b`` keeps ``a``) and the system fields."""
+    if keys is None:
+        return view
+    wanted = {k.split(".")[0] for k in keys}
+    return {k: v for k, v in view.items() if k in wanted or k in ALWAYS_KEPT}
+
+
+def _sort_value(value: Any) -> tuple[int, Any]:
+    """A total order over mixed JSON values: missing/null first, then by type."""
+    if value is None:
+        return (0, 0)
+    if isinstance(value, bool):
+        return (1, int(value))
+    if isinstance(value, int | float):
+        return (2, value)
+    if isinstance(value, str):
+        return (3, value)
+    if isinstance(value, dict) and value.get("__type") == "Date":
+        return (3, str(value.get("iso", "")))
+    if isinstance(value, dict) and value.get("__type") == "Pointer":
+        return (4, str(value.get("objectId", "")))
+    return (5, orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode())
+
+
+def _lookup(view: JsonDict, path: str) -> Any:
+    value: Any = view
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def check_where(where: Any) -> JsonDict:
+    if where is None:
+        return {}
+    if not isinstance(where, dict):
+        raise ParseApiError(INVALID_QUERY, "where must be a JSON object")
+    try:
+        validate_where(where)
+    except QueryError as exc:
+        raise ParseApiError(INVALID_QUERY, str(exc)) from None
+    return where
+
+
+def run_find(
+    service: ObjectService, class_name: str, identity: Identity, params: JsonDict
+) -> JsonDict:
+    """The answer to ``GET classes/<class>``: ``{"results": [...], "count"?: n}``."""
+    where = check_where(_json_param(params, "where"))
+    limit = _int_param(params, "limit", DEFAULT_LIMIT)
+    skip = _int_param(params, "skip", 0)
+    keys = key_list(params.get("keys"))
+    order = key_list(params.get("order"))
+    want_count = str(params.get("count", "")).lower() in ("1", "true")
+    found: list[JsonDict] = []
+    for body in service.storage.scan(class_name):
+        if not can_read(body.get("ACL"), identity):
+            continue
+        view = service.view(class_name, body, identity)
+        try:
+            if where and not matches(view, where):
+                continue
+        except QueryError as exc:
+            raise ParseApiError(INVALID_QUERY, str(exc)) from None
+        found.append(view)
+    for key in reversed(order or []):
+        name = key.lstrip("-")
+
+        def sort_key(view: JsonDict, name: str = name) -> tuple[int, Any]:
+            return _sort_value(_lookup(view, name))
+
+        found.sort(key=sort_key, reverse=key.startswith("-"))
+    answer: JsonDict = {
+        "results": [project_keys(v, keys) for v in found[skip : skip + limit]] if limit else []
+    }
+    if want_count:
+        answer["count"] = len(found)
+    return answer

@@ -1,0 +1,310 @@
+"""One LiveQuery WebSocket: the protocol state of a client and its outgoing queue.
+
+A client must ``connect`` (keys checked, error 4 otherwise) before it may
+``subscribe``, ``update`` or ``unsubscribe`` (error 2). Frames that fail the
+request schema get error 1 and the connection lives on; nothing a client
+sends is allowed to raise out of the handler. Outgoing frames go through a
+per-connection queue drained by one writer task, so the fan-out never waits
+on a slow socket; a client that lets the queue overflow is disconnected
+(close code 1008) instead of growing the server's memory without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import uuid
+from collections import deque
+from typing import Any
+
+import orjson
+from aiohttp import WSMsgType, web
+
+from livequery_cli.exceptions import QueryError
+from livequery_cli.matching import validate_where
+from livequery_cli.server.config import ServerConfig
+from livequery_cli.server.fanout import LiveQueryHub, Subscriber
+from livequery_cli.server.request_schema import FrameError, validate_frame
+
+log = logging.getLogger("livequery_cli.server")
+
+_CLIENT_KEY_FIELDS = ("javascriptKey", "clientKey", "windowsKey", "restAPIKey")
+_PROTECTED_QUERY_FIELDS = frozenset({"password", "authData", "sessionToken", "_hashed_password"})
+
+
+def _same(given: Any, expected: str | None) -> bool:
+    return (
+        isinstance(given, str)
+        and expected is not None
+        and hmac.compare_digest(given.encode(), expected.encode())
+    )
+
+
+def _where_fields(where: Any) -> set[str]:
+    """Root field names a ``where`` constrains, through ``$and``/``$or``/``$nor``."""
+    fields: set[str] = set()
+    if isinstance(where, dict):
+        for key, value in where.items():
+            if key in ("$and", "$or", "$nor") and isinstance(value, list):
+                for sub in value:
+                    fields |= _where_fields(sub)
+            else:
+                fields.add(key.split(".")[0])
+    return fields
+
+
+class LiveConnection:
+    """Protocol state and outgoing queue of one WebSocket client."""
+
+    def __init__(self, ws: web.WebSocketResponse, hub: LiveQueryHub, config: ServerConfig) -> None:
+        self.ws = ws
+        self.hub = hub
+        self.config = config
+        self.client_id: str | None = None
+        self.master = False
+        self.session_token: str | None = None
+        self.installation_id: str | None = None
+        self.subscriptions: dict[int | float, Subscriber] = {}
+        self._prefixes: dict[str, str] = {}
+        self._outbox: deque[str] = deque()
+        self._wake = asyncio.Event()
+        self._closing = False
+
+    # -- outgoing ------------------------------------------------------------
+
+    def frame_prefix(self, op: str) -> str:
+        prefix = self._prefixes.get(op)
+        if prefix is None:
+            head: dict[str, Any] = {"op": op, "clientId": self.client_id}
+            if self.installation_id is not None:
+                head["installationId"] = self.installation_id
+            prefix = orjson.dumps(head).decode()[:-1]
+            self._prefixes[op] = prefix
+        return prefix
+
+    def send(self, frame: str) -> None:
+        if self._closing:
+            return
+        if len(self._outbox) >= self.config.queue_limit:
+            self._closing = True
+            self._outbox.clear()
+            asyncio.get_running_loop().create_task(
+                self.ws.close(code=1008, message=b"client too slow: outgoing queue full")
+            )
+            return
+        self._outbox.append(frame)
+        self._wake.set()
+
+    def send_json(self, frame: dict[str, Any]) -> None:
+        if self.installation_id is not None and "installationId" not in frame:
+            frame["installationId"] = self.installation_id
+        self.send(orjson.dumps(frame).decode())
+
+    def send_error(
+        self, code: int, message: str, *, reconnect: bool, request_id: int | float | None = None
+    ) -> None:
+        frame: dict[str, Any] = {
+            "op": "error",
+            "error": message,
+            "code": code,
+            "reconnect": reconnect,
+            "requestId": request_id,
+        }
+        if self.client_id is not None:
+            frame["clientId"] = self.client_id
+        self.send_json(frame)
+
+    async def writer(self) -> None:
+        """Drain the queue into the socket until the connection ends."""
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._outbox:
+                frame = self._outbox.popleft()
+                await self.ws.send_str(frame)
+
+    # -- incoming ------------------------------------------------------------
+
+    def handle_text(self, text: str) -> None:
+        try:
+            frame = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            self.send_error(1, "Invalid JSON in request", reconnect=True)
+            return
+        try:
+            op = validate_frame(frame)
+        except FrameError as exc:
+            self.send_error(1, str(exc), reconnect=True)
+            return
+        if op == "connect":
+            self._connect(frame)
+        elif op in ("subscribe", "update"):
+            self._subscribe(frame)
+        else:
+            self._unsubscribe(frame)
+
+    def _connect(self, frame: dict[str, Any]) -> None:
+        if self.client_id is not None:
+            self.send_error(1, "This client is already connected", reconnect=False)
+            return
+        config = self.config
+        keys_ok = _same(frame.get("applicationId"), config.app_id)
+        master = "masterKey" in frame and _same(frame["masterKey"], config.master_key)
+        if "masterKey" in frame and not master:
+            keys_ok = False
+        if keys_ok and config.js_key is not None and not master:
+            keys_ok = any(_same(frame.get(f), config.js_key) for f in _CLIENT_KEY_FIELDS)
+        if not keys_ok:
+            self.send_error(4, "Key in request is not valid", reconnect=True)
+            return
+        self.installation_id = frame.get("installationId")
+        self.session_token = frame.get("sessionToken") or None
+        self.master = master
+        self.client_id = str(uuid.uuid4())
+        self.hub.sinks.add(self)
+        self.send(self.frame_prefix("connected") + "}")
+
+    def _subscribe(self, frame: dict[str, Any]) -> None:
+        request_id = frame["requestId"]
+        if self.client_id is None:
+            self.send_error(
+                2,
+                "Can not find this client, make sure you connect to server before subscribing",
+                reconnect=True,
+            )
+            return
+        query = frame["query"]
+        class_name: str = query["className"]
+        where: dict[str, Any] = query["where"]
+        if request_id not in self.subscriptions and (
+            len(self.subscriptions) >= self.config.max_subscriptions
+        ):
+            self.send_error(
+                1,
+                f"Too many subscriptions on one connection (limit {self.config.max_subscriptions})",
+                reconnect=False,
+                request_id=request_id,
+            )
+            return
+        token = frame.get("sessionToken") or None
+        for candidate in (token, self.session_token):
+            if candidate and self.hub.auth.identity_for_token(candidate) is None:
+                self.send_error(
+                    209, "Invalid session token", reconnect=False, request_id=request_id
+                )
+                return
+        try:
+            validate_where(where)
+        except QueryError as exc:
+            self.send_error(102, str(exc), reconnect=False, request_id=request_id)
+            return
+        if not self.master and class_name in ("_User", "_Session"):
+            asked = _where_fields(where) | set(query.get("watch") or [])
+            if asked & _PROTECTED_QUERY_FIELDS:
+                self.send_error(119, "Permission denied", reconnect=False, request_id=request_id)
+                return
+        if class_name == "_Session" and not self.master:
+            user_id = None
+            for candidate in (token, self.session_token):
+                if candidate and user_id is None:
+                    user_id = self.hub.auth.user_id_for_token(candidate)
+            if user_id is None:
+                self.send_error(
+                    209, "Invalid session token", reconnect=False, request_id=request_id
+                )
+                return
+            where = {
+                "$and": [
+                    where,
+                    {"user": {"__type": "Pointer", "className": "_User", "objectId": user_id}},
+                ]
+            }
+        previous = self.subscriptions.pop(request_id, None)
+        if previous is not None:
+            self.hub.unsubscribe(previous)
+        self.subscriptions[request_id] = self.hub.subscribe(
+            self,
+            request_id,
+            class_name,
+            where,
+            keys=query.get("keys"),
+            watch=query.get("watch"),
+            session_token=token,
+        )
+        self.send_json({"op": "subscribed", "clientId": self.client_id, "requestId": request_id})
+
+    def _unsubscribe(self, frame: dict[str, Any]) -> None:
+        request_id = frame["requestId"]
+        if self.client_id is None:
+            self.send_error(
+                2,
+                "Can not find this client, make sure you connect to server before unsubscribing",
+                reconnect=True,
+            )
+            return
+        sub = self.subscriptions.pop(request_id, None)
+        if sub is None:
+            self.send_error(
+                2,
+                f"Cannot find subscription with clientId {self.client_id} subscriptionId "
+                f"{request_id}. Make sure you subscribe to live query server before "
+                "unsubscribing.",
+                reconnect=True,
+            )
+            return
+        self.hub.unsubscribe(sub)
+        self.send_json({"op": "unsubscribed", "clientId": self.client_id, "requestId": request_id})
+
+    def session_revoked(self, token: str) -> None:
+        """Drop, with error 209, every subscription that relied on an ended session."""
+        for request_id, sub in list(self.subscriptions.items()):
+            if token in (sub.session_token, self.session_token):
+                del self.subscriptions[request_id]
+                self.hub.unsubscribe(sub)
+                self.send_error(
+                    209, "Invalid session token", reconnect=False, request_id=request_id
+                )
+        if self.session_token == token:
+            self.session_token = None
+
+    def detach(self) -> None:
+        """Forget every subscription of this client (the socket is gone)."""
+        self._closing = True
+        for sub in self.subscriptions.values():
+            self.hub.unsubscribe(sub)
+        self.subscriptions.clear()
+        self.hub.sinks.discard(self)
+
+
+async def serve_websocket(
+    request: web.Request, hub: LiveQueryHub, config: ServerConfig, live: set[web.WebSocketResponse]
+) -> web.WebSocketResponse:
+    """Run one LiveQuery connection until the client or the server closes it."""
+    ws = web.WebSocketResponse(
+        heartbeat=config.ping_interval, max_msg_size=config.max_frame_bytes, compress=False
+    )
+    await ws.prepare(request)
+    live.add(ws)
+    conn = LiveConnection(ws, hub, config)
+    writer = asyncio.get_running_loop().create_task(conn.writer())
+    try:
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT:
+                try:
+                    conn.handle_text(msg.data)
+                except Exception:  # a bug must cost one frame, never the server
+                    log.exception("internal error while handling a LiveQuery frame")
+                    conn.send_error(1, "Internal server error", reconnect=True)
+            elif msg.type == WSMsgType.BINARY:
+                conn.send_error(1, "Binary frames are not supported", reconnect=True)
+            elif msg.type == WSMsgType.ERROR:
+                break
+    finally:
+        conn.detach()
+        live.discard(ws)
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await writer
+    return ws

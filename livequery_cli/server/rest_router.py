@@ -1,0 +1,89 @@
+"""Which handler answers which REST path, independent of the HTTP framework.
+
+``dispatch`` takes a decoded, authenticated :class:`RestRequest`; ``batch``
+re-enters it for each sub-request, so a call behaves the same alone or
+batched. Parse's aliases map onto classes: ``users`` -> ``_User``,
+``roles`` -> ``_Role``, ``sessions`` -> ``_Session``.
+"""
+
+from __future__ import annotations
+
+from livequery_cli.server.errors import ParseApiError
+from livequery_cli.server.object_service import ObjectService
+from livequery_cli.server.rest_batch import run_batch
+from livequery_cli.server.rest_objects import (
+    create_object,
+    delete_object,
+    find_objects,
+    get_object,
+    update_object,
+)
+from livequery_cli.server.rest_request import RestRequest, RestResponse
+from livequery_cli.server.rest_schemas import config_params, health, schemas
+from livequery_cli.server.rest_users import log_in, log_out, me, session_me, sign_up
+
+ALIASES = {
+    "users": "_User",
+    "roles": "_Role",
+    "sessions": "_Session",
+    "installations": "_Installation",
+}
+
+
+def _unknown(request: RestRequest) -> ParseApiError:
+    return ParseApiError(None, f"Cannot {request.method} /{'/'.join(request.path)}", status=404)
+
+
+class RestRouter:
+    """Routes REST calls to the object, user, batch and schema handlers."""
+
+    def __init__(self, service: ObjectService, mount: str, rest_url: str = "") -> None:
+        self.service = service
+        self.mount = mount
+        self.rest_url = rest_url
+
+    def dispatch(self, request: RestRequest) -> RestResponse:
+        path, method = request.path, request.method
+        head = path[0] if path else ""
+        if head == "health" and len(path) == 1:
+            return health()
+        if head == "batch" and len(path) == 1 and method == "POST":
+            return run_batch(request, self.mount, self.dispatch)
+        if head == "login" and len(path) == 1 and method in ("GET", "POST"):
+            return log_in(self.service, request)
+        if head == "logout" and len(path) == 1 and method == "POST":
+            return log_out(self.service, request)
+        if head == "schemas" and len(path) <= 2:
+            return schemas(self.service, request, path[1] if len(path) == 2 else None)
+        if head == "config" and len(path) == 1 and method == "GET":
+            return config_params()
+        if head == "users" and path[1:] == ["me"] and method == "GET":
+            return me(self.service, request)
+        if head == "sessions" and path[1:] == ["me"] and method == "GET":
+            return session_me(self.service, request)
+        if head == "classes" and len(path) in (2, 3):
+            return self._object_route(request, path[1], path[2] if len(path) == 3 else None)
+        if head in ALIASES and len(path) in (1, 2):
+            return self._object_route(request, ALIASES[head], path[1] if len(path) == 2 else None)
+        raise _unknown(request)
+
+    def _object_route(
+        self, request: RestRequest, class_name: str, object_id: str | None
+    ) -> RestResponse:
+        service, method = self.service, request.method
+        location = f"{self.rest_url}/classes"
+        if object_id is None:
+            if method == "GET":
+                return find_objects(service, request, class_name)
+            if method == "POST":
+                if class_name == "_User":
+                    return sign_up(service, request, location)
+                return create_object(service, request, class_name, location)
+        else:
+            if method == "GET":
+                return get_object(service, request, class_name, object_id)
+            if method == "PUT":
+                return update_object(service, request, class_name, object_id)
+            if method == "DELETE":
+                return delete_object(service, request, class_name, object_id)
+        raise _unknown(request)

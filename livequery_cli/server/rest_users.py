@@ -1,0 +1,85 @@
+"""Sign up, log in, log out and ``users/me``.
+
+Sign-up is a ``_User`` create that also opens a session; its answer is the
+only place besides login and ``users/me`` where a session token is sent, and
+it goes only to the token's owner. Logging out deletes the ``_Session``, which
+also ends, at once, every LiveQuery subscription that relied on the token.
+"""
+
+from __future__ import annotations
+
+from livequery_cli.server.acl import Identity
+from livequery_cli.server.auth import verify_password
+from livequery_cli.server.documents import HASHED_PASSWORD, JsonDict
+from livequery_cli.server.errors import (
+    OBJECT_NOT_FOUND,
+    PASSWORD_MISSING,
+    USERNAME_MISSING,
+    ParseApiError,
+    invalid_session,
+)
+from livequery_cli.server.object_service import ObjectService
+from livequery_cli.server.rest_objects import create_object
+from livequery_cli.server.rest_request import RestRequest, RestResponse
+
+
+def sign_up(service: ObjectService, request: RestRequest, location_base: str) -> RestResponse:
+    response = create_object(service, request, "_User", location_base)
+    token = service.auth.create_session(
+        response.body["objectId"], "signup", request.installation_id
+    )
+    response.body["sessionToken"] = token
+    return response
+
+
+def log_in(service: ObjectService, request: RestRequest) -> RestResponse:
+    source: JsonDict = dict(request.params)
+    if isinstance(request.body, dict):
+        source.update(request.body)
+    username = source.get("username")
+    password = source.get("password")
+    if not isinstance(username, str) or not username:
+        raise ParseApiError(USERNAME_MISSING, "username/email is required.")
+    if not isinstance(password, str) or not password:
+        raise ParseApiError(PASSWORD_MISSING, "password is required.")
+    user = service.find_user_by_username(username)
+    stored_hash = user.get(HASHED_PASSWORD) if user else None
+    if (
+        user is None
+        or not isinstance(stored_hash, str)
+        or not verify_password(password, stored_hash)
+    ):
+        raise ParseApiError(OBJECT_NOT_FOUND, "Invalid username/password.")
+    token = service.auth.create_session(user["objectId"], "login", request.installation_id)
+    view = service.view("_User", user, Identity(user_id=user["objectId"]))
+    view["sessionToken"] = token
+    return RestResponse(200, view)
+
+
+def log_out(service: ObjectService, request: RestRequest) -> RestResponse:
+    if request.session_token is not None:
+        service.auth.end_session(request.session_token)
+    return RestResponse(200, {})
+
+
+def me(service: ObjectService, request: RestRequest) -> RestResponse:
+    user_id = request.identity.user_id
+    if request.session_token is None or user_id is None:
+        raise invalid_session()
+    user = service.storage.get("_User", user_id)
+    if user is None:
+        raise invalid_session()
+    view = service.view("_User", user, request.identity)
+    view["sessionToken"] = request.session_token
+    return RestResponse(200, view)
+
+
+def session_me(service: ObjectService, request: RestRequest) -> RestResponse:
+    if request.session_token is None:
+        raise invalid_session()
+    session = service.auth.session_for_token(request.session_token)
+    if session is None:
+        raise invalid_session()
+    view = service.view("_Session", session, request.identity)
+    view["sessionToken"] = request.session_token
+    return RestResponse(200, view)

@@ -1,0 +1,109 @@
+"""SQLite persistence with an in-memory mirror of every object.
+
+All objects live in one table keyed by (class, objectId) with the REST JSON
+body as text; ``_User``, ``_Session`` and ``_Role`` are ordinary classes in it.
+The server keeps a dict mirror of the table so that reads, ``find`` and the
+"original" object of every write cost no query and no JSON decoding: the
+LiveQuery write path must stay cheap. SQLite is the durable copy, written
+through on every change (WAL, one statement per change, so the file is
+consistent at any instant and after a crash).
+
+Everything runs on the event loop's thread: sqlite3 calls are short, and a
+single writer keeps the mirror and the file in the same order.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+import orjson
+
+from livequery_cli.exceptions import ConfigError
+from livequery_cli.server.documents import JsonDict
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS objects (
+    class TEXT NOT NULL,
+    id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (class, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS schemas (
+    class TEXT PRIMARY KEY,
+    fields TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
+
+class Storage:
+    """Objects by class and id, plus each class's field types."""
+
+    def __init__(self, path: str) -> None:
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None)
+            if path != ":memory:":
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise ConfigError(f"cannot open the database {path}: {exc}") from None
+        self._objects: dict[str, dict[str, JsonDict]] = {}
+        self._schemas: dict[str, dict[str, JsonDict]] = {}
+        for cls, body in self._db.execute("SELECT class, body FROM objects"):
+            obj = orjson.loads(body)
+            self._objects.setdefault(cls, {})[obj["objectId"]] = obj
+        for cls, fields in self._db.execute("SELECT class, fields FROM schemas"):
+            self._schemas[cls] = orjson.loads(fields)
+
+    def close(self) -> None:
+        """Checkpoint and close; the file is complete and consistent afterwards."""
+        try:
+            self._db.execute("PRAGMA optimize")
+        finally:
+            self._db.close()
+
+    # -- objects -------------------------------------------------------------
+
+    def get(self, class_name: str, object_id: str) -> JsonDict | None:
+        return self._objects.get(class_name, {}).get(object_id)
+
+    def scan(self, class_name: str) -> Iterator[JsonDict]:
+        """Every object of a class, in creation order."""
+        return iter(list(self._objects.get(class_name, {}).values()))
+
+    def count(self, class_name: str) -> int:
+        return len(self._objects.get(class_name, {}))
+
+    def put(self, class_name: str, body: JsonDict) -> None:
+        """Insert or replace one object (the caller owns ``body`` from now on)."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO objects (class, id, body) VALUES (?, ?, ?)",
+            (class_name, body["objectId"], orjson.dumps(body).decode()),
+        )
+        self._objects.setdefault(class_name, {})[body["objectId"]] = body
+
+    def delete(self, class_name: str, object_id: str) -> None:
+        self._db.execute("DELETE FROM objects WHERE class = ? AND id = ?", (class_name, object_id))
+        self._objects.get(class_name, {}).pop(object_id, None)
+
+    # -- schemas -------------------------------------------------------------
+
+    def class_names(self) -> list[str]:
+        return sorted(set(self._schemas) | {c for c, objs in self._objects.items() if objs})
+
+    def fields(self, class_name: str) -> dict[str, JsonDict] | None:
+        return self._schemas.get(class_name)
+
+    def set_fields(self, class_name: str, fields: dict[str, JsonDict]) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO schemas (class, fields) VALUES (?, ?)",
+            (class_name, orjson.dumps(fields).decode()),
+        )
+        self._schemas[class_name] = fields
+
+    def drop_class(self, class_name: str) -> None:
+        self._db.execute("DELETE FROM schemas WHERE class = ?", (class_name,))
+        self._db.execute("DELETE FROM objects WHERE class = ?", (class_name,))
+        self._schemas.pop(class_name, None)
+        self._objects.pop(class_name, None)

@@ -1,0 +1,213 @@
+"""``Subscription``: one live query, as an event emitter and an async iterator.
+
+Events: ``open`` (the server confirmed the subscription; again after every
+resubscribe and after an ``update``), ``create``/``delete`` ``(object)``,
+``update``/``enter``/``leave`` ``(object, original)``, ``close`` (events stop:
+the socket was lost, or the subscription ended), ``error`` ``(exception)``.
+
+The async iterator yields the object events as ``Event(op, object,
+original)`` records and ends when the subscription ends (``unsubscribe()``,
+the client's ``close()``); it raises the error that ended it otherwise (a
+``ServerError`` for the subscription, ``ConnectionFailedError`` when the
+client gave up reconnecting). A socket loss followed by a reconnect does not
+end it.
+
+Backpressure: the iterator's buffer holds at most ``max_queue`` events. When
+it is full the client stops reading the socket until the consumer catches up,
+so a slow consumer slows the connection down instead of growing memory or
+losing events. (All subscriptions of a client share the socket, so one slow
+consumer holds back the others; a consumer that stalls for longer than the
+keepalive timeout gets disconnected and resubscribed like any dead peer.) A
+subscription used only through listeners never iterates: if its buffer fills
+before iteration starts, buffering is switched off for it, and a late attempt
+to iterate raises ``InvalidStateError`` instead of silently missing events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from livequery_cli.emitter import EventEmitter
+from livequery_cli.exceptions import InvalidStateError, LiveQueryError
+from livequery_cli.protocol.frames import ObjectOp
+
+if TYPE_CHECKING:
+    from livequery_cli.client import LiveQueryClient
+
+__all__ = ["SUBSCRIPTION_EVENTS", "Event", "Subscription"]
+
+logger = logging.getLogger("livequery_cli")
+
+SUBSCRIPTION_EVENTS = ("open", "create", "update", "enter", "leave", "delete", "close", "error")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """An object event: ``original`` is None for ``create`` and ``delete``."""
+
+    op: ObjectOp
+    object: dict[str, Any]
+    original: dict[str, Any] | None = None
+
+
+class Subscription(EventEmitter):
+    """A subscription made by ``LiveQueryClient.subscribe`` (never built directly)."""
+
+    def __init__(
+        self,
+        client: LiveQueryClient,
+        request_id: int,
+        query: dict[str, Any],
+        session_token: str | None,
+        *,
+        max_queue: int = 1024,
+    ) -> None:
+        super().__init__(SUBSCRIPTION_EVENTS)
+        self._client = client
+        self.request_id = request_id
+        self._query = query
+        self._session_token = session_token
+        self._max_queue = max(1, max_queue)
+        self._items: deque[Event] = deque()
+        self._readable = asyncio.Event()
+        self._writable = asyncio.Event()
+        self._writable.set()
+        self._iterating = False
+        self._buffering = True
+        self._open = False
+        self._closed = False
+        self._error: LiveQueryError | None = None
+        self._ended = asyncio.Event()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open" if self._open else "pending"
+        return f"<Subscription {self.request_id} {self.class_name!r} {state}>"
+
+    # --- public API ----------------------------------------------------------
+
+    @property
+    def query(self) -> dict[str, Any]:
+        """The subscription's current query: ``{className, where, keys?, watch?}``."""
+        return self._query
+
+    @property
+    def class_name(self) -> str:
+        return str(self._query.get("className", ""))
+
+    @property
+    def is_open(self) -> bool:
+        """True while the server has the subscription live on the current socket."""
+        return self._open
+
+    @property
+    def closed(self) -> bool:
+        """True once the subscription has ended for good."""
+        return self._closed
+
+    @property
+    def error(self) -> LiveQueryError | None:
+        """The error that ended the subscription, if an error did."""
+        return self._error
+
+    async def unsubscribe(self) -> None:
+        """Stop the subscription: ``close`` is emitted at once, no event follows."""
+        await self._client.unsubscribe(self)
+
+    async def update(self, query: Any) -> None:
+        """Replace the query (the protocol's ``update`` op); resolves once it is live."""
+        await self._client.update(self, query)
+
+    async def wait_closed(self) -> None:
+        """Wait until the subscription ends; raise the error that ended it, if any."""
+        await self._ended.wait()
+        if self._error is not None:
+            raise self._error
+
+    def __aiter__(self) -> Subscription:
+        self._iterating = True
+        return self
+
+    async def __anext__(self) -> Event:
+        self._iterating = True
+        if not self._buffering:
+            raise InvalidStateError(
+                "events were not kept: the buffer filled before iteration started"
+            )
+        while not self._items:
+            if self._closed:
+                if self._error is not None:
+                    raise self._error
+                raise StopAsyncIteration
+            self._readable.clear()
+            await self._readable.wait()
+        event = self._items.popleft()
+        self._writable.set()
+        return event
+
+    # --- driven by the client -------------------------------------------------------
+
+    def _set_query(self, query: dict[str, Any]) -> None:
+        self._query = query
+
+    def _set_session_token(self, session_token: str | None) -> None:
+        self._session_token = session_token
+
+    def _opened(self) -> None:
+        if self._closed:
+            return
+        self._open = True
+        self.emit("open")
+
+    def _interrupted(self) -> None:
+        """The socket is gone; the subscription waits for a resubscribe."""
+        if self._open and not self._closed:
+            self._open = False
+            self.emit("close")
+
+    def _report(self, error: LiveQueryError) -> None:
+        self.emit("error", error)
+
+    async def _deliver(self, event: Event) -> None:
+        if self._closed:
+            return
+        if event.original is None and event.op in ("create", "delete"):
+            self.emit(event.op, event.object)
+        else:
+            self.emit(event.op, event.object, event.original)
+        await self._enqueue(event)
+
+    def _end(self, error: LiveQueryError | None = None, *, notify: bool = True) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._open = False
+        self._error = error
+        self._ended.set()
+        self._readable.set()
+        self._writable.set()
+        if notify:
+            if error is not None:
+                self.emit("error", error)
+            self.emit("close")
+
+    async def _enqueue(self, event: Event) -> None:
+        if not self._buffering:
+            return
+        while len(self._items) >= self._max_queue:
+            if not self._iterating:
+                self._buffering = False
+                self._items.clear()
+                logger.debug(
+                    "subscription %d is not iterated; its event buffer is off", self.request_id
+                )
+                return
+            self._writable.clear()
+            await self._writable.wait()
+            if self._closed:
+                return
+        self._items.append(event)
+        self._readable.set()

@@ -1,0 +1,194 @@
+"""``lq tail`` end to end: the installed CLI as a child process against a real Parse Server 9.
+
+Every test waits for the ``subscribed`` status line on stderr before writing,
+and isolates itself on the shared classes with a unique tag value.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from cli.lq_process import LqProcess
+from rig.parse_server import ParseServer
+
+pytestmark = pytest.mark.parse_server
+
+
+@pytest.fixture
+def lq(parse_server: ParseServer) -> Iterator[Any]:
+    started: list[LqProcess] = []
+
+    def start(*args: str, env: dict[str, str] | None = None, **kwargs: Any) -> LqProcess:
+        base = {
+            "LQ_SERVER_URL": parse_server.rest_url,
+            "LQ_APP_ID": parse_server.app_id,
+            "LQ_JS_KEY": parse_server.js_key,
+        }
+        base.update(env or {})
+        proc = LqProcess(args, env=base, **kwargs)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.close()
+
+
+def _tag_where(tag: str) -> str:
+    return f"tag = {tag}"
+
+
+def test_json_lines_for_all_five_event_types(
+    lq: Any, parse_server: ParseServer, unique_tag: str
+) -> None:
+    rest = parse_server.rest
+    proc = lq("tail", "Game", "--where", _tag_where(unique_tag), "--where", "score gt 10", "--json")
+    proc.wait_stderr("subscribed to Game")
+
+    game = rest.create("Game", {"tag": unique_tag, "score": 50})  # create
+    rest.update("Game", game["objectId"], {"score": 60})  # update
+    rest.update("Game", game["objectId"], {"score": 5})  # leave
+    rest.update("Game", game["objectId"], {"score": 70})  # enter
+    rest.delete("Game", game["objectId"])  # delete
+
+    records = [json.loads(line) for line in proc.read_stdout(5)]
+    assert [r["op"] for r in records] == ["create", "update", "leave", "enter", "delete"]
+    assert [r["seq"] for r in records] == [1, 2, 3, 4, 5]
+    for record in records:
+        assert record["v"] == 1
+        assert record["kind"] == "event"
+        assert record["class"] == "Game"
+        assert record["sub"] == 0
+        assert record["id"] == game["objectId"]
+        assert record["ts"].endswith("Z")
+        assert record["object"]["tag"] == unique_tag
+    assert [r["object"]["score"] for r in records] == [50, 60, 5, 70, 70]
+    assert "original" not in records[0]
+    assert "changed" not in records[0]
+    assert records[1]["original"]["score"] == 50
+    assert records[1]["changed"] == ["score"]
+    assert records[2]["original"]["score"] == 60
+    assert records[3]["changed"] == ["score"]
+    proc.signal(signal.SIGINT)
+    assert proc.wait() == 130
+
+
+def test_count_exits_zero_after_n_events(
+    lq: Any, parse_server: ParseServer, unique_tag: str
+) -> None:
+    proc = lq("tail", "Game", "--where", _tag_where(unique_tag), "--count", "2", "-o", "raw")
+    proc.wait_stderr("subscribed")
+    for score in (1, 2, 3):
+        parse_server.rest.create("Game", {"tag": unique_tag, "score": score})
+    lines = proc.read_stdout(2)
+    assert proc.wait() == 0
+    assert [json.loads(line)["score"] for line in lines] == [1, 2]
+    assert proc.stdout_lines.get(timeout=5) is None  # nothing after the second event
+
+
+def test_timeout_exits_124(lq: Any, unique_tag: str) -> None:
+    proc = lq("tail", "Game", "--where", _tag_where(unique_tag), "--timeout", "1s")
+    proc.wait_stderr("subscribed")
+    assert proc.wait() == 124
+
+
+def test_sigint_unsubscribes_and_exits_130(lq: Any, unique_tag: str) -> None:
+    proc = lq("tail", "Game", "--where", _tag_where(unique_tag))
+    proc.wait_stderr("subscribed")
+    proc.signal(signal.SIGINT)
+    assert proc.wait() == 130
+    stderr = proc.rest_of_stderr()
+    assert "lq: unsubscribed from Game" in stderr
+    assert not any("Traceback" in line for line in stderr)
+
+
+def test_sigterm_exits_143(lq: Any, unique_tag: str) -> None:
+    proc = lq("tail", "Game", "--where", _tag_where(unique_tag))
+    proc.wait_stderr("subscribed")
+    proc.signal(signal.SIGTERM)
+    assert proc.wait() == 143
+
+
+def test_pipe_to_head_ends_quietly(parse_server: ParseServer, unique_tag: str) -> None:
+    """`lq tail ... | head -1`: exit 0, no traceback, nothing on stderr with -q."""
+    env = {
+        "LQ_SERVER_URL": parse_server.rest_url,
+        "LQ_APP_ID": parse_server.app_id,
+        "LQ_JS_KEY": parse_server.js_key,
+    }
+    read_end, write_end = os.pipe()
+    head = subprocess.Popen(["head", "-1"], stdin=read_end, stdout=subprocess.PIPE)
+    proc = LqProcess(
+        ["tail", "Game", "--where", _tag_where(unique_tag), "--json", "--timeout", "60s"],
+        env=env,
+        stdout=write_end,
+    )
+    os.close(read_end)
+    os.close(write_end)
+    try:
+        proc.wait_stderr("subscribed")
+        for score in range(3):
+            parse_server.rest.create("Game", {"tag": unique_tag, "score": score})
+        assert head.wait(timeout=30) == 0
+        assert head.stdout is not None
+        assert json.loads(head.stdout.read())["object"]["score"] == 0
+        # The next event hits the closed pipe: lq must notice and end by itself.
+        parse_server.rest.create("Game", {"tag": unique_tag, "score": 99})
+        assert proc.wait() == 0
+        stderr = proc.rest_of_stderr()
+        # Only the status lines: no error, no traceback, no "Exception ignored".
+        assert all(
+            line.startswith(("lq: connected", "lq: subscribed", "lq: unsubscribed"))
+            for line in stderr
+        ), stderr
+    finally:
+        proc.close()
+        if head.stdout is not None:
+            head.stdout.close()
+
+
+def test_invalid_session_token_is_refused(lq: Any, unique_tag: str) -> None:
+    proc = lq(
+        "tail",
+        "Game",
+        "--where",
+        _tag_where(unique_tag),
+        "--session-token",
+        "r:not-a-real-token",
+        "--profile",
+        "default",
+    )
+    assert proc.wait() == 4
+    stderr = proc.rest_of_stderr()
+    errors = [line for line in stderr if line.startswith("lq: error:")]
+    assert len(errors) == 1, stderr
+    assert "profile 'default'" in errors[0]
+    assert "`lq login`" in errors[0]
+    assert "r:not-a-real-token" not in "\n".join(stderr)
+
+
+def test_unreachable_server_gives_up_after_max_retries(lq: Any) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # The port is free again: nothing listens there.
+    proc = lq(
+        "tail",
+        "Game",
+        "--max-retries",
+        "1",
+        env={"LQ_SERVER_URL": f"http://127.0.0.1:{port}/parse"},
+    )
+    assert proc.wait() == 3
+    stderr = proc.rest_of_stderr()
+    assert any("reconnecting in" in line and "(attempt 1)" in line for line in stderr), stderr
+    errors = [line for line in stderr if line.startswith("lq: error:")]
+    assert len(errors) == 1, stderr
+    assert "gave up" in errors[0]

@@ -1,0 +1,352 @@
+"""The client library against a real Parse Server 9: every behaviour of the seed.
+
+Writes go through the rig's REST writer (run in a thread, so the event loop
+keeps reading the socket). Absence of an event is shown with a sentinel: a
+later write that the same subscription does receive, since a subscription's
+events arrive in order on one socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from client.recorder import Recorder
+from rig.parse_server import ParseServer
+
+import livequery_cli.standard as standard
+from livequery_cli.backoff import ReconnectPolicy
+from livequery_cli.client import LiveQueryClient
+from livequery_cli.exceptions import AuthError, TransportError
+from livequery_cli.protocol import State
+from livequery_cli.query import Query
+from livequery_cli.subscription import Event, Subscription
+
+pytestmark = pytest.mark.parse_server
+
+FAST = ReconnectPolicy(base=0.05, max_delay=0.25)
+WAIT = 15.0
+
+
+async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """A blocking rig call, off the event loop."""
+    return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+async def next_event(sub: Subscription) -> Event:
+    return await asyncio.wait_for(anext(aiter(sub)), WAIT)
+
+
+def new_client(server: ParseServer, **options: Any) -> LiveQueryClient:
+    options.setdefault("reconnect", FAST)
+    options.setdefault("javascript_key", server.js_key)
+    return LiveQueryClient(server.app_id, server.ws_url, **options)
+
+
+@pytest.fixture
+async def client(parse_server: ParseServer) -> AsyncIterator[LiveQueryClient]:
+    client = new_client(parse_server)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def master_client(parse_server: ParseServer) -> AsyncIterator[LiveQueryClient]:
+    client = new_client(parse_server, master_key=parse_server.master_key)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def standard_api(parse_server: ParseServer) -> AsyncIterator[standard.LiveQueryController]:
+    standard.configure(parse_server.rest_url, parse_server.app_id, parse_server.js_key)
+    standard.LiveQuery.reconnect_policy = FAST
+    yield standard.LiveQuery
+    await standard.LiveQuery.close()
+    standard.LiveQuery.off("open")
+    standard.LiveQuery.off("close")
+    standard.LiveQuery.off("error")
+    standard.LiveQuery.reconnect_policy = ReconnectPolicy()
+
+
+async def test_all_five_object_events_carry_the_right_object_and_original(
+    parse_server: ParseServer, client: LiveQueryClient, unique_tag: str
+) -> None:
+    rest = parse_server.rest
+    sub = await client.subscribe(
+        Query("Game").equal_to("tag", unique_tag).greater_than("score", 100)
+    )
+    calls = Recorder().listen(sub, "create", "update", "enter", "leave", "delete")
+
+    created = await call(rest.create, "Game", {"tag": unique_tag, "score": 150}, master=True)
+    oid = created["objectId"]
+    event = await next_event(sub)
+    assert event.op == "create"
+    assert event.original is None
+    assert (event.object["objectId"], event.object["score"]) == (oid, 150)
+    assert event.object["className"] == "Game"
+
+    await call(rest.update, "Game", oid, {"score": 160}, master=True)
+    event = await next_event(sub)
+    assert event.op == "update"
+    assert (event.object["score"], event.original and event.original["score"]) == (160, 150)
+
+    await call(rest.update, "Game", oid, {"score": 50}, master=True)
+    event = await next_event(sub)
+    assert event.op == "leave"
+    assert (event.object["score"], event.original and event.original["score"]) == (50, 160)
+
+    await call(rest.update, "Game", oid, {"score": 200}, master=True)
+    event = await next_event(sub)
+    assert event.op == "enter"
+    assert (event.object["score"], event.original and event.original["score"]) == (200, 50)
+
+    await call(rest.delete, "Game", oid, master=True)
+    event = await next_event(sub)
+    assert event.op == "delete"
+    assert (event.object["objectId"], event.object["score"]) == (oid, 200)
+
+    # listeners got the same, with `original` only for update/enter/leave
+    assert calls.names() == ["create", "update", "leave", "enter", "delete"]
+    assert [len(args) for _, args in calls.events] == [1, 2, 2, 2, 1]
+    assert calls.args("enter")[0][1]["score"] == 50
+
+
+async def test_unsubscribe_stops_events(
+    parse_server: ParseServer, client: LiveQueryClient, unique_tag: str
+) -> None:
+    query = Query("Game").equal_to("tag", unique_tag)
+    stopped = await client.subscribe(query)
+    kept = await client.subscribe(query)
+    rec = Recorder().listen(stopped, "create", "close")
+    await stopped.unsubscribe()
+    assert rec.names() == ["close"]
+    assert stopped.closed
+    assert [e async for e in stopped] == []  # the iterator has ended
+    await call(parse_server.rest.create, "Game", {"tag": unique_tag}, master=True)
+    assert (await next_event(kept)).op == "create"  # the same write, on the same socket
+    assert rec.names() == ["close"]
+    assert client.subscriptions == [kept]
+
+
+async def test_connection_open_close_and_error_events(
+    parse_server: ParseServer, unique_tag: str
+) -> None:
+    client = new_client(parse_server)
+    rec = Recorder().listen(client, "open", "close", "error")
+    await client.open()
+    assert rec.names() == ["open"]
+    await client.close()
+    assert rec.names() == ["open", "close"]
+
+    # A key the server does not know: `error` event, and open() raises AuthError.
+    refused = new_client(parse_server, javascript_key="not-the-key")
+    rec = Recorder().listen(refused, "open", "close", "error")
+    with pytest.raises(AuthError) as info:
+        await asyncio.wait_for(refused.open(), WAIT)
+    assert info.value.code == 4
+    assert str(info.value) == "Key in request is not valid (code 4)"
+    assert rec.names() == ["error"]
+    assert refused.state is State.DISCONNECTED
+    await refused.close()
+
+
+async def test_kill_and_restart_reconnects_resubscribes_once_and_reopens(
+    parse_server: ParseServer, client: LiveQueryClient, unique_tag: str
+) -> None:
+    rest = parse_server.rest
+    client_rec = Recorder().listen(client, "open", "close", "error", "reconnect")
+    sub = await client.subscribe(Query("Game").equal_to("tag", unique_tag))
+    sub_rec = Recorder().listen(sub, "open", "close")
+    await sub_rec.wait("open")  # the first open comes right after subscribe() returns
+    request_id = sub.request_id
+
+    await call(parse_server.kill)
+    await client_rec.wait("close", within=WAIT)
+    assert any(isinstance(args[0], TransportError) for args in client_rec.args("error"))
+    await sub_rec.wait("close")
+    await client_rec.wait("reconnect")  # attempts against a dead port keep going
+    await call(parse_server.restart)
+
+    await client_rec.wait("open", 2, within=60)
+    await sub_rec.wait("open", 2, within=WAIT)
+    assert sub_rec.names() == ["open", "close", "open"]
+    assert sub.request_id == request_id
+    assert not sub.closed
+
+    first = await call(rest.create, "Game", {"tag": unique_tag, "n": 1}, master=True)
+    second = await call(rest.create, "Game", {"tag": unique_tag, "n": 2}, master=True)
+    events = [await next_event(sub), await next_event(sub)]
+    # one event per write: the subscription exists once on the server
+    assert [e.object["objectId"] for e in events] == [first["objectId"], second["objectId"]]
+    assert client.state is State.CONNECTED
+
+
+async def test_live_query_close_stops_reconnects_and_ends_subscriptions(
+    parse_server: ParseServer, standard_api: standard.LiveQueryController, unique_tag: str
+) -> None:
+    rec = Recorder().listen(standard_api, "open", "close", "reconnect")
+    sub = await Query("Game").equal_to("tag", unique_tag).subscribe()
+    sub_rec = Recorder().listen(sub, "close")
+    shared = standard_api.client
+    assert shared is not None
+    assert rec.names() == ["open"]
+
+    await standard_api.close()
+    assert sub.closed
+    assert sub_rec.names() == ["close"]
+    assert [e async for e in sub] == []
+    assert shared.state is State.CLOSED
+    assert standard_api.client is None
+    assert rec.names() == ["open", "close"]  # and no reconnect
+    # nothing arrives any more on the closed subscription
+    await call(parse_server.rest.create, "Game", {"tag": unique_tag}, master=True)
+    assert [e async for e in sub] == []
+
+
+async def test_a_subscribe_after_close_opens_a_new_connection(
+    parse_server: ParseServer, standard_api: standard.LiveQueryController, unique_tag: str
+) -> None:
+    rec = Recorder().listen(standard_api, "open", "close")
+    query = Query("Game").equal_to("tag", unique_tag)
+    await query.subscribe()
+    first_client = standard_api.client
+    await standard_api.close()
+
+    sub = await query.subscribe()
+    assert standard_api.client is not None
+    assert standard_api.client is not first_client
+    assert rec.names() == ["open", "close", "open"]  # listeners survive the new connection
+    await call(parse_server.rest.create, "Game", {"tag": unique_tag}, master=True)
+    assert (await next_event(sub)).op == "create"
+
+
+async def test_two_clients_against_two_servers(
+    parse_server: ParseServer,
+    parse_server_factory: Callable[..., ParseServer],
+    unique_tag: str,
+) -> None:
+    other = await call(parse_server_factory, app_id="lq-other")
+    first, second = new_client(parse_server), new_client(other)
+    try:
+        query = Query("Game").equal_to("tag", unique_tag)
+        sub1, sub2 = await first.subscribe(query), await second.subscribe(query)
+        a = await call(parse_server.rest.create, "Game", {"tag": unique_tag}, master=True)
+        b = await call(other.rest.create, "Game", {"tag": unique_tag}, master=True)
+        assert (await next_event(sub1)).object["objectId"] == a["objectId"]
+        assert (await next_event(sub2)).object["objectId"] == b["objectId"]
+        # and neither saw the other's write: a second write on each arrives next
+        c = await call(parse_server.rest.create, "Game", {"tag": unique_tag}, master=True)
+        d = await call(other.rest.create, "Game", {"tag": unique_tag}, master=True)
+        assert (await next_event(sub1)).object["objectId"] == c["objectId"]
+        assert (await next_event(sub2)).object["objectId"] == d["objectId"]
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_acl_events_reach_only_readers_and_the_master_key(
+    parse_server: ParseServer,
+    client: LiveQueryClient,
+    master_client: LiveQueryClient,
+    unique_tag: str,
+) -> None:
+    rest = parse_server.rest
+    alice = await call(rest.sign_up, f"alice-{uuid.uuid4().hex[:8]}", "pw-alice")
+    bob = await call(rest.sign_up, f"bob-{uuid.uuid4().hex[:8]}", "pw-bob")
+    query = Query("Secret").equal_to("tag", unique_tag)
+    as_alice = await client.subscribe(query, session_token=alice["sessionToken"])
+    as_bob = await client.subscribe(query, session_token=bob["sessionToken"])
+    anonymous = await client.subscribe(query)
+    as_master = await master_client.subscribe(query)
+
+    secret = await call(
+        rest.create,
+        "Secret",
+        {"tag": unique_tag, "text": "for alice"},
+        acl={alice["objectId"]: {"read": True, "write": True}},
+        master=True,
+    )
+    assert (await next_event(as_alice)).object["objectId"] == secret["objectId"]
+    assert (await next_event(as_master)).object["text"] == "for alice"
+
+    public = await call(
+        rest.create, "Secret", {"tag": unique_tag}, acl={"*": {"read": True}}, master=True
+    )
+    # bob's and the anonymous subscription's first event is the public one
+    assert (await next_event(as_bob)).object["objectId"] == public["objectId"]
+    assert (await next_event(anonymous)).object["objectId"] == public["objectId"]
+
+
+async def test_an_invalid_session_token_is_a_typed_auth_error(client: LiveQueryClient) -> None:
+    errors = Recorder().listen(client, "error")
+    with pytest.raises(AuthError) as info:
+        await asyncio.wait_for(
+            client.subscribe({"className": "_Session", "where": {}}, session_token="r:not-valid"),
+            WAIT,
+        )
+    error = info.value
+    assert (error.code, error.reconnect) == (209, False)
+    assert str(error) == "Invalid session token (code 209)"
+    assert "r:not-valid" not in repr(error)
+    assert client.subscriptions == []  # ended, not retried
+    assert client.state is State.CONNECTED  # the connection itself is fine
+    assert errors.names() == []
+
+
+async def test_keys_project_object_and_original(
+    parse_server: ParseServer, client: LiveQueryClient, unique_tag: str
+) -> None:
+    rest = parse_server.rest
+    sub = await client.subscribe(Query("Game").equal_to("tag", unique_tag).select("score"))
+    created = await call(
+        rest.create, "Game", {"tag": unique_tag, "score": 1, "name": "x"}, master=True
+    )
+    event = await next_event(sub)
+    assert event.object["score"] == 1
+    assert "name" not in event.object
+    assert "tag" not in event.object  # matching used it, the projection drops it
+    assert {"className", "objectId", "createdAt", "updatedAt"} <= set(event.object)
+    await call(rest.update, "Game", created["objectId"], {"score": 2}, master=True)
+    event = await next_event(sub)
+    assert event.op == "update"
+    assert event.original is not None
+    assert event.original["score"] == 1
+    assert "name" not in event.original
+
+
+async def test_watch_sends_create_and_update_only_when_a_watched_field_changes(
+    parse_server: ParseServer, client: LiveQueryClient, unique_tag: str
+) -> None:
+    rest = parse_server.rest
+    sub = await client.subscribe(Query("Game").equal_to("tag", unique_tag).watch("score"))
+    created = await call(rest.create, "Game", {"tag": unique_tag, "name": "a"}, master=True)
+    oid = created["objectId"]
+    await call(rest.update, "Game", oid, {"name": "b"}, master=True)  # unwatched: silent
+    await call(rest.update, "Game", oid, {"score": 7}, master=True)
+    event = await next_event(sub)  # the first event is the watched change
+    assert (event.op, event.object["score"], event.object["name"]) == ("update", 7, "b")
+    assert event.original is not None
+    assert "score" not in event.original
+    await call(rest.delete, "Game", oid, master=True)  # delete is always sent
+    assert (await next_event(sub)).op == "delete"
+
+
+async def test_update_op_changes_a_live_subscriptions_query(
+    parse_server: ParseServer, client: LiveQueryClient, unique_tag: str
+) -> None:
+    rest = parse_server.rest
+    sub = await client.subscribe(Query("Game").equal_to("tag", unique_tag).equal_to("c", "red"))
+    opens = Recorder().listen(sub, "open")
+    request_id = sub.request_id
+    await sub.update(Query("Game").equal_to("tag", unique_tag).equal_to("c", "blue"))
+    assert opens.count("open") == 1  # open again: the server confirmed the new query
+    assert sub.request_id == request_id
+    assert sub.query["where"]["c"] == "blue"
+    await call(rest.create, "Game", {"tag": unique_tag, "c": "red"}, master=True)
+    blue = await call(rest.create, "Game", {"tag": unique_tag, "c": "blue"}, master=True)
+    event = await next_event(sub)
+    assert event.object["objectId"] == blue["objectId"]

@@ -1,0 +1,113 @@
+"""``SubscriptionIndex``: filing, removal, and candidates ⊇ true matches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from matching.strategies import parse_objects, pointer, where_clauses
+
+from livequery_cli.matching import SubscriptionIndex, compile_where, index_keys
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ({"room": "lobby"}, {("room", "lobby")}),
+        ({"room": {"$eq": "lobby"}}, {("room", "lobby")}),
+        ({"room": {"$in": ["a", "b"]}}, {("room", "a"), ("room", "b")}),
+        ({"room": {"$in": ["a", "b"]}, "objectId": "x"}, {("objectId", "x")}),
+        ({"$or": [{"room": "a"}, {"owner": "u"}]}, {("room", "a"), ("owner", "u")}),
+        ({"$and": [{"score": {"$gt": 1}}, {"room": "a"}]}, {("room", "a")}),
+        ({"room": {"$in": []}}, set()),
+        ({"$or": []}, set()),
+    ],
+)
+def test_index_keys(where: dict[str, Any], expected: set[tuple[str, Any]]) -> None:
+    assert index_keys(where) == expected
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        {},
+        {"score": {"$gt": 100}},
+        {"room": None},
+        {"room": {"$in": ["a", None]}},
+        {"room": {"$ne": "a"}},
+        {"meta.room": "a"},
+        {"createdAt": "2024-01-01T00:00:00Z"},
+        {"tags": ["a", "b"]},
+        {"$or": [{"room": "a"}, {"score": {"$gt": 1}}]},
+        {"$nor": [{"room": "a"}]},
+    ],
+)
+def test_not_indexable_goes_to_fallback(where: dict[str, Any]) -> None:
+    assert index_keys(where) is None
+
+
+def test_candidates_by_equality_pointer_and_bare_id() -> None:
+    index: SubscriptionIndex[str] = SubscriptionIndex()
+    index.add("lobby", "Game", {"room": "lobby"})
+    index.add("kitchen", "Game", {"room": "kitchen"})
+    index.add("mine", "Game", {"owner": pointer("u1")})
+    index.add("mine-by-id", "Game", {"owner": {"$in": ["u1"]}})
+    index.add("flagged", "Game", {"flag": True})
+    index.add("one", "Game", {"level": 1})
+    index.add("scan", "Game", {"score": {"$gt": 1}})
+    index.add("other-class", "Chat", {"room": "lobby"})
+
+    obj = {"room": "lobby", "owner": pointer("u1"), "flag": 1, "level": 1.0}
+    assert index.candidates("Game", None, obj) == {"lobby", "mine", "mine-by-id", "one", "scan"}
+    assert index.candidates("Game", {"room": "kitchen"}, obj) >= {"lobby", "kitchen"}
+    assert index.candidates("Game", {"room": ["kitchen", "x"]}, None) == {"kitchen", "scan"}
+    assert index.candidates("Nope", None, obj) == set()
+
+
+def test_remove_and_refile() -> None:
+    index: SubscriptionIndex[int] = SubscriptionIndex()
+    index.add(1, "Game", {"room": "a"})
+    index.add(2, "Game", {})
+    assert len(index) == 2 and 1 in index
+    assert index.remove(1)
+    assert not index.remove(1)
+    assert index.candidates("Game", None, {"room": "a"}) == {2}
+    index.add(2, "Game", {"room": "b"})  # re-filing the same handle replaces it
+    assert index.candidates("Game", None, {"room": "a"}) == set()
+    assert index.candidates("Game", None, {"room": "b"}) == {2}
+    assert index.remove(2)
+    assert len(index) == 0
+    assert index.candidates("Game", None, {"room": "b"}) == set()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    queries=st.lists(where_clauses(), min_size=1, max_size=12),
+    writes=st.lists(
+        st.tuples(st.none() | parse_objects(), parse_objects()), min_size=1, max_size=6
+    ),
+)
+def test_candidates_are_a_superset_of_true_matches(
+    queries: list[dict[str, Any]], writes: list[tuple[dict[str, Any] | None, dict[str, Any]]]
+) -> None:
+    index: SubscriptionIndex[int] = SubscriptionIndex()
+    matchers = {}
+    for handle, where in enumerate(queries):
+        index.add(handle, "Game", where)
+        matchers[handle] = compile_where(where)
+    for original, current in writes:
+        truly = {
+            handle
+            for handle, matcher in matchers.items()
+            if (original is not None and matcher(original)) or matcher(current)
+        }
+        assert index.candidates("Game", original, current) >= truly
+    for handle in list(matchers)[::2]:
+        index.remove(handle)
+        del matchers[handle]
+    for original, current in writes:
+        found = index.candidates("Game", original, current)
+        assert found <= set(matchers)
+        assert found >= {h for h, m in matchers.items() if m(current)}
