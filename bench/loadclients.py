@@ -8,7 +8,9 @@ pong), and counts event frames by looking at a few bytes, never decoding JSON.
 
 Modes for the `where` of subscription number i (0-based, across connections):
 ``same`` gives every subscription ``{"run": TAG}``; ``distinct`` gives
-``{"run": TAG, "slot": i}`` so a write with ``slot = i`` matches exactly one.
+``{"slot": i}`` so a write with ``slot = i`` matches exactly one;
+``distinct-tagged`` gives ``{"run": TAG, "slot": i}`` (the same, plus a field
+every subscription shares, as when an app scopes all queries to a tenant).
 
 Protocol with the harness (stdout, one JSON line each): ``{"event": "ready",
 ...}`` once every subscription is acknowledged, then ``{"event": "done", ...}``
@@ -25,6 +27,7 @@ import asyncio
 import base64
 import json
 import os
+import resource
 import sys
 import time
 from typing import Any
@@ -152,8 +155,8 @@ def _messages(
         connect["masterKey"] = master_key
     frames = [json.dumps(connect).encode()]
     for request_id in range(1, count + 1):
-        where: dict[str, Any] = {"run": tag}
-        if mode == "distinct":
+        where: dict[str, Any] = {} if mode == "distinct" else {"run": tag}
+        if mode != "same":
             where["slot"] = first_slot + request_id - 1
         frames.append(
             json.dumps(
@@ -254,13 +257,21 @@ async def run(args: argparse.Namespace) -> None:
     os._exit(0)  # the stdin reader thread may still be blocked
 
 
+def raise_fd_limit() -> None:
+    """A thousand sockets need more descriptors than a default soft limit of 1024 allows."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def main() -> None:
+    raise_fd_limit()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", required=True)
     parser.add_argument("--app-id", required=True)
     parser.add_argument("--connections", type=int, default=1)
     parser.add_argument("--subs-per-conn", type=int, default=1)
-    parser.add_argument("--mode", choices=("same", "distinct"), default="same")
+    parser.add_argument("--mode", choices=("same", "distinct", "distinct-tagged"), default="same")
     parser.add_argument("--tag", required=True)
     parser.add_argument(
         "--expect", type=int, default=0, help="events to wait for (0: until stdin closes)"

@@ -61,6 +61,20 @@ def throughput(rows: list[dict[str, Any]]) -> str:
     )
 
 
+def ceiling_note(rows: list[dict[str, Any]]) -> str:
+    """How far the firehose outruns the fastest real consumer (it must not be the limit)."""
+    drain = next((r for r in rows if r["consumer"] == "drain" and r["events_per_s"]), None)
+    others = [r for r in rows if r["consumer"] != "drain" and r["events_per_s"]]
+    if drain is None or not others:
+        return ""
+    fastest = max(others, key=lambda r: r["events_per_s"])
+    ratio = drain["events_per_s"] / fastest["events_per_s"]
+    return (
+        f"Firehose ceiling {drain['events_per_s']:,.0f} events/s = {ratio:.1f}x the fastest "
+        f"consumer ({fastest['label']}, {fastest['events_per_s']:,.0f}/s)."
+    )
+
+
 def latency(rows: list[dict[str, Any]]) -> str:
     body = []
     for r in rows:
@@ -150,6 +164,8 @@ def markdown(result: dict[str, Any]) -> str:
             f"median of {result['sizes']['rounds']} rounds)",
             "",
             throughput(result["throughput"]),
+            "",
+            ceiling_note(result["throughput"]),
         ]
     if "latency" in result:
         parts += [

@@ -22,11 +22,15 @@ def _first(a: dict[str, Any], b: dict[str, Any], key: str) -> Any:
 
 
 def _pairs(
-    targets: dict[str, Any], section: str, key: str
+    targets: dict[str, Any], section: str, *fields: str
 ) -> list[tuple[Any, dict[str, Any], dict[str, Any]]]:
-    lq_rows = {r.get(key): r for r in targets.get(LQ, {}).get(section, [])}
-    parse_rows = {r.get(key): r for r in targets.get(PARSE, {}).get(section, [])}
-    keys = sorted(set(lq_rows) | set(parse_rows), key=lambda k: (k is None, k))
+    def key(row: dict[str, Any]) -> Any:
+        values = tuple(row.get(f) for f in fields)
+        return values if len(values) > 1 else values[0]
+
+    lq_rows = {key(r): r for r in targets.get(LQ, {}).get(section, [])}
+    parse_rows = {key(r): r for r in targets.get(PARSE, {}).get(section, [])}
+    keys = sorted(set(lq_rows) | set(parse_rows), key=lambda k: k if isinstance(k, tuple) else (k,))
     return [(k, lq_rows.get(k, {}), parse_rows.get(k, {})) for k in keys]
 
 
@@ -46,10 +50,11 @@ def markdown(server: dict[str, Any]) -> str:
                 f"loss {lq.get('loss', '–')} / {parse.get('loss', '–')}",
             ]
         )
-    for subs, lq, parse in _pairs(targets, "distinct", "subscriptions"):
+    for (subs, where), lq, parse in _pairs(targets, "distinct", "subscriptions", "where"):
+        label = "no subscription" if not subs else f"{subs:,} distinct subscriptions {where}"
         rows.append(
             [
-                f"{subs:,} distinct subscriptions: server CPU ms per write",
+                f"{label}: server CPU ms per write",
                 _num(lq.get("cpu_ms_per_write"), 2),
                 _num(parse.get("cpu_ms_per_write"), 2),
                 _ratio(

@@ -7,7 +7,8 @@ separate ``bench.loadclients`` process; writes go through the rig's REST
 writer with the master key. Measured per server:
 
 - fan-out: C clients on one query, W writes: events delivered per second;
-- distinct subscriptions: S queries each matching one slot, W writes each
+- distinct subscriptions: S queries ``{slot: i}`` (and, at the largest S,
+  ``{run: TAG, slot: i}``: a field shared by all of them), W writes each
   matching exactly one: server CPU per write (``/proc/PID/stat`` of the
   server process; Parse Server's PostgreSQL is a separate process and is not
   counted, `lq serve`'s SQLite is in-process and is), next to the same writes
@@ -50,7 +51,7 @@ class ServerSizes:
 
 
 SIZES = {
-    "full": ServerSizes((100, 1000), 20, (100, 1000, 10_000), 200, 1000, 200),
+    "full": ServerSizes((100, 1000), 20, (100, 1000, 10_000), 100, 1000, 200),
     "quick": ServerSizes((100,), 10, (100, 1000), 50, 200, 50),
     "smoke": ServerSizes((5,), 3, (10,), 5, 10, 5),
 }
@@ -162,7 +163,9 @@ def fanout(target: Target, clients: int, writes: int, log: Log) -> dict[str, Any
     return record
 
 
-def distinct(target: Target, subscriptions: int, writes: int, log: Log) -> dict[str, Any]:
+def distinct(
+    target: Target, subscriptions: int, writes: int, log: Log, *, tagged: bool = False
+) -> dict[str, Any]:
     """Per-write CPU with `subscriptions` distinct queries (0: no subscriber at all)."""
     load = None
     tag = uuid.uuid4().hex[:12]
@@ -170,7 +173,8 @@ def distinct(target: Target, subscriptions: int, writes: int, log: Log) -> dict[
         connections = min(100, max(1, subscriptions // 10))
         per_conn = subscriptions // connections
         subscriptions = connections * per_conn
-        load = LoadClients(target, connections, per_conn, "distinct", writes)
+        mode = "distinct-tagged" if tagged else "distinct"
+        load = LoadClients(target, connections, per_conn, mode, writes)
         tag = load.tag
         if load.ready.get("event") != "ready":
             return {"subscriptions": subscriptions, "ok": False, "note": f"failed: {load.ready}"}
@@ -187,6 +191,7 @@ def distinct(target: Target, subscriptions: int, writes: int, log: Log) -> dict[
     received = done.get("events", 0)
     record = {
         "subscriptions": subscriptions,
+        "where": "{run: TAG, slot: i}" if tagged else "{slot: i}",
         "writes": writes,
         "expected": expected,
         "received": received,
@@ -197,7 +202,7 @@ def distinct(target: Target, subscriptions: int, writes: int, log: Log) -> dict[
         "ok": received == expected,
         "note": "" if received == expected else f"received {received}",
     }
-    log(f"  {target.name} distinct subscriptions {subscriptions}: {record}")
+    log(f"  {target.name} distinct subscriptions {subscriptions} {record['where']}: {record}")
     return record
 
 
@@ -284,10 +289,13 @@ def run(mode: str, log: Log) -> dict[str, Any]:
             out["fanout"] = [
                 fanout(target, c, sizes.fanout_writes, log) for c in sizes.fanout_clients
             ]
-            out["distinct"] = [distinct(target, 0, sizes.distinct_writes, log)] + [
-                distinct(target, s, sizes.distinct_writes, log)
-                for s in sizes.distinct_subscriptions
+            writes = sizes.distinct_writes
+            out["distinct"] = [distinct(target, 0, writes, log)]
+            out["distinct"] += [
+                distinct(target, n, writes, log) for n in sizes.distinct_subscriptions
             ]
+            largest = max(sizes.distinct_subscriptions)
+            out["distinct"].append(distinct(target, largest, writes, log, tagged=True))
             out["latency"] = latency(target, sizes.latency_writes, log)
             results["targets"][target.name] = out
     return results

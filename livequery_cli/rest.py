@@ -67,7 +67,8 @@ class RestClient:
     ) -> None:
         parts = urlsplit(server_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("server_url must be an http:// or https:// URL")
+            got = f"{parts.scheme}://" if parts.scheme else "no scheme"
+            raise ValueError(f"the server URL must start with http:// or https:// (got {got})")
         self.server_url = server_url.rstrip("/")
         self.application_id = application_id
         self.javascript_key = javascript_key

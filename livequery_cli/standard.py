@@ -140,21 +140,27 @@ class LiveQueryController:
             self._following.add(sub)
         return sub
 
-    async def switch_identity(self, session_token: str | None) -> None:
+    async def switch_identity(self, session_token: str | None) -> list[Subscription]:
         """Move every subscription that follows the current user to ``session_token``.
 
-        Each one is re-subscribed in place with Parse's ``update`` op (same
-        request id, same query, new token) and this returns once the server
-        confirmed them all, so no event readable only by the previous identity
-        arrives afterwards. Subscriptions made with an explicit token stay.
+        Each one emits ``close``, is re-subscribed in place with Parse's
+        ``update`` op (same request id and query, new token; events still in
+        flight for the old identity are dropped) and emits ``open`` once the
+        server confirms it. Returns the subscriptions moved, once all are
+        confirmed, so no event readable only by the previous identity arrives
+        afterwards. Subscriptions made with an explicit token stay as they are.
         """
         client = self._client
         if client is None:
-            return
-        subs = [s for s in self._following if not s.closed and s in client.subscriptions]
+            return []
+        live = client.subscriptions
+        subs = [s for s in self._following if not s.closed and s in live]
+        for sub in subs:
+            sub._interrupted()
         await asyncio.gather(
             *(client.update(s, s.query, session_token=session_token) for s in subs)
         )
+        return subs
 
     async def close(self) -> None:
         """Close the shared connection: cancel reconnects, end every subscription."""
@@ -200,9 +206,9 @@ def _forward(target: EventEmitter, event: str) -> Listener:
 LiveQuery = LiveQueryController()
 
 
-async def switch_identity(session_token: str | None) -> None:
+async def switch_identity(session_token: str | None) -> list[Subscription]:
     """Re-subscribe the subscriptions that follow the current user (see ``User``)."""
-    await LiveQuery.switch_identity(session_token)
+    return await LiveQuery.switch_identity(session_token)
 
 
 async def subscribe(query: Any, session_token: str | None = None, **options: Any) -> Subscription:

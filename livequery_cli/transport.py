@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import ssl as ssl_module
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from websockets.asyncio.client import connect as ws_connect
-from websockets.exceptions import ConnectionClosed, ConnectionClosedOK, InvalidStatus, InvalidURI
+from websockets.exceptions import ConnectionClosed, ConnectionClosedOK, InvalidURI
 
 from livequery_cli.exceptions import TransportError
 
@@ -63,10 +63,14 @@ def websocket_connector(
     """
 
     async def connect(url: str) -> Transport:
-        secure = urlsplit(url).scheme == "wss"
+        # websockets refuses ssl= on ws:// and ssl=None on wss:// (it builds
+        # the default context itself when the argument is absent).
+        tls: dict[str, Any] = {}
+        if ssl is not None and urlsplit(url).scheme == "wss":
+            tls["ssl"] = ssl
         connection = await ws_connect(
             url,
-            ssl=ssl if secure else None,
+            **tls,
             ping_interval=ping_interval,
             ping_timeout=ping_timeout,
             close_timeout=close_timeout,
@@ -95,16 +99,12 @@ def redact_url(url: str) -> str:
 def is_permanent_failure(exc: BaseException) -> bool:
     """Whether retrying the same connection attempt cannot succeed.
 
-    A bad URL, a rejected TLS certificate or an HTTP 4xx refusal of the
-    upgrade will fail the same way every time; refused connections, timeouts
-    and 5xx answers are what a restarting server looks like.
+    Only a bad URL or a rejected TLS certificate qualify. Refused connections,
+    timeouts and HTTP errors on the upgrade are retried: a restarting Parse
+    Server accepts TCP and answers the upgrade with 404 until its LiveQuery
+    server is attached.
     """
-    if isinstance(exc, InvalidURI | ssl_module.SSLCertVerificationError | ValueError):
-        return True
-    if isinstance(exc, InvalidStatus):
-        status = exc.response.status_code
-        return 400 <= status < 500 and status not in (408, 429)
-    return False
+    return isinstance(exc, InvalidURI | ssl_module.SSLCertVerificationError | ValueError)
 
 
 def is_clean_close(exc: BaseException | None) -> bool:

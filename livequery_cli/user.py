@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any, ClassVar
 
 from livequery_cli import standard
@@ -82,25 +82,12 @@ def _current_session_token() -> str | None:
 async def _switch_identity(session_token: str | None) -> list[Subscription]:
     """Move the standard API's subscriptions that follow the current user to ``session_token``.
 
-    ``standard.switch_identity(token)`` does it: for each subscription made
-    without an explicit token it emits ``close``, re-subscribes it in place
-    under ``token`` (dropping any event that still arrives for the old
-    identity), emits ``open`` once the server confirmed it, and returns the
-    list of subscriptions it moved when all are confirmed. A standard API
-    without it cannot move a subscription, so they are ended instead: never
-    left under the old identity.
+    ``standard.switch_identity`` emits ``close`` on each subscription made
+    without an explicit token, re-subscribes it in place under the new token
+    (dropping events still in flight for the old identity), emits ``open``
+    once the server confirmed it, and returns the moved subscriptions.
     """
-    switch: Callable[[str | None], Awaitable[list[Subscription] | None]] | None = getattr(
-        standard, "switch_identity", None
-    )
-    if switch is not None:
-        return list(await switch(session_token) or ())
-    client = standard.LiveQuery.client
-    if client is None:
-        return []
-    subscriptions = [sub for sub in client.subscriptions if not sub.closed]
-    await asyncio.gather(*(sub.unsubscribe() for sub in subscriptions))
-    return subscriptions
+    return await standard.switch_identity(session_token)
 
 
 async def _session_ended(session_token: str) -> None:

@@ -1,150 +1,72 @@
-"""The ``lq`` command: the Typer app, its commands, and ``main()``.
-
-Start-up time is a feature of a tool used in scripts, so this module imports
-only Typer and the standard library. Commands whose modules pull in the
-network stack or the server (``login``, ``serve``, ...) are registered lazily:
-their module is imported only when that command runs. Help is rendered by
-Typer's plain formatter (``rich_markup_mode=None``), which keeps Rich out of
-``lq --help`` too; ``lq --version`` does not even import Typer.
+"""The ``lq`` entry point: ``main()`` (the console script) and ``run()``.
 
 ``run(argv, env)`` is the testable entry point: it takes an ``Environment``
-and returns the exit status; ``main()`` wires in the real process.
+and returns the exit status, never raising; ``main()`` wires in the real
+process. Start-up time is a feature of a tool used in scripts: ``lq
+--version`` answers before Typer is even imported, and the Typer app
+(``commands.py``) is built only when a command runs.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from typing import Annotated, Any
-
-import typer
-from typer.core import TyperGroup
 
 from livequery_cli import __version__
 from livequery_cli.cli.environment import Environment
 
-# name -> (module, function, one-line help): imported only when invoked.
-LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
-    "login": ("livequery_cli.cli.auth_cmd", "login", "Log in and store the session token."),
-    "logout": ("livequery_cli.cli.auth_cmd", "logout", "End the session and forget its token."),
-    "whoami": ("livequery_cli.cli.auth_cmd", "whoami", "Show the user of the session token."),
-    "serve": ("livequery_cli.cli.serve_cmd", "serve", "Run the embedded LiveQuery server."),
-    "demo": ("livequery_cli.cli.serve_cmd", "demo", "Run a demo server with sample writes."),
-}
+# Not ``typing.TYPE_CHECKING``: `lq --version` must not pay for importing ``typing``.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from contextlib import AbstractContextManager
+    from typing import Any
 
 
-class LazyGroup(TyperGroup):
-    """A Typer group that imports some commands only when they are invoked."""
-
-    def list_commands(self, ctx: Any) -> list[str]:
-        names = list(super().list_commands(ctx))
-        return names + [name for name in LAZY_COMMANDS if name not in names]
-
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        command = super().get_command(ctx, cmd_name)
-        if command is not None or cmd_name not in LAZY_COMMANDS:
-            return command
-        module_name, attr, _ = LAZY_COMMANDS[cmd_name]
-        try:
-            function = getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError):
-            return None
-        single = typer.Typer(add_completion=False, rich_markup_mode=None)
-        single.command(cmd_name)(function)
-        loaded = typer.main.get_command(single)
-        loaded.name = cmd_name
-        self.commands[cmd_name] = loaded
-        return loaded
-
-    def format_commands(self, ctx: Any, formatter: Any) -> None:
-        rows = []
-        for name in self.list_commands(ctx):
-            if name in LAZY_COMMANDS and name not in self.commands:
-                rows.append((name, LAZY_COMMANDS[name][2]))
-                continue
-            command = super().get_command(ctx, name)
-            if command is not None and not command.hidden:
-                rows.append((name, command.get_short_help_str(formatter.width - 20)))
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
-
-
-app = typer.Typer(
-    name="lq",
-    cls=LazyGroup,
-    help="Tail Parse LiveQuery subscriptions from the command line.",
-    epilog="Docs: docs/cli.md. Exit statuses: 0 ok, 1 error, 2 usage, 3 connection failed, "
-    "4 refused, 124 time limit, 130 SIGINT, 143 SIGTERM.",
-    add_completion=False,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    no_args_is_help=True,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-)
-
-
-def _print_version(value: bool) -> None:
-    if value:
-        typer.echo(f"lq {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def root(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version",
-            help="Show the version and exit.",
-            is_eager=True,
-            callback=_print_version,
-        ),
-    ] = False,
-) -> None:
-    """Tail Parse LiveQuery subscriptions from the command line."""
-
-
-def current_environment(ctx: typer.Context) -> Environment:
-    """The ``Environment`` given to ``run()``, or the real process's."""
-    obj = ctx.find_root().obj
-    if isinstance(obj, Environment):
-        return obj
+def current_environment(ctx: Any) -> Environment:
+    """The ``Environment`` given to ``run()`` (the root context's ``obj``), or the real one."""
+    root = ctx.find_root()
+    if isinstance(root.obj, Environment):
+        return root.obj
     env = Environment.from_process()
-    ctx.find_root().obj = env
+    root.obj = env
     return env
 
 
-def _register() -> None:
-    from livequery_cli.cli import completions_cmd, config_cmd, explain_cmd, tail_cmd
+def __getattr__(name: str) -> Any:
+    """``app.app`` is the Typer app, built on first access (tools like ``typer ... run``)."""
+    if name == "app":
+        from livequery_cli.cli.commands import app
 
-    app.command("tail", no_args_is_help=True)(tail_cmd.tail)
-    app.command("explain")(explain_cmd.explain)
-    app.add_typer(config_cmd.config_app, name="config")
-    app.add_typer(completions_cmd.completions_app, name="completions")
-
-
-_register()
+        return app
+    raise AttributeError(name)
 
 
-@contextlib.contextmanager
-def _redirected(env: Environment) -> Iterator[None]:
+def _redirected(env: Environment) -> AbstractContextManager[Any]:
     """Point ``sys`` streams at ``env``'s while Typer's own output (help, usage) is printed."""
+    import contextlib
+
     if env.stdout is sys.stdout and env.stderr is sys.stderr:
-        yield
-        return
-    with contextlib.redirect_stdout(env.stdout), contextlib.redirect_stderr(env.stderr):
-        yield
+        return contextlib.nullcontext()
+    stack = contextlib.ExitStack()
+    stack.enter_context(contextlib.redirect_stdout(env.stdout))
+    stack.enter_context(contextlib.redirect_stderr(env.stderr))
+    return stack
 
 
 def run(argv: Sequence[str], env: Environment) -> int:
     """Run ``lq`` with ``argv`` in ``env``; return the exit status (never raises)."""
+    if list(argv) == ["--version"]:
+        env.stdout.write(f"lq {__version__}\n")
+        return 0
+    import typer
     from typer import _click
 
+    from livequery_cli.cli import plain_coercion
+    from livequery_cli.cli.commands import HELP_OPTION_NAMES, app
+
     command = typer.main.get_command(app)
+    plain_coercion.install(command, HELP_OPTION_NAMES)
     with _redirected(env):
         try:
             result = command.main(args=list(argv), prog_name="lq", standalone_mode=False, obj=env)
@@ -162,10 +84,12 @@ def run(argv: Sequence[str], env: Environment) -> int:
 
 def _silence_stdout() -> None:
     """After EPIPE, point fd 1 at /dev/null so the exit-time flush cannot complain."""
-    with contextlib.suppress(OSError, ValueError):
+    try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def main(argv: Sequence[str] | None = None, environment: Environment | None = None) -> None:

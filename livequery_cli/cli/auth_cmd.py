@@ -144,7 +144,7 @@ def run_login(
         if not name:
             raise ConfigError("the username is empty")
         password = _read_password(environment, password_stdin, prompt_password)
-        client = RestClient(settings.server_url, app_id, javascript_key=settings.get("js_key"))
+        client = _rest_client(settings.server_url, app_id, javascript_key=settings.get("js_key"))
         try:
             user = _run(_closing(client, client.log_in(name, password)))
         except RestAuthError as exc:
@@ -183,7 +183,7 @@ def run_logout(
             return ExitStatus.SUCCESS
         note = ""
         if not local:
-            client = RestClient(
+            client = _rest_client(
                 settings.server_url,
                 _require_app_id(settings),
                 javascript_key=settings.get("js_key"),
@@ -227,7 +227,7 @@ def run_whoami(
                 f"not logged in (profile {settings.profile!r}): run `lq login` to log in",
             )
             return ExitStatus.REFUSED
-        client = RestClient(
+        client = _rest_client(
             settings.server_url,
             _require_app_id(settings),
             javascript_key=settings.get("js_key"),
@@ -264,6 +264,24 @@ def _settings(
 def _stored_token(env: Mapping[str, str], profile: str) -> str | None:
     saved = load_credentials(env, profile)
     return saved.session_token if saved else None
+
+
+def _rest_client(
+    server_url: str,
+    application_id: str,
+    *,
+    javascript_key: str | None,
+    session_token: str | None = None,
+) -> RestClient:
+    try:
+        return RestClient(
+            server_url,
+            application_id,
+            javascript_key=javascript_key,
+            session_token=session_token,
+        )
+    except ValueError as exc:  # a bad --server-url is the user's setting, not a bug
+        raise ConfigError(str(exc)) from None
 
 
 def _require_app_id(settings: Settings) -> str:

@@ -253,3 +253,14 @@ def mask(setting: str, value: str | None) -> str:
     if setting in SECRETS:
         return "******** (set)"
     return value
+
+
+def stored_token_lookup(env: Mapping[str, str]) -> Callable[[str], str | None]:
+    """``lookup(profile)``: the session token ``lq login`` saved for a profile, if any."""
+
+    def lookup(profile: str) -> str | None:
+        from livequery_cli.cli.credentials import load_session_token
+
+        return load_session_token(env, profile)
+
+    return lookup

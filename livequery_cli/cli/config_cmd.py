@@ -94,9 +94,14 @@ def run_profiles(env: Environment) -> int:
 
 def run_show(env: Environment, *, flags: dict[str, str | None], profile: str | None = None) -> int:
     """Resolve and print the settings table; return the exit status."""
-    from livequery_cli.cli.config import SETTINGS, config_path, mask, resolve
+    from livequery_cli.cli.config import (
+        SETTINGS,
+        config_path,
+        mask,
+        resolve,
+        stored_token_lookup,
+    )
     from livequery_cli.cli.exit_status import report
-    from livequery_cli.cli.tail_setup import stored_token_lookup
     from livequery_cli.cli.terminal_text import escape_text
 
     try:
@@ -105,17 +110,17 @@ def run_show(env: Environment, *, flags: dict[str, str | None], profile: str | N
             env=env.env,
             stdin=env.stdin,
             profile_flag=profile,
-            stored_token=stored_token_lookup(env),
+            stored_token=stored_token_lookup(env.env),
         )
     except Exception as exc:
         return report(env.stderr, exc, profile=profile)
     for warning in settings.warnings:
         env.stderr.write(warning + "\n")
     path_ = config_path(env.env)
-    rows = [
-        ("profile", settings.profile, ""),
-        ("config_file", str(path_), "" if path_.exists() else "not found"),
-    ]
+    env.stdout.write(f"{'profile':<15} {settings.profile}\n")
+    missing = "" if path_.exists() else "  (not found)"
+    env.stdout.write(f"{'config_file':<15} {path_}{missing}\n")
+    rows = []
     for name in SETTINGS:
         resolved = settings.values[name]
         shown, source = mask(name, resolved.value), resolved.source
@@ -124,7 +129,6 @@ def run_show(env: Environment, *, flags: dict[str, str | None], profile: str | N
         rows.append((name, escape_text(shown), source))
     width = max(len(value) for _, value, _ in rows)
     for name, value, source in rows:
-        line = f"{name:<15} {value:<{width}}  ({source})" if source else f"{name:<15} {value}"
-        env.stdout.write(line.rstrip() + "\n")
+        env.stdout.write(f"{name:<15} {value:<{width}}  ({source})\n")
     env.stdout.flush()
     return 0

@@ -11,11 +11,16 @@ from __future__ import annotations
 import io
 import os
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import IO, Literal, cast
 
-ColorChoice = Literal["auto", "always", "never"]
+# Not ``typing.TYPE_CHECKING``: importing ``typing`` (and ``dataclasses``) here
+# would cost a noticeable share of `lq --version`'s start-up.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import IO, Literal
+
+    ColorChoice = Literal["auto", "always", "never"]
+
 COLOR_CHOICES: tuple[ColorChoice, ...] = ("auto", "always", "never")
 
 
@@ -26,22 +31,42 @@ def _isatty(stream: IO[str] | IO[bytes] | None) -> bool:
         return False
 
 
-@dataclass
 class Environment:
     """Everything a command may read from or write to outside its arguments.
 
     ``stdout_bytes`` is the binary side of ``stdout``: the event hot path
     writes encoded bytes there so that text-layer encoding costs nothing.
+    Every argument defaults to something inert (empty in-memory streams, no
+    variables), which is what tests start from.
     """
 
-    stdin: IO[str] = field(default_factory=lambda: io.StringIO())
-    stdout: IO[str] = field(default_factory=lambda: io.StringIO())
-    stderr: IO[str] = field(default_factory=lambda: io.StringIO())
-    stdout_bytes: IO[bytes] | None = None
-    stdin_isatty: bool = False
-    stdout_isatty: bool = False
-    stderr_isatty: bool = False
-    env: Mapping[str, str] = field(default_factory=dict)
+    def __init__(
+        self,
+        *,
+        stdin: IO[str] | None = None,
+        stdout: IO[str] | None = None,
+        stderr: IO[str] | None = None,
+        stdout_bytes: IO[bytes] | None = None,
+        stdin_isatty: bool = False,
+        stdout_isatty: bool = False,
+        stderr_isatty: bool = False,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.stdin: IO[str] = stdin if stdin is not None else io.StringIO()
+        self.stdout: IO[str] = stdout if stdout is not None else io.StringIO()
+        self.stderr: IO[str] = stderr if stderr is not None else io.StringIO()
+        self.stdout_bytes = stdout_bytes
+        self.stdin_isatty = stdin_isatty
+        self.stdout_isatty = stdout_isatty
+        self.stderr_isatty = stderr_isatty
+        self.env: Mapping[str, str] = env if env is not None else {}
+
+    def __repr__(self) -> str:
+        # Never the variables: they may hold secrets (LQ_MASTER_KEY).
+        return (
+            f"Environment(stdout_isatty={self.stdout_isatty}, "
+            f"stderr_isatty={self.stderr_isatty}, {len(self.env)} variables)"
+        )
 
     @classmethod
     def from_process(cls) -> Environment:
@@ -65,7 +90,8 @@ class Environment:
         buffer = getattr(self.stdout, "buffer", None)
         if buffer is not None:
             return buffer  # type: ignore[no-any-return]
-        return cast("IO[bytes]", _TextBytesAdapter(self.stdout))
+        adapter: IO[bytes] = _TextBytesAdapter(self.stdout)  # type: ignore[assignment]
+        return adapter
 
     def use_color(self, choice: ColorChoice, *, stream: Literal["stdout", "stderr"]) -> bool:
         """Decide whether ANSI colors go to ``stream``.

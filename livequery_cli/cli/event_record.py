@@ -56,15 +56,14 @@ class TailEvent:
         original = self.original
         if original is None:
             return []
-        current = self.object
-        names = [
-            key
-            for key, value in current.items()
-            if key not in BOOKKEEPING_FIELDS and original.get(key, _MISSING) != value
-        ]
-        names.extend(
-            key for key in original if key not in current and key not in BOOKKEEPING_FIELDS
-        )
+        get = original.get
+        names = [key for key, value in self.object.items() if get(key, _MISSING) != value]
+        gone = original.keys() - self.object.keys()
+        if gone:
+            names.extend(gone)
+        for key in BOOKKEEPING_FIELDS:
+            if key in names:
+                names.remove(key)
         names.sort()
         return names
 

@@ -12,6 +12,7 @@ a snapshot or resync stage that buffers events, several subscriptions (the
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import time
 from collections.abc import Callable
@@ -118,6 +119,13 @@ class TailRunner:
             self._error = exc
             self._done.set_result(ExitStatus.ERROR)
 
+    def _on_signal(self, status: ExitStatus) -> None:
+        """The first signal ends the run politely; a second one during the goodbye ends it now."""
+        if self._done is not None and self._done.done():
+            self._writer.flush()
+            os._exit(int(status))
+        self.finish(status)
+
     def _stdout_failed(self, exc: BaseException) -> None:
         # EPIPE (`| head`) is a normal end; other write errors are real failures.
         if isinstance(exc, BrokenPipeError):
@@ -173,7 +181,7 @@ class TailRunner:
             (signal.SIGTERM, ExitStatus.SIGTERM),
         ):
             try:
-                loop.add_signal_handler(signum, self.finish, status)
+                loop.add_signal_handler(signum, self._on_signal, status)
             except (NotImplementedError, RuntimeError, ValueError):
                 continue
             installed.append(signum)

@@ -8,16 +8,19 @@ connection attempt and always exits 2. Imports happen here, not in
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from livequery_cli.cli.config import Settings, resolve
-from livequery_cli.cli.environment import COLOR_CHOICES, ColorChoice, Environment
+from livequery_cli.cli.config import Settings, resolve, stored_token_lookup
+from livequery_cli.cli.environment import COLOR_CHOICES, Environment
 from livequery_cli.cli.exit_status import UsageError, report
 from livequery_cli.cli.query_input import SubscribeQuery, build_query, parse_events
 from livequery_cli.cli.tail_cmd import TailArgs
-from livequery_cli.cli.tail_runner import Limits, Render
 from livequery_cli.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from livequery_cli.cli.environment import ColorChoice
+    from livequery_cli.cli.tail_runner import Limits, Render
 
 OUTPUT_CHOICES = ("pretty", "json", "raw")
 
@@ -124,7 +127,7 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
         env=env.env,
         stdin=env.stdin,
         profile_flag=args.profile,
-        stored_token=stored_token_lookup(env),
+        stored_token=stored_token_lookup(env.env),
     )
     for warning in settings.warnings:
         env.stderr.write(warning + "\n")
@@ -133,21 +136,10 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
             "no application id: pass --app-id, set LQ_APP_ID, "
             f"or set app_id in profile {settings.profile!r} (see `lq config show`)"
         )
+    from livequery_cli.cli.tail_runner import Limits  # the event loop, once input is valid
+
     limits = Limits(count=args.count, timeout=durations["timeout"], idle=durations["idle"])
     return _Plan(settings, render, query, events, limits, color)
-
-
-def stored_token_lookup(env: Environment) -> Callable[[str], str | None]:
-    """Look up the session token `lq login` saved for a profile."""
-
-    def lookup(profile: str) -> str | None:
-        try:
-            from livequery_cli.cli.credentials import load_session_token
-        except ImportError:
-            return None
-        return load_session_token(env.env, profile)
-
-    return lookup
 
 
 def _tail(env: Environment, args: TailArgs, plan: _Plan) -> int:

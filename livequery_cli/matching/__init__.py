@@ -9,7 +9,8 @@ CLI's query validation:
 - ``parse_error_code(exc)``: the Parse error code for a refused query (102).
 - ``SubscriptionIndex``: subscriptions filed by class and equality constraints,
   so a write only meets the subscriptions that can match it.
-- ``decide_event``, ``project``, ``watch_triggers``: Parse's event rules.
+- ``decide_event``, ``event_bodies``, ``project``, ``watch_triggers``: Parse's
+  event rules.
 
 Semantics follow Parse Server's LiveQuery (``QueryTools.matchesQuery``) with
 its defects fixed; each deviation is documented in the module that makes it
@@ -23,6 +24,7 @@ from livequery_cli.matching.events import (
     ALWAYS_KEPT,
     SaveEvent,
     decide_event,
+    event_bodies,
     project,
     watch_triggers,
 )
@@ -48,6 +50,7 @@ __all__ = [
     "SubscriptionIndex",
     "compile_where",
     "decide_event",
+    "event_bodies",
     "index_keys",
     "matches",
     "parse_error_code",

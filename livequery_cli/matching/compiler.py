@@ -23,6 +23,7 @@ import orjson
 
 from livequery_cli.exceptions import QueryError
 from livequery_cli.matching.limits import MAX_LOGICAL_DEPTH, MAX_NESTING_DEPTH
+from livequery_cli.matching.messages import quoted
 from livequery_cli.matching.operators import all_of, compile_constraint, unsupported
 from livequery_cli.matching.values import MISSING, TIME_FIELDS, lookup_path
 
@@ -133,6 +134,6 @@ def _compile_field(key: str, constraint: object) -> ObjectPredicate:
         return lambda obj: test(obj.get(key, MISSING))
     parts = tuple(key.split("."))
     if not all(parts):
-        raise QueryError(f"field path {key!r} has an empty segment")
+        raise QueryError(f"field path {quoted(key)} has an empty segment")
     test = compile_constraint(key, constraint)
     return lambda obj: test(lookup_path(obj, parts))

@@ -12,7 +12,14 @@ from typing import Final, Literal
 
 from livequery_cli.matching.values import MISSING, canonical, lookup_path
 
-__all__ = ["ALWAYS_KEPT", "SaveEvent", "decide_event", "project", "watch_triggers"]
+__all__ = [
+    "ALWAYS_KEPT",
+    "SaveEvent",
+    "decide_event",
+    "event_bodies",
+    "project",
+    "watch_triggers",
+]
 
 SaveEvent = Literal["create", "enter", "update", "leave"]
 
@@ -43,6 +50,33 @@ def decide_event(
     if current_matches:
         return "enter" if has_original else "create"
     return None
+
+
+def event_bodies(
+    op: SaveEvent,
+    current: Mapping[str, object],
+    original: Mapping[str, object] | None,
+    *,
+    original_query_matched: bool,
+    current_query_matched: bool,
+    original_readable: bool,
+    current_readable: bool,
+) -> tuple[Mapping[str, object], Mapping[str, object] | None]:
+    """The ``(object, original)`` of a save event, minus what the subscriber may not read.
+
+    Parse Server 9 (``_onAfterSave``): a ``leave`` caused by losing read
+    access (the query still matches, or the new version is not readable)
+    carries the *original* as ``object``, not the state the subscriber may no
+    longer see; an ``enter`` caused by gaining read access (the query already
+    matched, or the old version was not readable) carries no ``original``.
+    ``*_query_matched`` are the bare query verdicts, ``*_readable`` the ACL
+    verdicts for this subscriber.
+    """
+    if op == "leave" and (current_query_matched or not current_readable):
+        return (original if original is not None else current), original
+    if op == "enter" and (original_query_matched or not original_readable):
+        return current, None
+    return current, original
 
 
 def project(obj: Mapping[str, object], keys: Iterable[str] | None) -> dict[str, object]:

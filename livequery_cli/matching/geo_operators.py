@@ -55,13 +55,13 @@ DISTANCE_OPERATORS: Final[Mapping[str, float]] = {
 def _point(op: str, field: str, value: object) -> Point:
     point = as_geopoint(value)
     if point is None:
-        raise QueryError(f"{op} on {field!r} needs a GeoPoint")
+        raise QueryError(f"{op} on {field} needs a GeoPoint")
     return point
 
 
 def _non_negative(op: str, field: str, value: object) -> float:
     if value.__class__ not in (int, float) or not value >= 0:
-        raise QueryError(f"{op} on {field!r} needs a non-negative number")
+        raise QueryError(f"{op} on {field} needs a non-negative number")
     return float(value)
 
 
@@ -80,7 +80,7 @@ def near_sphere(
     center = _point(op, field, operand)
     caps = [name for name in DISTANCE_OPERATORS if name in spec]
     if len(caps) > 1:
-        raise QueryError(f"$nearSphere on {field!r} takes one distance cap, got {', '.join(caps)}")
+        raise QueryError(f"$nearSphere on {field} takes one distance cap, got {', '.join(caps)}")
     limit = math.inf
     if caps:
         name = caps[0]
@@ -94,7 +94,7 @@ def within(
     """``$within: {"$box": [southWest, northEast]}``."""
     box = operand.get("$box") if isinstance(operand, Mapping) else None
     if not isinstance(box, list) or len(box) != 2:
-        raise QueryError(f"$within on {field!r} needs {{$box: [southWest, northEast]}}")
+        raise QueryError(f"$within on {field} needs {{$box: [southWest, northEast]}}")
     south_west = _point("$box", field, box[0])
     north_east = _point("$box", field, box[1])
 
@@ -130,12 +130,12 @@ def _polygon_operand(field: str, operand: object) -> list[Point]:
         return vertices
     if isinstance(operand, list) and len(operand) >= 3:
         return [_point("$polygon", field, item) for item in operand]
-    raise QueryError(f"$polygon on {field!r} needs a Polygon or at least 3 GeoPoints")
+    raise QueryError(f"$polygon on {field} needs a Polygon or at least 3 GeoPoints")
 
 
 def _center_operand(field: str, operand: object) -> tuple[Point, float]:
     if not isinstance(operand, list) or len(operand) != 2:
-        raise QueryError(f"$centerSphere on {field!r} needs [[longitude, latitude], radians]")
+        raise QueryError(f"$centerSphere on {field} needs [[longitude, latitude], radians]")
     center_value, radius = operand
     center: Point | None = as_geopoint(center_value)
     if (
@@ -146,7 +146,7 @@ def _center_operand(field: str, operand: object) -> tuple[Point, float]:
     ):
         center = (float(center_value[1]), float(center_value[0]))
     if center is None:
-        raise QueryError(f"$centerSphere on {field!r} needs [[longitude, latitude], radians]")
+        raise QueryError(f"$centerSphere on {field} needs [[longitude, latitude], radians]")
     return center, _non_negative("$centerSphere", field, radius)
 
 
@@ -159,7 +159,7 @@ def geo_within(
         or len(operand) != 1
         or not ("$polygon" in operand or "$centerSphere" in operand)
     ):
-        raise QueryError(f"$geoWithin on {field!r} needs exactly one of $polygon or $centerSphere")
+        raise QueryError(f"$geoWithin on {field} needs exactly one of $polygon or $centerSphere")
     if "$centerSphere" in operand:
         center, radius = _center_operand(field, operand["$centerSphere"])
         return _inside_distance(center, radius)
@@ -177,7 +177,7 @@ def geo_intersects(
 ) -> ValuePredicate:
     """``$geoIntersects: {"$point": GeoPoint}`` on a Polygon field."""
     if not isinstance(operand, Mapping) or "$point" not in operand:
-        raise QueryError(f"$geoIntersects on {field!r} needs {{$point: GeoPoint}}")
+        raise QueryError(f"$geoIntersects on {field} needs {{$point: GeoPoint}}")
     point = _point("$point", field, operand["$point"])
 
     def intersects(value: object) -> bool:

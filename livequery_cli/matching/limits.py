@@ -48,7 +48,8 @@ def parse_error_code(exc: QueryError) -> int:
     that is not an array. Operators LiveQuery cannot evaluate (``$inQuery``,
     ``$select``, ...) get the same code here: for a subscriber they are just as
     impossible to run, and code 102 carries ``reconnect: false``, which is
-    right because resending the same query cannot succeed.
+    right because resending the same query cannot succeed. Taking the
+    exception keeps call sites unchanged should a refusal ever need another
+    code.
     """
-    del exc  # every refusal maps to the same code today; the argument keeps call sites stable
     return INVALID_QUERY

@@ -34,6 +34,7 @@ from typing import Any, Final, TypeVar
 from livequery_cli.exceptions import QueryError
 from livequery_cli.matching import geo_operators
 from livequery_cli.matching.equality import ValuePredicate, equals
+from livequery_cli.matching.messages import quoted
 from livequery_cli.matching.regex import compile_regex
 from livequery_cli.matching.values import MISSING, canonical, canonical_time, order_key
 
@@ -75,7 +76,7 @@ def unsupported(op: str) -> QueryError:
     reason = UNSUPPORTED_OPERATORS.get(op)
     if reason is not None:
         return QueryError(f"LiveQuery cannot evaluate {op}: {reason}")
-    return QueryError(f"unknown query operator {op}")
+    return QueryError(f"unknown query operator {quoted(op)}")
 
 
 def all_of(predicates: Sequence[Callable[[X], bool]]) -> Callable[[X], bool]:
@@ -98,21 +99,25 @@ def all_of(predicates: Sequence[Callable[[X], bool]]) -> Callable[[X], bool]:
 
 
 def compile_constraint(field: str, constraint: object, *, time: bool = False) -> ValuePredicate:
-    """The predicate over a field's value for ``{field: constraint}``."""
+    """The predicate over a field's value for ``{field: constraint}``.
+
+    Builders receive the field name already quoted for messages.
+    """
     if not isinstance(constraint, Mapping) or "__type" in constraint or not constraint:
         return equals(constraint, time=time)
     names = [str(name) for name in constraint]
     operators = [name for name in names if name.startswith("$")]
     if not operators:
         return equals(constraint, time=time)
+    field = quoted(field)
     if len(operators) != len(names):
-        raise QueryError(f"the constraint on {field!r} mixes $operators with plain keys")
+        raise QueryError(f"the constraint on {field} mixes $operators with plain keys")
     predicates: list[ValuePredicate] = []
     for op, operand in constraint.items():
         modified = _MODIFIERS.get(op)
         if modified is not None:
             if modified not in constraint:
-                raise QueryError(f"{op} on {field!r} needs {modified} beside it")
+                raise QueryError(f"{op} on {field} needs {modified} beside it")
             continue
         builder = _BUILDERS.get(op)
         if builder is None:
@@ -137,7 +142,7 @@ def _comparison(
 ) -> ValuePredicate:
     bound = order_key(operand, time=time)
     if bound is None:
-        raise QueryError(f"{op} on {field!r} needs a number, string, date or boolean")
+        raise QueryError(f"{op} on {field} needs a number, string, date or boolean")
     bracket, limit = bound
     compare = _COMPARISONS[op]
     if bracket == 0:
@@ -170,7 +175,7 @@ def _ne(
 
 def _array_operand(op: str, field: str, operand: object) -> list[object]:
     if not isinstance(operand, list):
-        raise QueryError(f"{op} on {field!r} needs an array")
+        raise QueryError(f"{op} on {field} needs an array")
     return operand
 
 
@@ -252,17 +257,17 @@ def _exists(
         return lambda value: value is not MISSING
     if operand is False:
         return lambda value: value is MISSING
-    raise QueryError(f"$exists on {field!r} needs true or false")
+    raise QueryError(f"$exists on {field} needs true or false")
 
 
 def _regex(
     op: str, field: str, operand: object, spec: Mapping[str, object], time: bool
 ) -> ValuePredicate:
     if not isinstance(operand, str):
-        raise QueryError(f"$regex on {field!r} needs a string")
+        raise QueryError(f"$regex on {field} needs a string")
     options = spec.get("$options", "")
     if not isinstance(options, str):
-        raise QueryError(f"$options on {field!r} needs a string")
+        raise QueryError(f"$options on {field} needs a string")
     search = compile_regex(operand, options).search
 
     def found(value: object) -> bool:

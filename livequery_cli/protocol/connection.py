@@ -95,6 +95,9 @@ class _Subscription:
     confirmed_once: bool = False
     unsubscribe_requested: bool = False
     unsubscribe_sent: bool = False
+    # An update that changes the session token is in flight: events still
+    # arriving were computed for the previous identity and are dropped.
+    identity_changing: bool = False
 
 
 class ClientProtocol:
@@ -181,6 +184,7 @@ class ClientProtocol:
             sub.live = False
             sub.in_flight = False
             sub.unsubscribe_sent = False
+            sub.identity_changing = False  # the resubscribe carries the new token
             if sub.unsubscribe_requested:
                 # The server forgot it with the socket: that is an unsubscribe.
                 del self._subs[sub.request_id]
@@ -237,8 +241,9 @@ class ClientProtocol:
         if query.get("className") != sub.query.get("className"):
             raise InvalidStateError("update cannot change the subscription's className")
         sub.query = query
-        if session_token is not KEEP:
+        if session_token is not KEEP and session_token != sub.session_token:
             sub.session_token = session_token
+            sub.identity_changing = True
         sub.version += 1
         if self._state is State.CONNECTED and sub.live and not sub.in_flight:
             self._send(UpdateRequest(request_id, query, sub.session_token))
@@ -302,6 +307,8 @@ class ClientProtocol:
             return
         sub.in_flight = False
         sub.live = True
+        if sub.sent_version == sub.version:
+            sub.identity_changing = False
         first = not sub.confirmed_once
         sub.confirmed_once = True
         if sub.unsubscribe_requested:
@@ -330,8 +337,10 @@ class ClientProtocol:
         if sub is None:
             self._frame_error(f"'{frame.op}' event for unknown requestId {frame.request_id}")
             return
-        if sub.unsubscribe_requested:
-            return  # the user asked to stop; stragglers before 'unsubscribed' are dropped
+        if sub.unsubscribe_requested or sub.identity_changing:
+            # The user asked to stop, or to become someone else: what arrives
+            # before the server confirms it belongs to the old request.
+            return
         self._events.append(ObjectEvent(frame.request_id, frame.op, frame.object, frame.original))
 
     def _on_error(self, frame: ErrorFrame) -> None:

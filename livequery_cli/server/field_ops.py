@@ -45,10 +45,7 @@ def apply_changes(
             _apply_op(body, key, value, types, echo, class_name)
         else:
             _check_value(key, value)
-            if value is None:
-                body.pop(key, None)
-                continue
-            body[key] = value
+            body[key] = value  # null is stored as null, as Parse does (Delete removes)
             typ = value_type(value)
             if typ is not None:
                 types[key] = typ

@@ -105,16 +105,15 @@ class LiveConnection:
     def send_error(
         self, code: int, message: str, *, reconnect: bool, request_id: int | float | None = None
     ) -> None:
-        frame: dict[str, Any] = {
+        # Parse's error frames carry neither clientId nor installationId.
+        frame = {
             "op": "error",
             "error": message,
             "code": code,
             "reconnect": reconnect,
             "requestId": request_id,
         }
-        if self.client_id is not None:
-            frame["clientId"] = self.client_id
-        self.send_json(frame)
+        self.send(orjson.dumps(frame).decode())
 
     async def writer(self) -> None:
         """Drain the queue into the socket until the connection ends."""

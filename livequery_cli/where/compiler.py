@@ -106,18 +106,39 @@ def _is_operator_object(value: Any) -> bool:
     )
 
 
+# Parse's matcher returns early on a geo operator, skipping the key's other operators.
+_GEO = frozenset({"$nearSphere", "$maxDistance", "$within", "$geoWithin", "$geoIntersects"})
+
+
+def _mergeable(a: Any, b: Any) -> bool:
+    """Whether two constraints on one key mean the same as one object holding both."""
+    if not (_is_operator_object(a) and _is_operator_object(b)) or a.keys() & b.keys():
+        return False
+    if (a.keys() | b.keys()) & _GEO:
+        return False
+    # ``$options`` qualifies the ``$regex`` beside it: never lend it to another one.
+    return not (("$options" in a and "$regex" in b) or ("$options" in b and "$regex" in a))
+
+
+def _is_clause_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+
+
 def all_of(clauses: list[Where]) -> Where:
-    """One ``where`` equivalent to the AND of ``clauses``, merged as far as it can be."""
+    """One ``where`` equivalent to the AND of ``clauses``, merged as far as it can be.
+
+    Works on any ``where`` objects (also ones given as JSON), not only compiled ones.
+    """
     by_key: dict[str, list[Any]] = {}
     nor: list[Any] = []
     pending = list(clauses)
     while pending:
         clause = pending.pop(0)
         for key, value in clause.items():
-            if key == "$and":
+            if key == "$and" and _is_clause_list(value):
                 # A nested conjunction is part of this one: merge its clauses too.
                 pending[0:0] = value
-            elif key == "$nor":
+            elif key == "$nor" and _is_clause_list(value):
                 nor.extend(value)
             else:
                 by_key.setdefault(key, []).append(value)
@@ -127,11 +148,7 @@ def all_of(clauses: list[Where]) -> Where:
         groups: list[Any] = []
         for value in values:
             for i, group in enumerate(groups):
-                if (
-                    _is_operator_object(group)
-                    and _is_operator_object(value)
-                    and not set(group) & set(value)
-                ):
+                if _mergeable(group, value):
                     groups[i] = {**group, **value}
                     break
             else:
@@ -143,6 +160,8 @@ def all_of(clauses: list[Where]) -> Where:
     if nor:
         result["$nor"] = nor
     if collided:
+        if "$and" in result:  # a malformed $and kept as given: one more conjunct
+            collided.insert(0, {"$and": result.pop("$and")})
         result["$and"] = collided
     return result
 

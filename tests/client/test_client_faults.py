@@ -13,7 +13,12 @@ from client.recorder import Recorder
 
 from livequery_cli.backoff import ReconnectPolicy
 from livequery_cli.client import LiveQueryClient
-from livequery_cli.exceptions import ConnectionFailedError, InvalidStateError, ProtocolError
+from livequery_cli.exceptions import (
+    ConnectionFailedError,
+    InvalidStateError,
+    ProtocolError,
+    ServerError,
+)
 from livequery_cli.protocol import State
 from livequery_cli.subscription import Event
 
@@ -219,4 +224,47 @@ async def test_unhandled_client_errors_are_logged_not_raised(
             await conn.event("create", sub.request_id, OBJ)
             await asyncio.wait_for(anext(aiter(sub)), 5)
         assert "frame is not valid JSON" in caplog.text
+        await client.close()
+
+
+async def test_a_final_error_for_a_live_subscription_ends_only_that_subscription() -> None:
+    """What an ``afterLiveQueryEvent`` trigger that throws produces (code 141)."""
+    async with fake_server() as server:
+        client = client_for(server.url)
+        doomed = await client.subscribe(GAME)
+        other = await client.subscribe({"className": "Player", "where": {}})
+        rec = Recorder().listen(doomed, "error", "close")
+        conn = await server.next_connection()
+        await conn.send(
+            {"op": "error", "clientId": "fake", "code": 141, "error": "trigger said no",
+             "reconnect": False, "requestId": doomed.request_id}
+        )  # fmt: skip
+        with pytest.raises(ServerError) as info:
+            await asyncio.wait_for(anext(aiter(doomed)), 5)
+        assert (info.value.code, info.value.request_id) == (141, doomed.request_id)
+        assert rec.names() == ["error", "close"]
+        assert doomed.closed
+        await conn.event("create", other.request_id, OBJ)
+        assert await asyncio.wait_for(anext(aiter(other)), 5) == Event("create", OBJ)
+        assert client.subscriptions == [other]
+        await client.close()
+
+
+async def test_a_final_connection_error_ends_the_client_without_retrying() -> None:
+    async with fake_server() as server:
+        client = client_for(server.url)
+        rec = Recorder().listen(client, "error", "close", "reconnect")
+        sub = await client.subscribe(GAME)
+        conn = await server.next_connection()
+        await conn.send(
+            {"op": "error", "clientId": "fake", "code": 141, "error": "go away",
+             "reconnect": False, "requestId": None}
+        )  # fmt: skip
+        with pytest.raises(ServerError, match="go away"):
+            await asyncio.wait_for(client.wait_closed(), 5)
+        with pytest.raises(ServerError, match="go away"):
+            await sub.wait_closed()
+        assert client.state is State.DISCONNECTED
+        assert rec.names() == ["error", "close"]
+        assert server.connections.empty()
         await client.close()

@@ -341,9 +341,10 @@ async def test_update_op_changes_a_live_subscriptions_query(
     rest = parse_server.rest
     sub = await client.subscribe(Query("Game").equal_to("tag", unique_tag).equal_to("c", "red"))
     opens = Recorder().listen(sub, "open")
+    await opens.wait("open")
     request_id = sub.request_id
     await sub.update(Query("Game").equal_to("tag", unique_tag).equal_to("c", "blue"))
-    assert opens.count("open") == 1  # open again: the server confirmed the new query
+    assert opens.count("open") == 2  # open again: the server confirmed the new query
     assert sub.request_id == request_id
     assert sub.query["where"]["c"] == "blue"
     await call(rest.create, "Game", {"tag": unique_tag, "c": "red"}, master=True)

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 Json = Any
+
+# Generation and matching share two cores with the rest of the suite: no per-example deadline.
+RELAXED = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 NAMES = ["a", "b", "ab", "B", "abc"]
 TAGS = ["a", "b", "c"]

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from livequery_cli.matching import decide_event, project, watch_triggers
+from livequery_cli.matching import decide_event, event_bodies, project, watch_triggers
 
 
 @pytest.mark.parametrize(
@@ -106,3 +106,45 @@ def test_watch_triggers(
     expected: bool,
 ) -> None:
     assert watch_triggers(watch, current, original) is expected
+
+
+NOW = {"objectId": "g1", "v": 2}
+BEFORE = {"objectId": "g1", "v": 1}
+
+
+@pytest.mark.parametrize(
+    ("op", "flags", "expected"),
+    [
+        # query stopped matching, still readable: the new state is shown
+        ("leave", (True, False, True, True), (NOW, BEFORE)),
+        # read access lost while the query still matches: the old state stands in
+        ("leave", (True, True, True, False), (BEFORE, BEFORE)),
+        # query stopped matching and access lost too
+        ("leave", (True, False, True, False), (BEFORE, BEFORE)),
+        # query started matching, old version readable: original is sent
+        ("enter", (False, True, True, True), (NOW, BEFORE)),
+        # read access granted while the query already matched: no original
+        ("enter", (True, True, False, True), (NOW, None)),
+        # query started matching, old version unreadable: no original
+        ("enter", (False, True, False, True), (NOW, None)),
+        ("update", (True, True, True, True), (NOW, BEFORE)),
+        ("create", (False, True, False, True), (NOW, None)),
+    ],
+)
+def test_event_bodies(
+    op: Any, flags: tuple[bool, bool, bool, bool], expected: tuple[Any, Any]
+) -> None:
+    original = None if op == "create" else BEFORE
+    original_query, current_query, original_readable, current_readable = flags
+    assert (
+        event_bodies(
+            op,
+            NOW,
+            original,
+            original_query_matched=original_query,
+            current_query_matched=current_query,
+            original_readable=original_readable,
+            current_readable=current_readable,
+        )
+        == expected
+    )

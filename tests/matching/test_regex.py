@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from livequery_cli.exceptions import QueryError
@@ -36,6 +36,7 @@ def test_expand_quoting(pattern: str, expected: str) -> None:
     assert expand_quoting(pattern) == expected
 
 
+@settings(deadline=None)
 @given(st.text(max_size=40), st.text(max_size=10), st.text(max_size=10))
 def test_sdk_quoted_text_matches_literally(text: str, before: str, after: str) -> None:
     haystack = before + text + after

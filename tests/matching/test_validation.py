@@ -131,3 +131,11 @@ def test_validate_and_compile_agree() -> None:
     for _, where, _ in REFUSED:
         with pytest.raises(QueryError):
             compile_where(where)
+
+
+def test_client_supplied_names_cannot_break_the_one_line_message() -> None:
+    for where in ({"a\nb": {"$gt": None}}, {"a": {"$bad\nop": 1}}, {"x" * 500: {"$in": 1}}):
+        with pytest.raises(QueryError) as info:
+            validate_where(where)
+        assert "\n" not in str(info.value)
+        assert len(str(info.value)) < 200

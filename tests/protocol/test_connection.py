@@ -348,3 +348,30 @@ def test_give_up_makes_the_state_final() -> None:
     p.give_up()
     assert p.state is State.DISCONNECTED
     assert p.request_ids == []
+
+
+def test_an_update_changing_the_token_drops_events_until_confirmed() -> None:
+    p = ClientProtocol("app")
+    connected(p)
+    rid = live(p, GAME, "r:alice")
+    p.update(rid, GAME, session_token="r:bob")
+    assert sent(p) == [{"op": "update", "requestId": rid, "query": GAME, "sessionToken": "r:bob"}]
+    # computed for alice before the server switched: never delivered
+    assert recv(p, {"op": "create", "requestId": rid, "object": OBJ}) == []
+    assert recv(p, {"op": "subscribed", "requestId": rid}) == [Subscribed(rid, False, 1)]
+    assert recv(p, {"op": "create", "requestId": rid, "object": OBJ}) == [
+        ObjectEvent(rid, "create", OBJ, None)
+    ]
+    p.connection_lost(None)
+    p.connection_made()
+    sent(p)
+    recv(p, {"op": "connected"})
+    assert sent(p)[0]["sessionToken"] == "r:bob"
+
+
+def test_an_update_to_no_token_makes_the_subscription_anonymous() -> None:
+    p = ClientProtocol("app")
+    connected(p)
+    rid = live(p, GAME, "r:alice")
+    p.update(rid, GAME, session_token=None)
+    assert sent(p) == [{"op": "update", "requestId": rid, "query": GAME}]

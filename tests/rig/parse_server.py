@@ -38,6 +38,7 @@ NODE_DIR = Path(__file__).resolve().parent.parent / "node"
 LAUNCHER = NODE_DIR / "parse_server.js"
 SDK_TAIL = NODE_DIR / "sdk_tail.js"
 PARSE_SERVER_VERSION = "9.10.0"
+PARSE_SDK_VERSION = "8.6.2"
 START_TIMEOUT_S = 60.0
 NPM_CI_TIMEOUT_S = 600.0
 _BIND_RETRY_S = 0.2
@@ -69,11 +70,15 @@ def node_unavailable_reason() -> str | None:
 
 
 def _node_modules_ready() -> bool:
-    manifest = NODE_DIR / "node_modules" / "parse-server" / "package.json"
-    try:
-        return bool(json.loads(manifest.read_text())["version"] == PARSE_SERVER_VERSION)
-    except (OSError, ValueError, KeyError):
-        return False
+    """True when the pinned Parse Server and JS SDK are installed in tests/node."""
+    for package, version in (("parse-server", PARSE_SERVER_VERSION), ("parse", PARSE_SDK_VERSION)):
+        manifest = NODE_DIR / "node_modules" / package / "package.json"
+        try:
+            if json.loads(manifest.read_text())["version"] != version:
+                return False
+        except (OSError, ValueError, KeyError):
+            return False
+    return True
 
 
 def ensure_node_modules() -> None:

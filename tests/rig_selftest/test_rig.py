@@ -162,3 +162,35 @@ def test_livequery_only_node_checks_tokens_through_rest_node(
     )
 
     assert tail.next_event()["object"]["objectId"] == created["objectId"]
+
+
+def test_parse_accepts_revoked_token_but_hides_protected_objects(
+    parse_server: ParseServer, sdk_tail: SdkTailFactory, unique_tag: str
+) -> None:
+    """Pins Parse Server 9.10.0's behaviour that clients must cope with.
+
+    A subscription with an invalid session token is accepted (no error frame)
+    and simply never receives objects the token's user could read; only a
+    ``_Session`` subscription is refused with 209.
+    """
+    rest = parse_server.rest
+    user = rest.sign_up(f"gone-{unique_tag}", "pw")
+    token = user["sessionToken"]
+    rest.revoke_session(token)
+    with pytest.raises(ParseRestError) as excinfo:
+        rest.me(token)
+    assert excinfo.value.code == 209
+
+    tail = sdk_tail(parse_server, "Secret", {"tag": unique_tag}, session_token=token)
+    rest.create("Secret", {"tag": unique_tag, "n": 1}, acl=make_acl(readers=[user["objectId"]]))
+    public = rest.create("Secret", {"tag": unique_tag, "n": 2}, acl=make_acl(public_read=True))
+    assert tail.next_event()["object"]["objectId"] == public["objectId"]
+
+    session_tail = sdk_tail(
+        parse_server, "_Session", {}, session_token=token, wait_subscribed=False
+    )
+    assert session_tail.next_record() == {
+        "kind": "error",
+        "code": 209,
+        "message": "Invalid session token",
+    }

@@ -119,8 +119,8 @@ class Live:
     async def send(self, frame: Any) -> None:
         await self.ws.send(frame if isinstance(frame, str) else orjson.dumps(frame).decode())
 
-    async def recv(self, timeout: float = FRAME_TIMEOUT) -> dict[str, Any]:
-        raw = await asyncio.wait_for(self.ws.recv(), timeout)
+    async def recv(self) -> dict[str, Any]:
+        raw = await asyncio.wait_for(self.ws.recv(), FRAME_TIMEOUT)
         frame: dict[str, Any] = orjson.loads(raw)
         return frame
 

@@ -10,25 +10,29 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from server.lq_harness import APP_ID, JS_KEY, Harness
+from server.lq_harness import APP_ID, JS_KEY, Harness, make_config
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from livequery_cli.server.app import EmbeddedServer
-from server.lq_harness import make_config
 
 
 async def test_every_event_type_with_frames_as_parse_sends_them(harness: Harness) -> None:
     live = await harness.live(installationId="inst-1")
     sub = await live.subscribe(7, "Game", {"score": {"$gt": 100}})
-    assert sub["op"] == "subscribed" and sub["requestId"] == 7
-    assert sub["installationId"] == "inst-1" and sub["clientId"]
+    assert sub["op"] == "subscribed"
+    assert sub["requestId"] == 7
+    assert sub["installationId"] == "inst-1"
+    assert sub["clientId"]
     rest = harness.rest
     oid = (await rest.create("Game", {"score": 150}))["objectId"]
     create = await live.recv()
-    assert create["op"] == "create" and "original" not in create
-    assert create["object"]["className"] == "Game" and create["object"]["objectId"] == oid
-    assert create["clientId"] == sub["clientId"] and create["installationId"] == "inst-1"
+    assert create["op"] == "create"
+    assert "original" not in create
+    assert create["object"]["className"] == "Game"
+    assert create["object"]["objectId"] == oid
+    assert create["clientId"] == sub["clientId"]
+    assert create["installationId"] == "inst-1"
     await rest.update("Game", oid, {"score": 160})
     update = await live.recv()
     assert (update["op"], update["object"]["score"], update["original"]["score"]) == (
@@ -43,7 +47,8 @@ async def test_every_event_type_with_frames_as_parse_sends_them(harness: Harness
     assert (enter["op"], enter["object"]["score"], enter["original"]["score"]) == ("enter", 200, 6)
     await rest.delete("Game", oid)
     delete = await live.recv()
-    assert delete["op"] == "delete" and delete["object"]["score"] == 200
+    assert delete["op"] == "delete"
+    assert delete["object"]["score"] == 200
     await live.send({"op": "unsubscribe", "requestId": 7})
     assert (await live.recv())["op"] == "unsubscribed"
     await rest.create("Game", {"score": 300})
@@ -60,7 +65,8 @@ async def test_keys_project_and_watch_filters(harness: Harness) -> None:
     await rest.update("Game", oid, {"name": "y"})  # watched field unchanged: no update
     await rest.update("Game", oid, {"score": 2})
     update = await live.recv()
-    assert update["object"]["score"] == 2 and "name" not in update["object"]
+    assert update["object"]["score"] == 2
+    assert "name" not in update["object"]
     assert set(update["original"]) == {"className", "objectId", "createdAt", "updatedAt", "score"}
 
 
@@ -146,7 +152,8 @@ async def test_subscription_limit_per_connection() -> None:
                                             "query": query}).decode())  # fmt: skip
                 answers.append(orjson.loads(await asyncio.wait_for(ws.recv(), 5)))
             assert [a["op"] for a in answers] == ["subscribed"] * 3 + ["error"]
-            assert answers[3]["requestId"] == 4 and answers[3]["reconnect"] is False
+            assert answers[3]["requestId"] == 4
+            assert answers[3]["reconnect"] is False
     finally:
         await server.stop()
 
@@ -159,7 +166,8 @@ async def test_oversized_frame_closes_with_1009() -> None:
             await ws.send("x" * 10_000)
             with pytest.raises(ConnectionClosed) as closed:
                 await asyncio.wait_for(ws.recv(), 5)
-            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.code == 1009
         # The server itself is fine.
         async with connect(server.live_query_url) as ws:
             await ws.send(orjson.dumps({"op": "connect", "applicationId": APP_ID,
@@ -195,7 +203,9 @@ _frames = st.fixed_dictionaries(
 )  # fmt: skip
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(frames=st.lists(_frames, min_size=1, max_size=8))
 async def test_generated_frames_never_break_the_server(
     harness: Harness, frames: list[dict[str, Any]]

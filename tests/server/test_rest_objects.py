@@ -13,7 +13,9 @@ async def test_create_get_update_delete(harness: Harness) -> None:
     assert set(created) == {"objectId", "createdAt"}
     oid = created["objectId"]
     got = await rest("GET", f"classes/Game/{oid}")
-    assert got["score"] == 5 and got["name"] == "a" and got["objectId"] == oid
+    assert got["score"] == 5
+    assert got["name"] == "a"
+    assert got["objectId"] == oid
     assert got["createdAt"] == got["updatedAt"] == created["createdAt"]
     updated = await rest.update("Game", oid, {"score": 7})
     assert set(updated) == {"updatedAt"}
@@ -21,7 +23,8 @@ async def test_create_get_update_delete(harness: Harness) -> None:
     assert await rest.delete("Game", oid) == {}
     with pytest.raises(RestFailure) as failure:
         await rest("GET", f"classes/Game/{oid}")
-    assert failure.value.status == 404 and failure.value.code == 101
+    assert failure.value.status == 404
+    assert failure.value.code == 101
 
 
 async def test_field_operators(harness: Harness) -> None:
@@ -36,7 +39,8 @@ async def test_field_operators(harness: Harness) -> None:
     await rest.update("Game", oid, {"tags": {"__op": "Remove", "objects": ["a"]}})
     await rest.update("Game", oid, {"score": {"__op": "Delete"}})
     got = await rest("GET", f"classes/Game/{oid}")
-    assert got["tags"] == ["b", "c"] and "score" not in got
+    assert got["tags"] == ["b", "c"]
+    assert "score" not in got
     fresh = await rest.update("Game", oid, {"n": {"__op": "Increment", "amount": 2}})
     assert fresh["n"] == 2
 
@@ -72,7 +76,8 @@ async def test_find_rejects_operators_livequery_cannot_evaluate(harness: Harness
         await harness.rest(
             "GET", "classes/Game", params={"where": {"x": {"$inQuery": {"where": {}}}}}
         )
-    assert failure.value.code == 102 and failure.value.status == 400
+    assert failure.value.code == 102
+    assert failure.value.status == 400
 
 
 async def test_schema_mismatch_and_bad_field_names(harness: Harness) -> None:
@@ -107,7 +112,8 @@ async def test_keys_are_checked(harness: Harness) -> None:
         headers={"X-Parse-Application-Id": APP_ID, "X-Parse-Session-Token": "r:nope",
                  "X-Parse-REST-API-Key": JS_KEY},
     )  # fmt: skip
-    assert status == 400 and body["code"] == 209
+    assert status == 400
+    assert body["code"] == 209
 
 
 async def test_js_sdk_body_style(harness: Harness) -> None:

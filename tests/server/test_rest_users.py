@@ -11,12 +11,15 @@ async def test_sign_up_log_in_me_log_out(harness: Harness) -> None:
     signed = await rest.sign_up("erin", "pw1", email="erin@example.com")
     assert set(signed) == {"objectId", "createdAt", "sessionToken"}
     logged = await rest("POST", "login", {"username": "erin", "password": "pw1"})
-    assert logged["objectId"] == signed["objectId"] and logged["sessionToken"].startswith("r:")
-    assert "password" not in logged and "_hashed_password" not in logged
+    assert logged["objectId"] == signed["objectId"]
+    assert logged["sessionToken"].startswith("r:")
+    assert "password" not in logged
+    assert "_hashed_password" not in logged
     via_get = await rest("GET", "login", params={"username": "erin", "password": "pw1"})
     assert via_get["objectId"] == signed["objectId"]
     me = await rest("GET", "users/me", token=logged["sessionToken"])
-    assert me["username"] == "erin" and me["sessionToken"] == logged["sessionToken"]
+    assert me["username"] == "erin"
+    assert me["sessionToken"] == logged["sessionToken"]
     assert me["email"] == "erin@example.com"
     await rest("POST", "logout", {}, token=logged["sessionToken"])
     with pytest.raises(RestFailure) as failure:
@@ -56,9 +59,11 @@ async def test_other_users_see_no_secrets(harness: Harness) -> None:
         assert secret not in seen
     everyone = await rest("GET", "users", master=True)
     for user in everyone["results"]:
-        assert "password" not in user and "sessionToken" not in user
+        assert "password" not in user
+        assert "sessionToken" not in user
     stored = harness.server.storage.get("_User", gina["objectId"])
-    assert stored is not None and "pw" not in str(stored)
+    assert stored is not None
+    assert "pw" not in str(stored)
     assert stored["_hashed_password"].startswith("scrypt$")
 
 

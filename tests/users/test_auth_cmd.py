@@ -15,17 +15,15 @@ from livequery_cli.cli.credentials import credentials_path, load_credentials
 from livequery_cli.cli.environment import Environment
 from livequery_cli.cli.exit_status import ExitStatus
 
-pytestmark = pytest.mark.parse_server
-
 PASSWORD = "correct horse battery staple"
 
 
-def _env(parse_server: Any, config_dir: Path, stdin: str = "", **extra: str) -> Environment:
+def _env(server: Any, config_dir: Path, stdin: str = "", **extra: str) -> Environment:
     variables = {
         "LQ_CONFIG_DIR": str(config_dir),
-        "LQ_SERVER_URL": parse_server.rest_url,
-        "LQ_APP_ID": parse_server.app_id,
-        "LQ_JS_KEY": parse_server.js_key,
+        "LQ_SERVER_URL": server.rest_url,
+        "LQ_APP_ID": server.app_id,
+        "LQ_JS_KEY": server.js_key,
         **extra,
     }
     return Environment(stdin=io.StringIO(stdin), env=variables)
@@ -39,22 +37,22 @@ def _output(environment: Environment) -> tuple[str, str]:
 
 
 @pytest.fixture
-def user(parse_server: Any) -> dict[str, Any]:
+def user(server: Any) -> dict[str, Any]:
     name = f"cli-{uuid.uuid4().hex[:10]}"
-    created: dict[str, Any] = parse_server.rest.sign_up(name, PASSWORD)
+    created: dict[str, Any] = server.rest.sign_up(name, PASSWORD)
     return created
 
 
-def _login(parse_server: Any, config_dir: Path, name: str, **extra: str) -> Environment:
-    environment = _env(parse_server, config_dir, stdin=PASSWORD + "\n", **extra)
+def _login(server: Any, config_dir: Path, name: str, **extra: str) -> Environment:
+    environment = _env(server, config_dir, stdin=PASSWORD + "\n", **extra)
     status = run_login(environment, username=name, password_stdin=True, profile=None, flags={})
     _out, err = _output(environment)
     assert status == ExitStatus.SUCCESS, err
     return environment
 
 
-def test_login_whoami_logout(parse_server: Any, user: dict[str, Any], tmp_path: Path) -> None:
-    environment = _login(parse_server, tmp_path, user["username"])
+def test_login_whoami_logout(server: Any, user: dict[str, Any], tmp_path: Path) -> None:
+    environment = _login(server, tmp_path, user["username"])
     out, err = _output(environment)
     assert out == (
         f"Logged in as {user['username']} (objectId {user['objectId']}), profile 'default'.\n"
@@ -66,43 +64,41 @@ def test_login_whoami_logout(parse_server: Any, user: dict[str, Any], tmp_path: 
     assert saved.session_token not in out + err
     path = credentials_path(environment.env)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert parse_server.rest.me(saved.session_token)["objectId"] == user["objectId"]
+    assert server.rest.me(saved.session_token)["objectId"] == user["objectId"]
 
-    who = _env(parse_server, tmp_path)
+    who = _env(server, tmp_path)
     assert run_whoami(who, profile=None, flags={}) == ExitStatus.SUCCESS
     assert _output(who) == (f"{user['username']} (objectId {user['objectId']})\n", "")
 
-    bye = _env(parse_server, tmp_path)
+    bye = _env(server, tmp_path)
     assert run_logout(bye, local=False, profile=None, flags={}) == ExitStatus.SUCCESS
     assert _output(bye) == ("Logged out (profile 'default').\n", "")
     assert not path.exists()
     with pytest.raises(Exception, match="209"):
-        parse_server.rest.me(saved.session_token)
+        server.rest.me(saved.session_token)
 
-    again = _env(parse_server, tmp_path)
+    again = _env(server, tmp_path)
     assert run_whoami(again, profile=None, flags={}) == ExitStatus.REFUSED
     out, err = _output(again)
     assert out == ""
     assert err == "lq: error: not logged in (profile 'default'): run `lq login` to log in\n"
 
 
-def test_profiles_keep_separate_tokens(
-    parse_server: Any, user: dict[str, Any], tmp_path: Path
-) -> None:
-    other = parse_server.rest.sign_up(f"cli-{uuid.uuid4().hex[:10]}", PASSWORD)
+def test_profiles_keep_separate_tokens(server: Any, user: dict[str, Any], tmp_path: Path) -> None:
+    other = server.rest.sign_up(f"cli-{uuid.uuid4().hex[:10]}", PASSWORD)
     (tmp_path / "config.toml").write_text("[profiles.default]\n[profiles.staging]\n")
-    _login(parse_server, tmp_path, user["username"])
-    _login(parse_server, tmp_path, other["username"], LQ_PROFILE="staging")
+    _login(server, tmp_path, user["username"])
+    _login(server, tmp_path, other["username"], LQ_PROFILE="staging")
     for profile, expected in ((None, user), ("staging", other)):
-        who = _env(parse_server, tmp_path)
+        who = _env(server, tmp_path)
         assert run_whoami(who, profile=profile, flags={}) == ExitStatus.SUCCESS
         assert _output(who)[0].startswith(f"{expected['username']} (")
 
 
 def test_wrong_password_is_refused_and_stores_nothing(
-    parse_server: Any, user: dict[str, Any], tmp_path: Path
+    server: Any, user: dict[str, Any], tmp_path: Path
 ) -> None:
-    environment = _env(parse_server, tmp_path, stdin="wrong password\n")
+    environment = _env(server, tmp_path, stdin="wrong password\n")
     status = run_login(
         environment, username=user["username"], password_stdin=True, profile=None, flags={}
     )
@@ -112,13 +108,13 @@ def test_wrong_password_is_refused_and_stores_nothing(
 
 
 def test_whoami_with_a_revoked_session_names_the_profile_and_suggests_login(
-    parse_server: Any, user: dict[str, Any], tmp_path: Path
+    server: Any, user: dict[str, Any], tmp_path: Path
 ) -> None:
-    environment = _login(parse_server, tmp_path, user["username"])
+    environment = _login(server, tmp_path, user["username"])
     saved = load_credentials(environment.env, "default")
     assert saved is not None
-    parse_server.rest.revoke_session(saved.session_token)
-    who = _env(parse_server, tmp_path)
+    server.rest.revoke_session(saved.session_token)
+    who = _env(server, tmp_path)
     assert run_whoami(who, profile=None, flags={}) == ExitStatus.REFUSED
     out, err = _output(who)
     assert out == ""
@@ -130,13 +126,13 @@ def test_whoami_with_a_revoked_session_names_the_profile_and_suggests_login(
 
 
 def test_logout_of_a_revoked_session_still_forgets_it(
-    parse_server: Any, user: dict[str, Any], tmp_path: Path
+    server: Any, user: dict[str, Any], tmp_path: Path
 ) -> None:
-    environment = _login(parse_server, tmp_path, user["username"])
+    environment = _login(server, tmp_path, user["username"])
     saved = load_credentials(environment.env, "default")
     assert saved is not None
-    parse_server.rest.revoke_session(saved.session_token)
-    bye = _env(parse_server, tmp_path)
+    server.rest.revoke_session(saved.session_token)
+    bye = _env(server, tmp_path)
     assert run_logout(bye, local=False, profile=None, flags={}) == ExitStatus.SUCCESS
     assert _output(bye)[0] == (
         "Logged out (profile 'default') (the session had already ended on the server).\n"
@@ -145,17 +141,17 @@ def test_logout_of_a_revoked_session_still_forgets_it(
 
 
 def test_session_token_from_the_environment_wins_over_the_stored_one(
-    parse_server: Any, user: dict[str, Any], tmp_path: Path
+    server: Any, user: dict[str, Any], tmp_path: Path
 ) -> None:
-    _login(parse_server, tmp_path, user["username"])
-    other = parse_server.rest.sign_up(f"cli-{uuid.uuid4().hex[:10]}", PASSWORD)
-    who = _env(parse_server, tmp_path, LQ_SESSION_TOKEN=other["sessionToken"])
+    _login(server, tmp_path, user["username"])
+    other = server.rest.sign_up(f"cli-{uuid.uuid4().hex[:10]}", PASSWORD)
+    who = _env(server, tmp_path, LQ_SESSION_TOKEN=other["sessionToken"])
     assert run_whoami(who, profile=None, flags={}) == ExitStatus.SUCCESS
     assert _output(who)[0].startswith(f"{other['username']} (")
 
 
-def test_password_prompt_needs_a_terminal(parse_server: Any, tmp_path: Path) -> None:
-    environment = _env(parse_server, tmp_path, stdin="secret\n")
+def test_password_prompt_needs_a_terminal(server: Any, tmp_path: Path) -> None:
+    environment = _env(server, tmp_path, stdin="secret\n")
     status = run_login(
         environment, username="someone", password_stdin=False, profile=None, flags={}
     )
@@ -166,8 +162,8 @@ def test_password_prompt_needs_a_terminal(parse_server: Any, tmp_path: Path) -> 
     )
 
 
-def test_prompts_on_a_terminal(parse_server: Any, user: dict[str, Any], tmp_path: Path) -> None:
-    environment = _env(parse_server, tmp_path, stdin=user["username"] + "\n")
+def test_prompts_on_a_terminal(server: Any, user: dict[str, Any], tmp_path: Path) -> None:
+    environment = _env(server, tmp_path, stdin=user["username"] + "\n")
     environment.stdin_isatty = True
     prompts: list[str] = []
 

@@ -13,8 +13,6 @@ from typing import Any
 
 import pytest
 
-pytestmark = pytest.mark.parse_server
-
 PASSWORD = "e2e password with spaces"
 REFUSED = 4
 LQ = Path(sys.executable).with_name("lq")
@@ -33,20 +31,20 @@ def _lq(
 
 
 @pytest.fixture
-def lq_env(parse_server: Any, tmp_path: Path) -> dict[str, str]:
+def lq_env(server: Any, tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LQ_")}
     env.update(
         LQ_CONFIG_DIR=str(tmp_path / "config"),
-        LQ_SERVER_URL=parse_server.rest_url,
-        LQ_APP_ID=parse_server.app_id,
-        LQ_JS_KEY=parse_server.js_key,
+        LQ_SERVER_URL=server.rest_url,
+        LQ_APP_ID=server.app_id,
+        LQ_JS_KEY=server.js_key,
     )
     return env
 
 
-def test_login_whoami_logout_end_to_end(parse_server: Any, lq_env: dict[str, str]) -> None:
+def test_login_whoami_logout_end_to_end(server: Any, lq_env: dict[str, str]) -> None:
     name = f"e2e-{uuid.uuid4().hex[:10]}"
-    user = parse_server.rest.sign_up(name, PASSWORD)
+    user = server.rest.sign_up(name, PASSWORD)
     outputs: list[str] = []
 
     def lq(
@@ -66,7 +64,7 @@ def test_login_whoami_logout_end_to_end(parse_server: Any, lq_env: dict[str, str
         for line in credentials.read_text().splitlines()
         if line.startswith("session_token")
     )
-    assert parse_server.rest.me(token)["objectId"] == user["objectId"]
+    assert server.rest.me(token)["objectId"] == user["objectId"]
     assert not (Path(lq_env["LQ_CONFIG_DIR"]) / "config.toml").exists()
 
     done = lq("whoami")
@@ -84,7 +82,7 @@ def test_login_whoami_logout_end_to_end(parse_server: Any, lq_env: dict[str, str
     )
     assert not credentials.exists()
     with pytest.raises(Exception, match="209"):
-        parse_server.rest.me(token)
+        server.rest.me(token)
 
     done = lq("whoami")
     assert done.returncode == REFUSED
@@ -94,13 +92,13 @@ def test_login_whoami_logout_end_to_end(parse_server: Any, lq_env: dict[str, str
     assert all(PASSWORD not in text for text in outputs)
 
 
-def test_whoami_with_a_revoked_token(parse_server: Any, lq_env: dict[str, str]) -> None:
+def test_whoami_with_a_revoked_token(server: Any, lq_env: dict[str, str]) -> None:
     name = f"e2e-{uuid.uuid4().hex[:10]}"
-    parse_server.rest.sign_up(name, PASSWORD)
+    server.rest.sign_up(name, PASSWORD)
     assert _lq(lq_env, "login", name, "--password-stdin", stdin=PASSWORD).returncode == 0
     credentials = Path(lq_env["LQ_CONFIG_DIR"]) / "credentials.toml"
     token = credentials.read_text().split('session_token = "')[1].split('"')[0]
-    parse_server.rest.revoke_session(token)
+    server.rest.revoke_session(token)
 
     done = _lq(lq_env, "whoami")
     assert done.returncode == REFUSED
@@ -112,9 +110,9 @@ def test_whoami_with_a_revoked_token(parse_server: Any, lq_env: dict[str, str]) 
     assert token not in done.stderr
 
 
-def test_wrong_password_and_usage_errors(parse_server: Any, lq_env: dict[str, str]) -> None:
+def test_wrong_password_and_usage_errors(server: Any, lq_env: dict[str, str]) -> None:
     name = f"e2e-{uuid.uuid4().hex[:10]}"
-    parse_server.rest.sign_up(name, PASSWORD)
+    server.rest.sign_up(name, PASSWORD)
     done = _lq(lq_env, "login", name, "--password-stdin", stdin="nope\n")
     assert (done.returncode, done.stdout, done.stderr) == (
         REFUSED,

@@ -12,8 +12,6 @@ import pytest
 from livequery_cli.exceptions import AuthError, RestAuthError, RestError
 from livequery_cli.rest import RestClient
 
-pytestmark = pytest.mark.parse_server
-
 CLASS = "Item"
 
 
@@ -22,18 +20,14 @@ def _tag() -> str:
 
 
 @pytest.fixture
-async def master(parse_server: Any) -> AsyncIterator[RestClient]:
-    async with RestClient(
-        parse_server.rest_url, parse_server.app_id, master_key=parse_server.master_key
-    ) as client:
+async def master(server: Any) -> AsyncIterator[RestClient]:
+    async with RestClient(server.rest_url, server.app_id, master_key=server.master_key) as client:
         yield client
 
 
 @pytest.fixture
-async def public(parse_server: Any) -> AsyncIterator[RestClient]:
-    async with RestClient(
-        parse_server.rest_url, parse_server.app_id, javascript_key=parse_server.js_key
-    ) as client:
+async def public(server: Any) -> AsyncIterator[RestClient]:
+    async with RestClient(server.rest_url, server.app_id, javascript_key=server.js_key) as client:
         yield client
 
 
@@ -121,7 +115,7 @@ async def test_find_all_is_exact_while_others_write_between_pages(master: RestCl
 async def test_schemas_need_the_master_key(master: RestClient, public: RestClient) -> None:
     await master.create(CLASS, {"tag": _tag()})
     names = {s["className"] for s in await master.schemas()}
-    assert {CLASS, "_User"} <= names
+    assert CLASS in names
     with pytest.raises(RestError) as excinfo:
         await public.schemas()
     assert excinfo.value.status in (401, 403)
@@ -131,11 +125,9 @@ async def test_health(public: RestClient) -> None:
     assert await public.health() == {"status": "ok"}
 
 
-async def test_users_sign_up_log_in_me_log_out(parse_server: Any) -> None:
+async def test_users_sign_up_log_in_me_log_out(server: Any) -> None:
     name = f"user-{_tag()}"
-    async with RestClient(
-        parse_server.rest_url, parse_server.app_id, javascript_key=parse_server.js_key
-    ) as client:
+    async with RestClient(server.rest_url, server.app_id, javascript_key=server.js_key) as client:
         user = await client.sign_up(name, "pw-1", color="blue")
         assert user["username"] == name
         assert user["color"] == "blue"
@@ -165,12 +157,12 @@ async def test_wrong_password_is_an_auth_error(public: RestClient) -> None:
     assert "wrong" not in str(excinfo.value)
 
 
-async def test_invalid_session_token_is_an_auth_error(parse_server: Any) -> None:
+async def test_invalid_session_token_is_an_auth_error(server: Any) -> None:
     token = "r:not-a-real-session-token-1234"
     async with RestClient(
-        parse_server.rest_url,
-        parse_server.app_id,
-        javascript_key=parse_server.js_key,
+        server.rest_url,
+        server.app_id,
+        javascript_key=server.js_key,
         session_token=token,
     ) as client:
         with pytest.raises(AuthError) as excinfo:
@@ -180,17 +172,45 @@ async def test_invalid_session_token_is_an_auth_error(parse_server: Any) -> None
         assert token not in str(excinfo.value)
 
 
-async def test_wrong_application_id_is_refused(parse_server: Any) -> None:
-    async with RestClient(parse_server.rest_url, "not-the-app") as client:
+async def test_wrong_application_id_is_refused(server: Any) -> None:
+    async with RestClient(server.rest_url, "not-the-app") as client:
         with pytest.raises(RestError) as excinfo:
             await client.find(CLASS, {})
         assert excinfo.value.status == 403
 
 
-async def test_shared_session_is_left_open(parse_server: Any) -> None:
+async def test_shared_session_is_left_open(server: Any) -> None:
     async with aiohttp.ClientSession() as session:
-        client = RestClient(parse_server.rest_url, parse_server.app_id, session=session)
+        client = RestClient(server.rest_url, server.app_id, session=session)
         assert (await client.health())["status"] == "ok"
         await client.close()
         assert not session.closed
         assert (await client.health())["status"] == "ok"
+
+
+async def test_batch_reports_each_request(lq_server: Any) -> None:
+    """On ``lq serve`` only: Parse Server 9.10.0 answers every batch with a 500.
+
+    (Its ``PromiseRouter.match`` reads ``layer.params``, which the ``router``
+    2.x package it ships with no longer sets, so every sub-request throws.)
+    """
+    async with RestClient(
+        lq_server.rest_url, lq_server.app_id, master_key=lq_server.master_key
+    ) as client:
+        created = await client.create(CLASS, {"tag": _tag(), "n": 1})
+        answers = await client.batch(
+            [
+                {
+                    "method": "put",
+                    "path": f"classes/{CLASS}/{created['objectId']}",
+                    "body": {"n": 2},
+                },
+                {"method": "POST", "path": f"classes/{CLASS}", "body": {"n": 3}},
+                {"method": "DELETE", "path": f"classes/{CLASS}/doesnotexist"},
+            ]
+        )
+        assert "success" in answers[0]
+        assert answers[1]["success"]["objectId"]
+        assert answers[2]["error"]["code"] == 101
+        assert (await client.get(CLASS, created["objectId"]))["n"] == 2
+        assert (await client.get(CLASS, answers[1]["success"]["objectId"]))["n"] == 3

@@ -18,18 +18,9 @@ from livequery_cli.query import Query
 from livequery_cli.subscription import Subscription
 from livequery_cli.user import User
 
-pytestmark = pytest.mark.parse_server
-
 CLASS = "Secret"
 PASSWORD = "pw-for-tests"
 WAIT_S = 10.0
-
-# Moving live subscriptions to a new identity is the standard API's ``switch_identity``.
-needs_switch = pytest.mark.xfail(
-    not hasattr(standard, "switch_identity"),
-    reason="needs livequery_cli.standard.switch_identity",
-    strict=True,
-)
 
 
 def _name() -> str:
@@ -46,10 +37,10 @@ def _configure(server: Any) -> None:
 
 
 @pytest.fixture
-async def configured(parse_server: Any) -> AsyncIterator[Any]:
-    _configure(parse_server)
+async def configured(server: Any) -> AsyncIterator[Any]:
+    _configure(server)
     try:
-        yield parse_server
+        yield server
     finally:
         with contextlib.suppress(LiveQueryError):
             await User.log_out()
@@ -154,7 +145,6 @@ async def test_no_event_for_the_old_user_arrives_after_log_out(configured: Any) 
         await observer.close()
 
 
-@needs_switch
 async def test_log_out_resubscribes_as_anonymous_at_once(configured: Any) -> None:
     rest = configured.rest
     tag = uuid.uuid4().hex
@@ -182,7 +172,6 @@ async def test_log_out_resubscribes_as_anonymous_at_once(configured: Any) -> Non
     assert sub.is_open
 
 
-@needs_switch
 async def test_become_switches_subscriptions_to_the_other_user(configured: Any) -> None:
     rest = configured.rest
     tag = uuid.uuid4().hex
@@ -211,7 +200,6 @@ async def test_become_switches_subscriptions_to_the_other_user(configured: Any) 
     assert hidden["objectId"] not in seen.ids("create")
 
 
-@needs_switch
 async def test_an_explicit_session_token_is_not_moved(configured: Any) -> None:
     rest = configured.rest
     tag = uuid.uuid4().hex
@@ -269,6 +257,7 @@ async def test_a_session_deleted_while_subscribed_ends_the_user_with_a_typed_err
         standard.LiveQuery.off("error", connection_errors.append)
 
 
+@pytest.mark.parse_server
 async def test_the_session_watch_notices_a_deleted_session_at_once(
     parse_server_factory: Any,
 ) -> None:

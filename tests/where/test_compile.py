@@ -97,10 +97,17 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("size in [small, medium,]", {"size": {"$in": ["small", "medium"]}}),
     ("size not in [1, 2]", {"size": {"$nin": [1, 2]}}),
     ("size NOT IN [1]", {"size": {"$nin": [1]}}),
-    ("player in [Player:a1, Player:b2]", {"player": {"$in": [
-        {"__type": "Pointer", "className": "Player", "objectId": "a1"},
-        {"__type": "Pointer", "className": "Player", "objectId": "b2"},
-    ]}}),
+    (
+        "player in [Player:a1, Player:b2]",
+        {
+            "player": {
+                "$in": [
+                    {"__type": "Pointer", "className": "Player", "objectId": "a1"},
+                    {"__type": "Pointer", "className": "Player", "objectId": "b2"},
+                ]
+            }
+        },
+    ),
     ("d in [@2026-01-01]", {"d": {"$in": [DATE_2026]}}),
     # regex
     ('name ~ "^al"', {"name": {"$regex": "^al"}}),
@@ -242,3 +249,49 @@ def test_results_are_fresh_objects() -> None:
     first = compile_where("tags in [a]")
     first["tags"]["$in"].append("b")
     assert compile_where("tags in [a]") == {"tags": {"$in": ["a"]}}
+
+
+ALL_OF: list[tuple[list[dict[str, Any]], dict[str, Any]]] = [
+    ([], {}),
+    ([{}, {"a": 1}, {}], {"a": 1}),
+    ([{"a": {"$gt": 1}}, {"a": {"$lt": 5}, "b": 2}], {"a": {"$gt": 1, "$lt": 5}, "b": 2}),
+    # $options must stay with its own $regex
+    (
+        [{"n": {"$options": "i"}}, {"n": {"$regex": "x"}}],
+        {"$and": [{"n": {"$options": "i"}}, {"n": {"$regex": "x"}}]},
+    ),
+    (
+        [{"n": {"$regex": "x", "$options": "i"}}, {"n": {"$ne": "y"}}],
+        {"n": {"$regex": "x", "$options": "i", "$ne": "y"}},
+    ),
+    # geo operators make Parse skip the key's other operators: keep them apart
+    (
+        [
+            {"loc": {"$nearSphere": {"__type": "GeoPoint", "latitude": 1, "longitude": 2}}},
+            {"loc": {"$exists": True}},
+        ],
+        {
+            "$and": [
+                {"loc": {"$nearSphere": {"__type": "GeoPoint", "latitude": 1, "longitude": 2}}},
+                {"loc": {"$exists": True}},
+            ]
+        },
+    ),
+    # nested $and flattens, $nor concatenates
+    ([{"$and": [{"a": 1}, {"b": 2}]}, {"c": 3}], {"a": 1, "b": 2, "c": 3}),
+    ([{"$nor": [{"a": 1}]}, {"$nor": [{"b": 2}]}], {"$nor": [{"a": 1}, {"b": 2}]}),
+    # malformed logical operators are passed on untouched (the server reports them)
+    ([{"$and": "x"}, {"a": 1}], {"$and": "x", "a": 1}),
+    ([{"$and": "x"}, {"$and": "y"}], {"$and": [{"$and": "x"}, {"$and": "y"}]}),
+    (
+        [{"$and": "x"}, {"a": 1}, {"a": 2}],
+        {"$and": [{"$and": "x"}, {"a": 1}, {"a": 2}]},
+    ),
+]
+
+
+@pytest.mark.parametrize(("wheres", "expected"), ALL_OF, ids=[str(i) for i in range(len(ALL_OF))])
+def test_all_of_ands_where_objects(wheres: list[dict[str, Any]], expected: dict[str, Any]) -> None:
+    from livequery_cli.where import all_of
+
+    assert exact(all_of(wheres)) == exact(expected)
