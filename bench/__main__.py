@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -85,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
 
         result["server"] = server_suite.run(mode, log)
     result["duration_s"] = round(time.monotonic() - started, 1)
+    result["machine"]["loadavg_at_end"] = os.getloadavg()
     out = args.out or REPO / "bench" / "results" / (
         "run-" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + ".json"
     )

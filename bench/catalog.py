@@ -135,6 +135,13 @@ DRAIN = Consumer(
     _always,
     prints_seq=False,
 )
+WS_RECV = Consumer(
+    "ws_recv",
+    "Python websockets, receive only (no decoding, no output)",
+    _python_module("bench.consumers.ws_recv"),
+    _always,
+    prints_seq=False,
+)
 RAW_JSON = Consumer(
     "raw_json",
     "Python websockets + json (flushed print)",
@@ -163,4 +170,4 @@ LIBRARY = Consumer(
     check_library,
 )
 
-ALL = {c.key: c for c in (DRAIN, RAW_JSON, RAW_ORJSON, SDK, LQ_JSON, LQ_PRETTY, LIBRARY)}
+ALL = {c.key: c for c in (DRAIN, WS_RECV, RAW_JSON, RAW_ORJSON, SDK, LQ_JSON, LQ_PRETTY, LIBRARY)}

@@ -21,6 +21,7 @@ Log = Callable[[str], None]
 # (consumer, sink) rows of the throughput table, in display order.
 THROUGHPUT_ROWS = (
     ("drain", "devnull"),
+    ("ws_recv", "devnull"),
     ("sdk", "devnull"),
     ("sdk", "pipe"),
     ("raw_json", "devnull"),
@@ -47,7 +48,7 @@ class Sizes:
     timeout_s: float
 
 
-FULL = Sizes(100_000, 3, (1_000, 10_000), 5.0, 200_000, 3.0, 2, 300.0)
+FULL = Sizes(100_000, 3, (1_000, 10_000), 5.0, 200_000, 3.0, 2, 180.0)
 QUICK = Sizes(20_000, 1, (1_000, 10_000), 1.5, 40_000, 1.0, 1, 120.0)
 SMOKE = Sizes(300, 1, (1_000,), 0.3, 600, 0.2, 1, 60.0)
 

@@ -149,12 +149,17 @@ def startup(commands: list[dict[str, Any]], subscribed: list[dict[str, Any]]) ->
     return _table(headers, rows)
 
 
+def _load(values: list[float] | None) -> str:
+    return " / ".join(f"{x:.2f}" for x in values) if values else "–"
+
+
 def markdown(result: dict[str, Any]) -> str:
     m = result["machine"]
     parts = [
         f"Command: `{result['command']}` ({result['mode']}), {m['date_utc']}",
         f"Machine: {m['nproc']} x {m['cpu_model']}, Linux {m['kernel']}, Python {m['python']}, "
-        f"node {m['node']}, load at start {', '.join(f'{x:.2f}' for x in m['loadavg_at_start'])}",
+        f"node {m['node']}, load average at start {_load(m.get('loadavg_at_start'))}, "
+        f"at end {_load(m.get('loadavg_at_end'))}",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
     ]
     if "throughput" in result:
@@ -192,4 +197,9 @@ def markdown(result: dict[str, Any]) -> str:
         from bench import server_report
 
         parts += ["", server_report.markdown(result["server"])]
+    from bench import targets
+
+    summary = targets.markdown(result)
+    if summary:
+        parts += ["", "### Targets", "", summary]
     return "\n".join(parts)

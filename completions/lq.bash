@@ -36,7 +36,7 @@ _lq() {
         "login") COMPREPLY=($(compgen -W "--password-stdin --profile -p --server-url --app-id --js-key -h --help" -- "$cur")) ;;
         "logout") COMPREPLY=($(compgen -W "--local --profile -p --server-url --app-id --js-key --session-token --session-token-file -h --help" -- "$cur")) ;;
         "whoami") COMPREPLY=($(compgen -W "--profile -p --server-url --app-id --js-key --session-token --session-token-file -h --help" -- "$cur")) ;;
-        "serve") COMPREPLY=($(compgen -W "--port --host --db --app-id --master-key --master-key-file --js-key --mount --max-subscriptions --max-frame-bytes -h --help" -- "$cur")) ;;
+        "serve") COMPREPLY=($(compgen -W "--port --host --db --app-id --master-key --master-key-file --js-key --mount --max-subscriptions --max-frame-bytes --profile -h --help" -- "$cur")) ;;
         "demo") COMPREPLY=($(compgen -W "--duration --interval --seed --json --quiet -q -h --help" -- "$cur")) ;;
     esac
 }

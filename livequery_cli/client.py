@@ -323,7 +323,8 @@ class LiveQueryClient(EventEmitter):
         finally:
             if self._transport is transport:
                 self._transport = None
-        if self._drop_socket:
+            # On every way out, cancellation by close() included: a socket
+            # left half-closed here would leak.
             self._drop_socket = False
             with contextlib.suppress(Exception):
                 await transport.close()

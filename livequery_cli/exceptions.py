@@ -23,6 +23,8 @@ from codes and server messages, never from request payloads.
 
 from __future__ import annotations
 
+import unicodedata
+
 __all__ = [
     "AuthError",
     "ConfigError",
@@ -135,8 +137,15 @@ class WhereSyntaxError(QueryError):
         self.end = max(end, start + 1)
 
     def caret_line(self) -> str:
-        """The source's width of spaces with ``^`` under the bad span."""
-        return " " * self.start + "^" * (self.end - self.start)
+        """Spaces as wide as the source before the bad span, then ``^`` under it.
+
+        Widths follow what a terminal shows: a tab stays a tab (so it expands
+        the same way in both lines), and East Asian wide characters take two
+        columns, so the carets stay under the bad token.
+        """
+        pad = "".join(_blank(ch) for ch in self.source[: self.start])
+        width = sum(len(_blank(ch)) for ch in self.source[self.start : self.end])
+        return pad + "^" * max(width, 1)
 
 
 class ConfigError(LiveQueryError):
@@ -149,3 +158,10 @@ def server_error(
     """Build the most specific ``ServerError`` for an error frame."""
     cls = AuthError if code in AUTH_CODES else ServerError
     return cls(message, code=code, reconnect=reconnect, request_id=request_id)
+
+
+def _blank(ch: str) -> str:
+    """The blank that takes the same room as ``ch`` on a terminal."""
+    if ch == "\t":
+        return "\t"
+    return "  " if unicodedata.east_asian_width(ch) in ("W", "F") else " "

@@ -53,8 +53,8 @@ class CommandSpec:
 
 
 def _short(text: str | None) -> str:
-    first = (text or "").strip().split("\n")[0]
-    return first.split(". ")[0].rstrip(".")
+    """The first line of a help text, without its final period."""
+    return (text or "").strip().split("\n")[0].rstrip(".")
 
 
 def describe_app() -> CommandSpec:
@@ -195,7 +195,7 @@ def _zsh_option(opt: OptionSpec) -> str:
     if len(names) == 1:
         return f"'{head}{names[0]}{label}{action}'"
     exclusive = "" if opt.multiple else f"({' '.join(names)})"
-    return f"'{exclusive}'{head}{{{','.join(names)}}}'{label}{action}'"
+    return f"'{exclusive}{head}'{{{','.join(names)}}}'{label}{action}'"
 
 
 def _zsh_function(cmd: CommandSpec) -> list[str]:

@@ -10,7 +10,9 @@ large ``write`` calls.
 
 The write itself is blocking on purpose: when the reader of the pipe is slow,
 the loop stops reading the socket, TCP pushes back on the server, and memory
-stays bounded. ``high_water`` caps what is held between flushes.
+stays bounded. ``high_water`` caps what is held between flushes. ``writing``
+tells a signal handler that the loop is stuck in such a write (see
+``TailRunner``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class EventWriter:
         self._pending = 0
         self._scheduled = False
         self._failed = False
+        self.writing = False
 
     @property
     def failed(self) -> bool:
@@ -69,6 +72,7 @@ class EventWriter:
             self._pending = 0
         else:
             data = b""
+        self.writing = True
         try:
             if data:
                 self._stream.write(data)
@@ -77,3 +81,5 @@ class EventWriter:
             self._failed = True
             self._chunks.clear()
             self._on_error(exc)
+        finally:
+            self.writing = False

@@ -17,7 +17,7 @@ def explain(
     ctx: typer.Context,
     class_name: Annotated[
         str | None,
-        typer.Argument(metavar="[CLASS]", help="Show the whole subscribe query for CLASS."),
+        typer.Argument(metavar="CLASS", help="Show the whole subscribe query for CLASS."),
     ] = None,
     where: Annotated[
         list[str] | None,

@@ -102,7 +102,7 @@ class LiveQuerySource:
             if isinstance(error, (ConnectionFailedError, AuthError)):
                 fail(error)
             elif not status.ever_connected or status.disconnected:
-                status.lost(str(error))
+                status.attempt_failed(str(error))
 
         client.on("open", lambda: status.connected(url))
         client.on("close", self._on_close)

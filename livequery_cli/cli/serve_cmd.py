@@ -24,6 +24,16 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _profile_settings(profile: str | None) -> dict[str, str | None]:
+    """App id and keys from the environment, else the config profile (flags win over both)."""
+    from livequery_cli.cli.config import resolve
+
+    settings = resolve(flags={}, env=os.environ, stdin=sys.stdin, profile_flag=profile)
+    for warning in settings.warnings:
+        print(warning, file=sys.stderr)
+    return {name: settings.get(name) for name in ("app_id", "js_key", "master_key")}
+
+
 def serve(
     port: Annotated[
         int | None, typer.Option(help="TCP port (0 picks a free one). Env: LQ_SERVE_PORT.")
@@ -64,6 +74,12 @@ def serve(
         int | None,
         typer.Option("--max-frame-bytes", help="Largest client frame. [default: 1048576]"),
     ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile", help="Take app id and keys from this config profile. Env: LQ_PROFILE."
+        ),
+    ] = None,
 ) -> None:
     """Run the embedded Parse-compatible server (REST + LiveQuery on one port).
 
@@ -78,15 +94,16 @@ def serve(
     from livequery_cli.server.config import resolve_config
 
     try:
+        from_profile = _profile_settings(profile)
         config = resolve_config(
             os.environ,
             port=port,
             host=host,
             db=db,
-            app_id=app_id,
-            master_key=master_key,
+            app_id=app_id or from_profile.get("app_id"),
+            master_key=master_key or (None if master_key_file else from_profile.get("master_key")),
             master_key_file=master_key_file,
-            js_key=js_key,
+            js_key=js_key or from_profile.get("js_key"),
             mount=mount,
             max_subscriptions=max_subscriptions,
             max_frame_bytes=max_frame_bytes,

@@ -59,6 +59,10 @@ class StatusReporter:
         self.disconnected = True
         self._emit(f"disconnected ({escape_text(reason)})", alert=True)
 
+    def attempt_failed(self, reason: str) -> None:
+        """A connection attempt failed (the reason says so: ``cannot connect to ...``)."""
+        self._emit(escape_text(reason), alert=True)
+
     def reconnecting(self, delay: float, attempt: int) -> None:
         self._emit(f"reconnecting in {delay:.1f} s (attempt {attempt})", alert=True)
 

@@ -97,6 +97,9 @@ class TailRunner:
         if events is not None and op not in events:
             return
         self._seq = seq = self._seq + 1
+        named = obj.get("className")  # the object's own class is the truth
+        if type(named) is str:
+            class_name = named
         event = TailEvent(
             op, obj, original, class_name=class_name, seq=seq, ts=self._clock(), sub=sub
         )
@@ -125,6 +128,19 @@ class TailRunner:
             self._writer.flush()
             os._exit(int(status))
         self.finish(status)
+
+    def _interrupt_blocked_write(self, status: ExitStatus) -> Callable[[int, Any], None]:
+        """A signal handler that exits at once if stdout's reader has stopped reading.
+
+        Events cannot be delivered then anyway, and the polite goodbye would
+        wait behind the same blocked write.
+        """
+
+        def handler(signum: int, frame: Any) -> None:
+            if self._writer.writing:
+                os._exit(int(status))
+
+        return handler
 
     def _stdout_failed(self, exc: BaseException) -> None:
         # EPIPE (`| head`) is a normal end; other write errors are real failures.
@@ -184,6 +200,9 @@ class TailRunner:
                 loop.add_signal_handler(signum, self._on_signal, status)
             except (NotImplementedError, RuntimeError, ValueError):
                 continue
+            # The loop runs the handler above; this Python-level one runs even while the
+            # loop is blocked writing to a pipe nobody reads, where it is the only way out.
+            signal.signal(signum, self._interrupt_blocked_write(status))
             installed.append(signum)
         return installed
 

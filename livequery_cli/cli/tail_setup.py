@@ -97,6 +97,7 @@ class _Plan:
 
 
 def _prepare(env: Environment, args: TailArgs) -> _Plan:
+    """Validate every flag, compile the query and resolve the settings; raise on bad input."""
     from livequery_cli.cli.durations import parse_duration
 
     color = _color_choice(args.color)
@@ -136,13 +137,26 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
             "no application id: pass --app-id, set LQ_APP_ID, "
             f"or set app_id in profile {settings.profile!r} (see `lq config show`)"
         )
+    _check_urls(settings)
     from livequery_cli.cli.tail_runner import Limits  # the event loop, once input is valid
 
     limits = Limits(count=args.count, timeout=durations["timeout"], idle=durations["idle"])
     return _Plan(settings, render, query, events, limits, color)
 
 
+def _check_urls(settings: Settings) -> None:
+    """A URL with the wrong scheme is a setting to fix, named with where it came from."""
+    checks = (("server_url", ("http://", "https://")), ("live_query_url", ("ws://", "wss://")))
+    for name, schemes in checks:
+        value = settings.get(name)
+        if value is not None and not value.startswith(schemes):
+            source = settings.values[name].source
+            # The value itself is not shown: URLs can carry credentials.
+            raise ConfigError(f"{name} (from {source}) must start with {' or '.join(schemes)}")
+
+
 def _tail(env: Environment, args: TailArgs, plan: _Plan) -> int:
+    """Wire the status reporter, runner and LiveQuery source together and run the loop."""
     import asyncio
 
     from livequery_cli.cli.livequery_source import LiveQuerySource
@@ -170,8 +184,11 @@ def _tail(env: Environment, args: TailArgs, plan: _Plan) -> int:
 
 
 def _quiet_library_logs() -> None:
-    """The CLI reports every error itself, in one line; the library's log records would repeat
-    them (and Python's last-resort handler would print them raw on stderr)."""
+    """Mute the library's logger: the CLI reports every error itself, in one line.
+
+    Its records would repeat them, and Python's last-resort handler would
+    print them raw on stderr.
+    """
     import logging
 
     logger = logging.getLogger("livequery_cli")

@@ -73,6 +73,7 @@ class EmbeddedServer:
         self.router = RestRouter(self.service, config.mount)
         self.port: int | None = None
         self._sockets: set[web.WebSocketResponse] = set()
+        self._per_address: dict[str, int] = {}
         self._runner: web.AppRunner | None = None
 
     @property
@@ -111,9 +112,25 @@ class EmbeddedServer:
             self._runner = None
         self.storage.close()
 
+    async def _live_query(self, request: web.Request) -> web.StreamResponse:
+        """A LiveQuery connection, unless its address already holds too many."""
+        address = request.remote or ""
+        held = self._per_address.get(address, 0)
+        if held >= self.config.max_connections_per_address:
+            return _json_response(429, {"error": "too many connections from this address"})
+        self._per_address[address] = held + 1
+        try:
+            return await serve_websocket(request, self.hub, self.config, self._sockets)
+        finally:
+            left = self._per_address[address] - 1
+            if left:
+                self._per_address[address] = left
+            else:
+                del self._per_address[address]
+
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get(hdrs.UPGRADE, "").lower() == "websocket":
-            return await serve_websocket(request, self.hub, self.config, self._sockets)
+            return await self._live_query(request)
         if request.method == "OPTIONS":
             return web.Response(status=200, headers=_CORS)
         path = split_path(request.path, self.config.mount)

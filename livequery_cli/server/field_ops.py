@@ -81,7 +81,10 @@ def _apply_op(
         current = body.get(key, 0)
         if not _is_number(amount) or not _is_number(current):
             raise ParseApiError(INCORRECT_TYPE, f"Cannot increment a non-number field {key}.")
-        body[key] = current + amount
+        result = current + amount
+        if isinstance(result, int) and not -(2**63) <= result < 2**63:
+            raise ParseApiError(INCORRECT_TYPE, f"{key} would exceed the 64-bit integer range")
+        body[key] = result
         types[key] = {"type": "Number"}
     elif name in ("Add", "AddUnique", "Remove"):
         objects = op.get("objects")

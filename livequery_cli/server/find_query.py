@@ -16,7 +16,7 @@ import orjson
 from livequery_cli.exceptions import QueryError
 from livequery_cli.matching import matches, validate_where
 from livequery_cli.server.acl import Identity, can_read
-from livequery_cli.server.documents import JsonDict
+from livequery_cli.server.documents import JsonDict, relation_ids
 from livequery_cli.server.errors import INVALID_QUERY, ParseApiError
 from livequery_cli.server.object_service import ObjectService
 
@@ -92,6 +92,21 @@ def _lookup(view: JsonDict, path: str) -> Any:
     return value
 
 
+def _related_ids(service: ObjectService, related: Any) -> set[str]:
+    """``$relatedTo`` (REST only): the members of one object's relation field."""
+    owner = related.get("object") if isinstance(related, dict) else None
+    key = related.get("key") if isinstance(related, dict) else None
+    if not (
+        isinstance(owner, dict)
+        and isinstance(owner.get("className"), str)
+        and isinstance(owner.get("objectId"), str)
+        and isinstance(key, str)
+    ):
+        raise ParseApiError(INVALID_QUERY, "$relatedTo needs an object pointer and a key")
+    body = service.storage.get(owner["className"], owner["objectId"])
+    return set(relation_ids(body, key)) if body is not None else set()
+
+
 def check_where(where: Any) -> JsonDict:
     if where is None:
         return {}
@@ -108,7 +123,12 @@ def run_find(
     service: ObjectService, class_name: str, identity: Identity, params: JsonDict
 ) -> JsonDict:
     """The answer to ``GET classes/<class>``: ``{"results": [...], "count"?: n}``."""
-    where = check_where(_json_param(params, "where"))
+    where = _json_param(params, "where")
+    related: set[str] | None = None
+    if isinstance(where, dict) and "$relatedTo" in where:
+        where = dict(where)
+        related = _related_ids(service, where.pop("$relatedTo"))
+    where = check_where(where)
     limit = _int_param(params, "limit", DEFAULT_LIMIT)
     skip = _int_param(params, "skip", 0)
     keys = key_list(params.get("keys"))
@@ -116,6 +136,8 @@ def run_find(
     want_count = str(params.get("count", "")).lower() in ("1", "true")
     found: list[JsonDict] = []
     for body in service.storage.scan(class_name):
+        if related is not None and body["objectId"] not in related:
+            continue
         if not can_read(body.get("ACL"), identity):
             continue
         view = service.view(class_name, body, identity)

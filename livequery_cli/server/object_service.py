@@ -32,6 +32,7 @@ from livequery_cli.server.errors import (
     INVALID_CLASS_NAME,
     INVALID_JSON,
     INVALID_ROLE_NAME,
+    OBJECT_NOT_FOUND,
     OPERATION_FORBIDDEN,
     PASSWORD_MISSING,
     USERNAME_MISSING,
@@ -124,7 +125,8 @@ class ObjectService:
             validate_acl(data["ACL"])
             body["ACL"] = data["ACL"]
         elif class_name == "_User":
-            body["ACL"] = {"*": {"read": True}, body["objectId"]: {"read": True, "write": True}}
+            # Parse Server's default since ``enforcePrivateUsers``: only the user reads itself.
+            body["ACL"] = {body["objectId"]: {"read": True, "write": True}}
         types, echo = apply_changes(body, data, class_name=class_name)
         check_and_record(self.storage, class_name, types)
         self.storage.put(class_name, body)
@@ -153,7 +155,7 @@ class ObjectService:
             )
         if "ACL" in data:
             if data["ACL"] is None:
-                body.pop("ACL", None)
+                body["ACL"] = {}  # as in Parse: a null ACL leaves the object to the master key
             else:
                 validate_acl(data["ACL"])
                 body["ACL"] = data["ACL"]
@@ -170,7 +172,7 @@ class ObjectService:
         self._check_class(class_name, identity, creating=False)
         stored = self.storage.get(class_name, object_id)
         if stored is None or not can_write(stored.get("ACL"), identity):
-            raise not_found()
+            raise ParseApiError(OBJECT_NOT_FOUND, "Object not found for delete.")
         self.storage.delete(class_name, object_id)
         if class_name == "_User":
             self.auth.user_deleted(object_id)

@@ -47,6 +47,10 @@ from livequery_cli.where.tokens import (
 
 _ORDERING: frozenset[CompareOp] = frozenset({"gt", "ge", "lt", "le"})
 
+# Nesting of parentheses, `not` and lists: deep enough for any real query,
+# shallow enough that recursion never reaches Python's limit.
+MAX_DEPTH = 64
+
 
 def describe(token: Token) -> str:
     return "the end of the expression" if token.kind == "end" else f"`{token.text}`"
@@ -82,6 +86,7 @@ class _Parser:
         self.source = source
         self.tokens = tokenize(source)
         self.index = 0
+        self.depth = 0
 
     @property
     def token(self) -> Token:
@@ -102,6 +107,14 @@ class _Parser:
 
     def fail_at(self, message: str, token: Token) -> WhereSyntaxError:
         return self.fail(message, token.start, token.end)
+
+    def nest(self, token: Token) -> None:
+        """Enter one level of nesting at ``token``; the caller leaves it with ``depth -= 1``."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.fail_at(
+                f"expression nested too deeply (more than {MAX_DEPTH} levels)", token
+            )
 
     def is_keyword(self, word: str) -> bool:
         return self.kind() == "word" and self.token.text.lower() == word
@@ -142,11 +155,15 @@ class _Parser:
 
     def not_expr(self) -> Node:
         if self.is_keyword("not"):
-            self.advance()
-            return Not(self.not_expr())
+            self.nest(self.advance())
+            operand = self.not_expr()
+            self.depth -= 1
+            return Not(operand)
         if self.kind() == "(":
             opening = self.advance()
+            self.nest(opening)
             node = self.or_expr()
+            self.depth -= 1
             if self.kind() == "end":
                 raise self.fail_at("unclosed `(`", opening)
             if self.kind() != ")":
@@ -232,7 +249,6 @@ class _Parser:
         if token.kind not in ("string", "regex") and not bare:
             raise self.value_error(
                 f"expected a pattern after `{op.text}` (a /regex/, a quoted string or a word)",
-                op,
                 token,
             )
         if bare and token.text.startswith("`"):
@@ -257,7 +273,8 @@ class _Parser:
             )
         return value
 
-    def value_error(self, message: str, after: Token, token: Token) -> WhereSyntaxError:
+    def value_error(self, message: str, token: Token) -> WhereSyntaxError:
+        """``message`` at ``token``, or just past the end when the expression stopped short."""
         if token.kind == "end":
             return self.fail(message, len(self.source), len(self.source) + 1)
         return self.fail_at(f"{message}, found {describe(token)}", token)
@@ -268,11 +285,14 @@ class _Parser:
             self.advance()
             return token.value
         if token.kind == "[":
-            return self.list_value(None)
+            self.nest(token)
+            items = self.list_value(None)
+            self.depth -= 1
+            return items
         if token.kind == "regex":
             raise self.fail_at("a /regex/ is only allowed after `~` or `~*`", token)
         if token.kind != "word" or token.text.lower() in RESERVED:
-            raise self.value_error(f"expected a value after `{after.text}`", after, token)
+            raise self.value_error(f"expected a value after `{after.text}`", token)
         if token.text.startswith("`"):
             raise self.fail_at("backticks quote field names; use quotes for a string value", token)
         try:
@@ -286,7 +306,7 @@ class _Parser:
         opening = self.token
         if opening.kind != "[":
             assert after is not None
-            raise self.value_error(f"expected a list `[...]` after `{after.text}`", after, opening)
+            raise self.value_error(f"expected a list `[...]` after `{after.text}`", opening)
         self.advance()
         items: list[Value] = []
         while self.kind() != "]":

@@ -142,3 +142,11 @@ def test_unknown_profile_is_a_usage_error() -> None:
     result = lq("tail", "Game", "--profile", "prod", *APP)
     assert result.status == 2
     assert result.stderr.startswith("lq: error: profile 'prod' not found")
+
+
+def test_url_with_the_wrong_scheme_names_its_source() -> None:
+    result = lq("tail", "Game", *APP, env={"LQ_LIVE_QUERY_URL": "http://h/parse"})
+    assert result.status == 2
+    assert result.stderr == (
+        "lq: error: live_query_url (from env LQ_LIVE_QUERY_URL) must start with ws:// or wss://\n"
+    )

@@ -96,3 +96,24 @@ def test_other_shells_parse_their_script(shell: str, flag: str) -> None:
         pytest.skip(f"{shell} is not installed")
     name = {"zsh": "_lq", "fish": "lq.fish"}[shell]
     subprocess.run([shell, flag, str(REPO_COMPLETIONS / name)], check=True, timeout=60)
+
+
+def test_fish_completes_commands_and_values() -> None:
+    if shutil.which("fish") is None:
+        pytest.skip("fish is not installed")
+    script = REPO_COMPLETIONS / "lq.fish"
+
+    def complete(line: str) -> list[str]:
+        result = subprocess.run(
+            ["fish", "--no-config", "-c", f"source '{script}'; complete -C '{line}'"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        return [row.split("\t")[0] for row in result.stdout.splitlines()]
+
+    assert complete("lq ta") == ["tail"]
+    assert complete("lq tail Game --color ") == ["always", "auto", "never"]
+    assert complete("lq config ") == ["path", "profiles", "show"]
+    assert complete("lq completions show ") == ["bash", "fish", "zsh"]

@@ -149,3 +149,25 @@ def test_template_errors_are_usage_errors(template: str, message: str) -> None:
     with pytest.raises(UsageError) as info:
         compile_template(template)
     assert str(info.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("choice", "env", "tty", "expected"),
+    [
+        ("auto", {}, True, True),
+        ("auto", {}, False, False),
+        ("auto", {"NO_COLOR": "1"}, True, False),
+        ("auto", {"NO_COLOR": "1", "FORCE_COLOR": "1"}, False, False),
+        ("auto", {"FORCE_COLOR": "1"}, False, True),
+        ("auto", {"FORCE_COLOR": "0"}, True, True),
+        ("auto", {"TERM": "dumb"}, True, False),
+        ("always", {"NO_COLOR": "1"}, False, True),
+        ("never", {"FORCE_COLOR": "1"}, True, False),
+    ],
+)
+def test_color_decision(choice: Any, env: dict[str, str], tty: bool, expected: bool) -> None:
+    from livequery_cli.cli.environment import Environment
+
+    environment = Environment(env=env, stdout_isatty=tty, stderr_isatty=tty)
+    assert environment.use_color(choice, stream="stdout") is expected
+    assert environment.use_color(choice, stream="stderr") is expected

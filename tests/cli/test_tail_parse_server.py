@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -209,4 +210,44 @@ def test_status_lines_follow_a_server_restart(
     (line,) = proc.read_stdout(1)
     assert json.loads(line)["seq"] == 1
     assert proc.process.poll() is None
-    print("\n".join(proc.stderr_seen))
+
+
+def test_pretty_output_is_plain_when_piped_and_colored_when_forced(
+    lq: Any, parse_server: ParseServer, unique_tag: str
+) -> None:
+    plain = lq("tail", "Game", "--where", _tag_where(unique_tag), "--count", "2")
+    colored = lq(
+        "tail",
+        "Game",
+        "--where",
+        _tag_where(unique_tag),
+        "--count",
+        "2",
+        env={"FORCE_COLOR": "1"},
+    )
+    templated = lq(
+        "tail",
+        "Game",
+        "--where",
+        _tag_where(unique_tag),
+        "--count",
+        "2",
+        "--template",
+        "{op} {object.score} {changed}",
+    )
+    for proc in (plain, colored, templated):
+        proc.wait_stderr("subscribed")
+    game = parse_server.rest.create("Game", {"tag": unique_tag, "score": 1})
+    parse_server.rest.update("Game", game["objectId"], {"score": 2})
+    oid = game["objectId"]
+    create, update = plain.read_stdout(2)
+    assert re.fullmatch(
+        rf"\d\d:\d\d:\d\d\.\d{{3}} create Game {oid} tag=\"{unique_tag}\" score=1", create
+    )
+    assert re.fullmatch(rf"\d\d:\d\d:\d\d\.\d{{3}} update Game {oid} score: 1 -> 2", update)
+    assert "\x1b[" not in create + update
+    colored_lines = colored.read_stdout(2)
+    assert "\x1b[1;33mupdate\x1b[0m" in colored_lines[1]
+    assert templated.read_stdout(2) == ["create 1 ", 'update 2 ["score"]']
+    for proc in (plain, colored, templated):
+        assert proc.wait() == 0

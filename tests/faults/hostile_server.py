@@ -140,11 +140,10 @@ class HostileConnection:
     def abort(self) -> None:
         self.writer.transport.abort()
 
-    async def wait_closed_by_client(self, within: float = WAIT_S) -> None:
-        """Wait until the client's side of the socket is gone."""
-        with contextlib.suppress(ConnectionError):
-            while True:
-                await asyncio.wait_for(self.recv(), within)
+    async def hold(self) -> None:
+        """Keep the connection open until the client closes it (or the server stops)."""
+        if self._reading is not None:
+            await asyncio.wait([self._reading])
 
     # --- reading -------------------------------------------------------------------
 
@@ -216,9 +215,11 @@ class HostileServer:
         self._server.close()
         for conn in list(self._live):
             await conn.stop()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tasks:
+            _, stuck = await asyncio.wait(list(self._tasks), timeout=5)
+            for task in stuck:
+                task.cancel()
+            await asyncio.gather(*stuck, return_exceptions=True)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._server.wait_closed(), 5)
 
@@ -247,6 +248,8 @@ class HostileServer:
             await self.script(conn)
         except (OSError, ConnectionError, asyncio.IncompleteReadError, TimeoutError):
             pass  # the client went away: that is its right
+        except asyncio.CancelledError:
+            pass  # the server is shutting down
         except Exception as exc:  # a broken script must fail the test, not vanish
             self.failures.append(exc)
         finally:

@@ -32,6 +32,7 @@ import asyncio
 import contextlib
 import ipaddress
 import socket
+import ssl
 import struct
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -78,13 +79,21 @@ class FaultProxy:
     """``FaultProxy(upstream_port)``; ``await proxy.start()``; ``proxy.port``."""
 
     def __init__(
-        self, upstream_port: int, *, upstream_host: str = "127.0.0.1", host: str = "127.0.0.1"
+        self,
+        upstream_port: int,
+        *,
+        upstream_host: str = "127.0.0.1",
+        host: str = "127.0.0.1",
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         _require_loopback(upstream_host)
         _require_loopback(host)
         self.upstream_host = upstream_host
         self.upstream_port = upstream_port
         self.host = host
+        #: With a server context, clients speak TLS to the proxy (``wss://``) and
+        #: the proxy speaks plain TCP upstream: a TLS terminator in front of a server.
+        self.tls = tls
         self.port = 0
         #: Connections accepted so far (a reconnecting client adds one per attempt).
         self.accepted = 0
@@ -104,7 +113,9 @@ class FaultProxy:
     # --- lifecycle -----------------------------------------------------------------
 
     async def start(self) -> FaultProxy:
-        self._server = await asyncio.start_server(self._accept, self.host, 0, limit=CHUNK)
+        self._server = await asyncio.start_server(
+            self._accept, self.host, 0, limit=CHUNK, ssl=self.tls
+        )
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -136,7 +147,8 @@ class FaultProxy:
     ) -> None:
         await self.aclose()
 
-    def url(self, scheme: str = "ws", path: str = "/parse") -> str:
+    def url(self, scheme: str | None = None, path: str = "/parse") -> str:
+        scheme = scheme or ("wss" if self.tls else "ws")
         return f"{scheme}://{self.host}:{self.port}{path}"
 
     @property
@@ -242,7 +254,9 @@ class FaultProxy:
             # One direction ended: end the other too (a proxy never keeps half a link).
             link.close()
 
-    async def _forward(self, data: bytes, writer: asyncio.StreamWriter, *, downstream: bool) -> None:
+    async def _forward(
+        self, data: bytes, writer: asyncio.StreamWriter, *, downstream: bool
+    ) -> None:
         view = memoryview(data)
         while view:
             rate = self._rate

@@ -170,13 +170,17 @@ async def test_protected_user_fields_are_never_sent(harness: Harness) -> None:
     for live in (master, other):
         assert (await live.subscribe(1, "_User", {}))["op"] == "subscribed"
     signed = await rest.sign_up("newbie", "hunter2", email="n@example.com")
-    await rest("PUT", f"users/{signed['objectId']}", {"nick": "n"}, token=signed["sessionToken"])
-    for live in (master, other):
-        for op in ("create", "update"):
-            frame = await live.recv()
-            assert frame["op"] == op
-            text = str(frame)
-            for secret in ("hunter2", "password", "sessionToken", "_hashed_password", "authData",
-                           signed["sessionToken"]):  # fmt: skip
-                assert secret not in text
-            assert ("email" in frame["object"]) is (live is master)
+    public = {"*": {"read": True}, signed["objectId"]: {"read": True, "write": True}}
+    await rest(
+        "PUT", f"users/{signed['objectId']}", {"nick": "n", "ACL": public},
+        token=signed["sessionToken"],
+    )  # fmt: skip
+    frames = [await master.recv(), await master.recv(), await other.recv()]
+    # Users are private until they say otherwise: the other user sees the user enter.
+    assert [f["op"] for f in frames] == ["create", "update", "enter"]
+    for frame in frames:
+        text = str(frame)
+        for secret in ("hunter2", "password", "sessionToken", "_hashed_password", "authData",
+                       signed["sessionToken"]):  # fmt: skip
+            assert secret not in text
+    assert [("email" in f["object"]) for f in frames] == [True, True, False]

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from server.lq_harness import APP_ID, JS_KEY, Harness, make_config
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from livequery_cli.server.app import EmbeddedServer
 
@@ -217,3 +217,15 @@ async def test_generated_frames_never_break_the_server(
         live = await harness.live()
         assert (await live.subscribe(1, "Game", {}))["op"] == "subscribed"
         await live.ws.close()
+
+
+async def test_connections_per_address_are_limited() -> None:
+    server = EmbeddedServer(make_config(max_connections_per_address=2))
+    await server.start()
+    try:
+        async with connect(server.live_query_url), connect(server.live_query_url):
+            with pytest.raises(InvalidStatus) as refused:
+                await connect(server.live_query_url)
+            assert refused.value.response.status_code == 429
+    finally:
+        await server.stop()

@@ -216,3 +216,16 @@ async def test_role_acl_with_nested_roles(harness: Harness) -> None:
     )  # fmt: skip
     with pytest.raises(RestFailure):
         await rest("GET", f"classes/Doc/{oid}", token=carol["sessionToken"])
+
+
+async def test_related_to_lists_relation_members(harness: Harness) -> None:
+    rest = harness.rest
+    lena = await rest.sign_up("lena")
+    await rest.sign_up("mo")
+    role = await rest.role("readers", users=[lena["objectId"]])
+    pointer = {"__type": "Pointer", "className": "_Role", "objectId": role["objectId"]}
+    found = await rest(
+        "GET", "users", params={"where": {"$relatedTo": {"object": pointer, "key": "users"}}},
+        master=True,
+    )  # fmt: skip
+    assert [u["username"] for u in found["results"]] == ["lena"]

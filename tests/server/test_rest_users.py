@@ -53,6 +53,11 @@ async def test_other_users_see_no_secrets(harness: Harness) -> None:
     rest = harness.rest
     gina = await rest.sign_up("gina", "pw", email="g@example.com")
     hank = await rest.sign_up("hank")
+    with pytest.raises(RestFailure) as failure:  # users are private by default, as in Parse 9
+        await rest("GET", f"users/{gina['objectId']}", token=hank["sessionToken"])
+    assert failure.value.code == 101
+    public = {"*": {"read": True}, gina["objectId"]: {"read": True, "write": True}}
+    await rest("PUT", f"users/{gina['objectId']}", {"ACL": public}, token=gina["sessionToken"])
     seen = await rest("GET", f"users/{gina['objectId']}", token=hank["sessionToken"])
     assert seen["username"] == "gina"
     for secret in ("password", "_hashed_password", "sessionToken", "email", "authData"):

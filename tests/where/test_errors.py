@@ -238,3 +238,28 @@ def test_syntax_errors_are_query_errors() -> None:
     """The CLI maps QueryError to exit status 2; syntax errors belong to that branch."""
     with pytest.raises(QueryError):
         compile_where("score >")
+
+
+@pytest.mark.parametrize(
+    ("text", "at"),
+    [
+        ("(" * 65 + "a = 1" + ")" * 65, 64),
+        ("not " * 1000 + "a = 1", 256),
+        ("a = " + "[" * 500 + "]" * 500, 68),
+    ],
+    ids=["parentheses", "not", "lists"],
+)
+def test_nesting_is_bounded_with_a_clear_error(text: str, at: int) -> None:
+    with pytest.raises(WhereSyntaxError) as info:
+        compile_where(text)
+    assert str(info.value) == "expression nested too deeply (more than 64 levels)"
+    assert info.value.start == at
+
+
+def test_nesting_up_to_the_limit_compiles() -> None:
+    assert compile_where("(" * 64 + "a = 1" + ")" * 64) == {"a": 1}
+    assert compile_where("not " * 64 + "a = 1") == {"a": 1}
+    nested: list[object] = []
+    for _ in range(63):
+        nested = [nested]
+    assert compile_where("a = " + "[" * 64 + "]" * 64) == {"a": nested}

@@ -1,0 +1,141 @@
+"""Limits of ``lq serve``: frame size, subscriptions per connection, query complexity, ReDoS.
+
+Each limit is hit with raw frames; the server answers with an error (or closes
+that one socket) and goes on serving everybody else, checked with a fresh
+well-formed connection afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import orjson
+import pytest
+from rig.lq_server import LqServer
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+WAIT_S = 10.0
+
+
+async def _open(server: LqServer) -> ClientConnection:
+    ws = await connect(server.ws_url, open_timeout=WAIT_S, max_size=None)
+    await ws.send(orjson.dumps({"op": "connect", "applicationId": server.app_id,
+                                "javascriptKey": server.js_key}).decode())  # fmt: skip
+    assert orjson.loads(await asyncio.wait_for(ws.recv(), WAIT_S))["op"] == "connected"
+    return ws
+
+
+async def _reply(ws: ClientConnection) -> dict[str, Any] | None:
+    try:
+        frame: dict[str, Any] = orjson.loads(await asyncio.wait_for(ws.recv(), WAIT_S))
+    except ConnectionClosed:
+        return None
+    return frame
+
+
+def _subscribe(request_id: int, where: Any, class_name: str = "Game") -> str:
+    return orjson.dumps({"op": "subscribe", "requestId": request_id,
+                         "query": {"className": class_name, "where": where}}).decode()  # fmt: skip
+
+
+async def _still_serving(server: LqServer, tag: str) -> None:
+    ws = await _open(server)
+    await ws.send(_subscribe(1, {"tag": tag}))
+    assert (await _reply(ws) or {}).get("op") == "subscribed"
+    await asyncio.to_thread(server.rest.create, "Game", {"tag": tag}, master=True)
+    event = await _reply(ws)
+    assert event is not None
+    assert event["op"] == "create"
+    await ws.close()
+
+
+async def test_an_oversized_frame_is_refused(lq_server: LqServer, unique_tag: str) -> None:
+    ws = await _open(lq_server)
+    with contextlib.suppress(ConnectionClosed):
+        await ws.send(_subscribe(1, {"tag": "x" * (2 << 20)}))
+    reply = await _reply(ws)
+    assert reply is None or reply["op"] == "error", reply
+    await ws.close()
+    await _still_serving(lq_server, unique_tag)
+
+
+async def test_subscriptions_per_connection_are_bounded(
+    lq_server_factory: Any, unique_tag: str
+) -> None:
+    server: LqServer = lq_server_factory(extra_args=("--max-subscriptions", "5"))
+    ws = await _open(server)
+    replies = []
+    for request_id in range(1, 8):
+        await ws.send(_subscribe(request_id, {"n": request_id}))
+        replies.append(await _reply(ws))
+    ops = [(reply or {}).get("op") for reply in replies]
+    assert ops[:5] == ["subscribed"] * 5, ops
+    assert all(op in ("error", None) for op in ops[5:]), ops
+    await ws.close()
+    await _still_serving(server, unique_tag)
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    where: dict[str, Any] = {"a": 1}
+    for _ in range(depth):
+        where = {"$or": [where]}
+    return where
+
+
+def _deep_object(depth: int) -> dict[str, Any]:
+    where: dict[str, Any] = {"leaf": 1}
+    for _ in range(depth):
+        where = {"k": where}
+    return where
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        pytest.param(_nested(50), id="deep-or"),
+        pytest.param(_deep_object(40), id="deep-object"),
+        pytest.param({"name": {"$regex": "a" * 5000}}, id="long-regex"),
+        pytest.param({"name": {"$regex": "(unclosed"}}, id="bad-regex"),
+        pytest.param({"$or": "not-a-list"}, id="or-not-a-list"),
+    ],
+)  # fmt: skip
+async def test_complex_queries_are_refused(
+    lq_server: LqServer, unique_tag: str, where: dict[str, Any]
+) -> None:
+    ws = await _open(lq_server)
+    await ws.send(_subscribe(1, where))
+    reply = await _reply(ws)
+    assert reply is not None
+    assert reply["op"] == "error", reply
+    assert reply.get("code") in (1, 102), reply
+    await ws.close()
+    await _still_serving(lq_server, unique_tag)
+
+
+async def test_a_catastrophic_regex_does_not_stall_the_server(
+    lq_server_factory: Any, unique_tag: str
+) -> None:
+    # A server of its own: a stalled one must not take the shared server down with it.
+    server: LqServer = lq_server_factory()
+    ws = await _open(server)
+    await ws.send(_subscribe(1, {"tag": unique_tag, "name": {"$regex": "^(a+)+$"}}))
+    reply = await _reply(ws)
+    assert reply is not None
+    if reply["op"] == "subscribed":
+        evil = {"tag": unique_tag, "name": "a" * 40 + "!"}
+        try:
+            await asyncio.wait_for(
+                asyncio.gather(
+                    asyncio.to_thread(server.rest.create, "Game", evil, master=True),
+                    _still_serving(server, unique_tag + "-other"),
+                ),
+                5,
+            )
+        except TimeoutError:
+            pytest.fail("matching '^(a+)+$' against 'aaa...a!' stalled the server (ReDoS)")
+    else:
+        assert reply["op"] == "error", reply
+    await ws.close()
