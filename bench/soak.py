@@ -95,37 +95,47 @@ def rss_kb(pid: int | None) -> int | None:
     return None
 
 
-async def write_steadily(server: Any, run: Run, tag: str, rate: int, until: float) -> None:
-    """POST batches so that ``rate`` objects per second go out, paced by a clock."""
+async def write_steadily(
+    server: Any, run: Run, tag: str, rate: int, until: float, *, batch: bool
+) -> None:
+    """Write ``rate`` objects per second, paced by a clock.
+
+    ``batch``: POST ``/batch`` requests of up to 50 objects (``lq serve``);
+    else one POST per object, up to ``BATCH`` in flight (Parse Server on the
+    test rig answers ``/batch`` with an internal error).
+    """
     import aiohttp
 
     headers = {"X-Parse-Application-Id": server.app_id, "X-Parse-Master-Key": server.master_key,
                "Content-Type": "application/json"}  # fmt: skip
-    mount = "/" + server.rest_url.split("/", 3)[3]
+    path = "/" + server.rest_url.split("/", 3)[3] + f"/classes/{CLASS}"
     seq = 0
     began = time.monotonic()
+
+    async def post(http: aiohttp.ClientSession, url: str, body: Any, count: int) -> None:
+        try:
+            async with http.post(url, json=body) as response:
+                if response.status not in (200, 201):
+                    run.write_errors += count
+        except aiohttp.ClientError:
+            run.write_errors += count
+
     async with aiohttp.ClientSession(headers=headers) as http:
         while time.monotonic() < until:
             due = int((time.monotonic() - began) * rate)
             while seq < due:
                 size = min(BATCH, due - seq)
-                path = f"{mount}/classes/{CLASS}"
-                requests = [
-                    {"method": "POST", "path": path, "body": {"tag": tag, "seq": seq + n}}
-                    for n in range(size)
-                ]
+                bodies = [{"tag": tag, "seq": seq + n} for n in range(size)]
                 now = time.monotonic()
                 for n in range(size):
                     run.sent_at[seq + n] = now
                 seq += size
-                try:
-                    async with http.post(
-                        f"{server.rest_url}/batch", json={"requests": requests}
-                    ) as r:
-                        if r.status != 200:
-                            run.write_errors += size
-                except aiohttp.ClientError:
-                    run.write_errors += size
+                if batch:
+                    requests = [{"method": "POST", "path": path, "body": b} for b in bodies]
+                    await post(http, f"{server.rest_url}/batch", {"requests": requests}, size)
+                else:
+                    url = f"{server.rest_url}/classes/{CLASS}"
+                    await asyncio.gather(*(post(http, url, body, 1) for body in bodies))
             await asyncio.sleep(TICK_S)
 
 
@@ -174,7 +184,9 @@ async def soak(server: Any, target: str, args: argparse.Namespace) -> dict[str, 
                 await asyncio.sleep(0.1)
             began = time.monotonic()
             until = began + args.duration
-            writer = asyncio.create_task(write_steadily(server, run, tag, args.rate, until))
+            writer = asyncio.create_task(
+                write_steadily(server, run, tag, args.rate, until, batch=target == "lq")
+            )
             next_cut, next_report = began + args.cut_every, began + args.report_every
             while time.monotonic() < until:
                 await asyncio.sleep(0.1)

@@ -1,10 +1,11 @@
 """``LiveQueryClient``: the asyncio client on top of the sans-I/O ``ClientProtocol``.
 
-One background task (the *runner*) owns the socket: it connects, feeds every
-received frame to the protocol, acts on the protocol's events, and on an
-unexpected close waits the ``ReconnectPolicy`` delay and connects again. User
-calls (``subscribe``, ``unsubscribe``, ``update``) only change the protocol
-and flush its output; everything that arrives is dispatched by the runner, so
+One background task (the *runner*, ``livequery_cli.socket_runner``) owns the
+socket: it connects, feeds every received frame to the protocol, and on an
+unexpected close waits the ``ReconnectPolicy`` delay and connects again. This
+module turns the protocol's events into user-facing ones. User calls
+(``subscribe``, ``unsubscribe``, ``update``) only change the protocol and
+flush its output; everything that arrives is dispatched by the runner, so
 events reach listeners in wire order.
 
 Client events: ``open`` (the server accepted ``connect``), ``close`` (the
@@ -17,21 +18,16 @@ seconds for reconnect attempt ``attempt``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import ssl as ssl_module
-from collections.abc import Iterator
 from typing import Any
 
 from livequery_cli.backoff import ReconnectPolicy
-from livequery_cli.emitter import EventEmitter
 from livequery_cli.exceptions import (
-    ConnectionFailedError,
     InvalidStateError,
     LiveQueryError,
-    TransportError,
 )
-from livequery_cli.pending import PendingRequests, reject, resolve, retrieve_exception
+from livequery_cli.pending import PendingRequests, reject, resolve
 from livequery_cli.protocol import (
     ClientProtocol,
     Connected,
@@ -45,17 +41,9 @@ from livequery_cli.protocol import (
 )
 from livequery_cli.protocol.connection import KEEP, KeepToken
 from livequery_cli.protocol.query import query_to_json
+from livequery_cli.socket_runner import SocketRunner
 from livequery_cli.subscription import Event, Subscription
-from livequery_cli.transport import (
-    Connector,
-    Transport,
-    connect_error,
-    describe_close,
-    is_clean_close,
-    is_permanent_failure,
-    redact_url,
-    websocket_connector,
-)
+from livequery_cli.transport import Connector, redact_url, websocket_connector
 
 __all__ = ["CLIENT_EVENTS", "LiveQueryClient"]
 
@@ -69,7 +57,7 @@ _DEFAULT_POLICY = ReconnectPolicy()
 _HANDOFF_YIELDS = 4
 
 
-class LiveQueryClient(EventEmitter):
+class LiveQueryClient(SocketRunner):
     """A connection to one LiveQuery server, with reconnects and resubscribes."""
 
     def __init__(
@@ -90,7 +78,6 @@ class LiveQueryClient(EventEmitter):
         connect: Connector | None = None,
         max_queue: int = 1024,
     ) -> None:
-        super().__init__(CLIENT_EVENTS)
         if not application_id:
             raise ValueError("application_id is required")
         if not server_url.startswith(("ws://", "wss://")):
@@ -98,36 +85,26 @@ class LiveQueryClient(EventEmitter):
                 f"server_url must be a ws:// or wss:// URL, got {redact_url(server_url)!r}"
             )
         self.application_id = application_id
-        self.server_url = server_url
-        self._policy = reconnect if reconnect is not None else ReconnectPolicy(max_retries=0)
-        self._connect = connect or websocket_connector(
+        connector = connect or websocket_connector(
             ping_interval=ping_interval,
             ping_timeout=ping_timeout,
             close_timeout=close_timeout,
             open_timeout=open_timeout,
             ssl=ssl,
         )
-        self._max_queue = max_queue
-        self._protocol = ClientProtocol(
+        protocol = ClientProtocol(
             application_id,
             javascript_key=javascript_key,
             master_key=master_key,
             session_token=session_token,
             installation_id=installation_id,
         )
+        policy = reconnect if reconnect is not None else ReconnectPolicy(max_retries=0)
+        super().__init__(CLIENT_EVENTS, server_url, connector, protocol, policy)
+        self._max_queue = max_queue
         self._subs: dict[int, Subscription] = {}
         self._pending = PendingRequests()
-        self._runner: asyncio.Task[None] | None = None
-        self._transport: Transport | None = None
-        self._send_lock = asyncio.Lock()
-        self._opened: asyncio.Future[None] | None = None
-        self._finished: asyncio.Future[None] | None = None
-        self._drop_socket = False
-        self._connected = False
         self._closing = False
-        self._failure: LiveQueryError | None = None
-        self._attempt = 0
-        self._delays: Iterator[float] = self._policy.delays()
 
     def __repr__(self) -> str:
         return f"<LiveQueryClient {redact_url(self.server_url)} {self.state.value}>"
@@ -165,9 +142,10 @@ class LiveQueryClient(EventEmitter):
             self._runner.cancel()
         transport, self._transport = self._transport, None
         if transport is not None:
-            with contextlib.suppress(Exception):
-                await transport.close()
+            await self._close_transport(transport)
         await self._wait_runner()
+        if self._socket_closes:
+            await asyncio.wait(self._socket_closes)
         closed = InvalidStateError("the client was closed")
         self._fail_waiters(closed)
         for sub in list(self._subs.values()):
@@ -246,98 +224,6 @@ class LiveQueryClient(EventEmitter):
 
     # --- the runner ---------------------------------------------------------------
 
-    def _start(self) -> None:
-        if self._runner is not None:
-            return
-        self._check_usable()
-        loop = asyncio.get_running_loop()
-        self._opened = loop.create_future()
-        # Callers that never await it must not trigger "exception never retrieved".
-        self._opened.add_done_callback(retrieve_exception)
-        self._finished_future()
-        self._runner = loop.create_task(
-            self._run(), name=f"lq-client {redact_url(self.server_url)}"
-        )
-
-    def _finished_future(self) -> asyncio.Future[None]:
-        if self._finished is None:
-            self._finished = asyncio.get_running_loop().create_future()
-            self._finished.add_done_callback(retrieve_exception)
-        return self._finished
-
-    async def _run(self) -> None:
-        try:
-            await self._run_connections()
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # a bug here must not leave callers waiting forever
-            logger.exception("LiveQuery client failed")
-            self._fail_connection(LiveQueryError(f"internal error: {exc}"))
-        if self._failure is not None:
-            self._finish(self._failure)
-
-    async def _run_connections(self) -> None:
-        while True:
-            transport = await self._open_socket()
-            if transport is not None:
-                await self._serve(transport)
-            if self._protocol.state in (State.DISCONNECTED, State.CLOSED):
-                break
-            if not self._policy.allows(self._attempt + 1):
-                self._give_up()
-                break
-            self._attempt += 1
-            delay = next(self._delays)
-            self.emit("reconnect", self._attempt, delay)
-            await asyncio.sleep(delay)
-
-    async def _open_socket(self) -> Transport | None:
-        try:
-            return await self._connect(self.server_url)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            error = connect_error(self.server_url, exc)
-            self.emit("error", error)
-            if is_permanent_failure(exc):
-                self._fail_connection(error)
-            return None
-
-    async def _serve(self, transport: Transport) -> None:
-        self._transport = transport
-        self._protocol.connection_made()
-        await self._flush()
-        reason: BaseException | None = None
-        try:
-            while not self._drop_socket:
-                try:
-                    data = await transport.recv()
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:
-                    reason = exc
-                    break
-                self._protocol.receive_text(data)
-                await self._process_events()
-                await self._flush()
-        finally:
-            if self._transport is transport:
-                self._transport = None
-            # On every way out, cancellation by close() included: a socket
-            # left half-closed here would leak.
-            self._drop_socket = False
-            with contextlib.suppress(Exception):
-                await transport.close()
-        self._protocol.connection_lost(reason)
-        await self._process_events()
-        for sub in list(self._subs.values()):
-            sub._interrupted()
-        if not is_clean_close(reason):
-            self.emit("error", TransportError(describe_close(reason)))
-        if self._connected:
-            self._connected = False
-            self.emit("close")
-
     async def _process_events(self) -> None:
         for event in self._protocol.events_received():
             await self._handle(event)
@@ -398,18 +284,6 @@ class LiveQueryClient(EventEmitter):
 
     # --- helpers ---------------------------------------------------------------
 
-    async def _flush(self) -> None:
-        async with self._send_lock:
-            frames = self._protocol.data_to_send()
-            transport = self._transport
-            if transport is None:
-                return
-            for text in frames:
-                try:
-                    await transport.send(text)
-                except Exception:
-                    return  # the runner sees the closed socket and reconnects
-
     def _forget(self, request_id: int, error: LiveQueryError | None = None) -> None:
         """Drop every trace of a finished subscription and release its waiters."""
         sub = self._subs.pop(request_id, None)
@@ -429,40 +303,16 @@ class LiveQueryClient(EventEmitter):
             sub._end(error)
         self._subs.clear()
 
-    def _give_up(self) -> None:
-        error = ConnectionFailedError(
-            f"gave up reconnecting to {redact_url(self.server_url)} "
-            f"after {self._attempt} attempt{'s' if self._attempt != 1 else ''}",
-            attempts=self._attempt,
-        )
-        self.emit("error", error)
-        self._fail_connection(error)
+    def _socket_lost(self) -> None:
+        for sub in list(self._subs.values()):
+            sub._interrupted()
 
     def _fail_waiters(self, error: LiveQueryError) -> None:
         reject(self._opened, error)
         self._pending.fail_all(error)
-
-    def _finish(self, error: LiveQueryError | None) -> None:
-        if self._finished is None or self._finished.done():
-            return
-        if error is None:
-            self._finished.set_result(None)
-        else:
-            self._finished.set_exception(error)
-
-    def _reset_backoff(self) -> None:
-        if self._attempt:
-            self._attempt = 0
-            self._delays = self._policy.delays()
 
     def _check_usable(self) -> None:
         if self._closing:
             raise InvalidStateError("the client is closed")
         if self._failure is not None:
             raise InvalidStateError(f"the client has failed: {self._failure}")
-
-    async def _wait_runner(self) -> None:
-        runner = self._runner
-        if runner is None or runner is asyncio.current_task():
-            return
-        await asyncio.wait([runner])

@@ -19,6 +19,9 @@ from typing import Any
 SHELLS = ("bash", "zsh", "fish")
 FILE_NAMES = {"bash": "lq.bash", "zsh": "_lq", "fish": "lq.fish"}
 PROFILES_COMMAND = "lq config profiles 2>/dev/null"
+CLASSES_COMMAND = "lq completions classes 2>/dev/null"
+# Commands whose first argument is a class name (completed from the server's schema).
+CLASS_COMMANDS = frozenset({"tail", "explain"})
 # Fixed value lists, keyed by option name.
 VALUE_CHOICES = {
     "--color": ("auto", "always", "never"),
@@ -124,7 +127,7 @@ def bash_script(root: CommandSpec) -> str:
         f"# bash completion for lq ({HEADER})",
         "_lq() {",
         '    local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"',
-        '    local cmd="" i word',
+        '    local cmd="" i word npos=0',
         "    for ((i = 1; i < COMP_CWORD; i++)); do",
         '        word="${COMP_WORDS[i]}"',
         '        case "$word" in',
@@ -133,6 +136,7 @@ def bash_script(root: CommandSpec) -> str:
         "            *)",
         '                if [[ -z "$cmd" ]]; then cmd="$word"',
         f'                elif [[ " {"|".join(groups)} " == *" $cmd "* ]]; then cmd="$cmd $word"',
+        "                else ((npos++))",
         "                fi ;;",
         "        esac",
         "    done",
@@ -159,6 +163,13 @@ def bash_script(root: CommandSpec) -> str:
         if cmd.path == ["completions", "show"]:
             words += list(SHELLS)
         key = '""' if not cmd.path else f'"{" ".join(cmd.path)}"'
+        if " ".join(cmd.path) in CLASS_COMMANDS:
+            lines.append(
+                f'        {key}) if [[ $npos -eq 0 && "$cur" != -* ]]; then '
+                f'COMPREPLY=($(compgen -W "$({CLASSES_COMMAND})" -- "$cur")); '
+                f'else COMPREPLY=($(compgen -W "{" ".join(words)}" -- "$cur")); fi ;;'
+            )
+            continue
         lines.append(f'        {key}) COMPREPLY=($(compgen -W "{" ".join(words)}" -- "$cur")) ;;')
     lines += ["    esac", "}", "complete -o default -F _lq lq", ""]
     return "\n".join(lines)
@@ -220,6 +231,8 @@ def _zsh_function(cmd: CommandSpec) -> list[str]:
         positional = []
         for index, arg in enumerate(cmd.arguments, start=1):
             action = f"({' '.join(SHELLS)})" if arg == SHELL_ARGUMENT else " "
+            if arg == "CLASS" and " ".join(cmd.path) in CLASS_COMMANDS:
+                action = "_lq_classes"
             positional.append(f"'{index}:{_zsh_escape(arg)}:{action}'")
         lines.append("    _arguments \\")
         for spec in [*specs, *positional]:
@@ -239,6 +252,10 @@ def zsh_script(root: CommandSpec) -> str:
         f'    local -a profiles; profiles=(${{(f)"$({PROFILES_COMMAND})"}})',
         "    _describe profile profiles",
         "}",
+        "_lq_classes() {",
+        f'    local -a classes; classes=(${{(f)"$({CLASSES_COMMAND})"}})',
+        "    _describe class classes",
+        "}",
     ]
     lines += _zsh_function(root)
     lines += ['if [[ "$funcstack[1]" == "_lq" ]]; then _lq "$@"; else compdef _lq lq; fi', ""]
@@ -252,7 +269,7 @@ def _fish_quote(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _fish_condition(cmd: CommandSpec, all_names: list[list[str]]) -> str:
+def _fish_condition(cmd: CommandSpec) -> str:
     if not cmd.path:
         return "__fish_use_subcommand"
     parts = [f"__fish_seen_subcommand_from {part}" for part in cmd.path]
@@ -262,7 +279,7 @@ def _fish_condition(cmd: CommandSpec, all_names: list[list[str]]) -> str:
 def fish_script(root: CommandSpec) -> str:
     lines = [f"# fish completion for lq ({HEADER})", "complete -c lq -f"]
     for cmd in _walk(root):
-        cond = _fish_condition(cmd, [])
+        cond = _fish_condition(cmd)
         if cmd.subcommands:
             names = " ".join(sub.path[-1] for sub in cmd.subcommands)
             guard = cond if not cmd.path else f"{cond}; and not __fish_seen_subcommand_from {names}"
@@ -275,6 +292,9 @@ def fish_script(root: CommandSpec) -> str:
             lines.append(
                 f"complete -c lq -n {_fish_quote(cond)} -a {_fish_quote(' '.join(SHELLS))}"
             )
+        if " ".join(cmd.path) in CLASS_COMMANDS:
+            classes = _fish_quote("(" + CLASSES_COMMAND + ")")
+            lines.append(f"complete -c lq -n {_fish_quote(cond)} -a {classes}")
         for opt in cmd.options:
             flags = " ".join(
                 f"-l {n[2:]}" if n.startswith("--") else f"-s {n[1:]}" for n in opt.names

@@ -113,6 +113,17 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
             durations[name] = None if text is None else parse_duration(text)
         except ValueError as exc:
             raise UsageError(f"--{name}: {exc}") from None
+    readers = [
+        flag
+        for flag, value in (
+            ("--query-file", args.query_file),
+            ("--master-key-file", args.flags.get("master_key_file")),
+            ("--session-token-file", args.flags.get("session_token_file")),
+        )
+        if value == "-"
+    ]
+    if len(readers) > 1:
+        raise UsageError(f"only one of {' and '.join(readers)} can read stdin ('-')")
     events = parse_events(args.events)
     query = build_query(
         args.class_name,

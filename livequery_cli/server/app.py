@@ -33,6 +33,7 @@ from livequery_cli.server.storage import Storage
 log = logging.getLogger("livequery_cli.server")
 
 MAX_BODY_BYTES = 20 * 1024 * 1024
+CLOSE_GRACE_SECONDS = 3.0  # a client that does not answer the close frame is cut off after this
 _CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET,PUT,POST,DELETE,OPTIONS",
@@ -102,11 +103,15 @@ class EmbeddedServer:
 
     async def stop(self) -> None:
         """Close every LiveQuery client (1001), stop HTTP, close the database."""
-        for ws in list(self._sockets):
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(
-                    ws.close(code=1001, message=b"server shutting down"), timeout=2.0
-                )
+        closing = [
+            asyncio.ensure_future(ws.close(code=1001, message=b"server shutting down"))
+            for ws in list(self._sockets)
+        ]
+        if closing:
+            _, pending = await asyncio.wait(closing, timeout=CLOSE_GRACE_SECONDS)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*closing, return_exceptions=True)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

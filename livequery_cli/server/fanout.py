@@ -50,6 +50,9 @@ class FrameSink(Protocol):
     def send(self, frame: str) -> None:
         """Queue one text frame (never blocks)."""
 
+    def session_revoked(self, token: str) -> None:
+        """Drop the subscriptions that relied on an ended session."""
+
 
 @dataclass(eq=False)
 class Subscriber:
@@ -120,7 +123,7 @@ class LiveQueryHub:
         self.auth = auth
         self.index: SubscriptionIndex[QueryGroup] = SubscriptionIndex()
         self.groups: dict[str, QueryGroup] = {}
-        self.sinks: set[Any] = set()
+        self.sinks: set[FrameSink] = set()
         self.events_sent = 0
         self.serializations = 0
         self.groups_evaluated = 0

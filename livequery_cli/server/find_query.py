@@ -16,7 +16,7 @@ import orjson
 from livequery_cli.exceptions import QueryError
 from livequery_cli.matching import matches, validate_where
 from livequery_cli.server.acl import Identity, can_read
-from livequery_cli.server.documents import JsonDict, relation_ids
+from livequery_cli.server.documents import RELATIONS, JsonDict, pointer, relation_ids
 from livequery_cli.server.errors import INVALID_QUERY, ParseApiError
 from livequery_cli.server.object_service import ObjectService
 
@@ -107,6 +107,19 @@ def _related_ids(service: ObjectService, related: Any) -> set[str]:
     return set(relation_ids(body, key)) if body is not None else set()
 
 
+def _matchable(view: JsonDict, body: JsonDict) -> JsonDict:
+    """The view with relation fields as arrays of pointers, so that ``{"users": <pointer>}``
+    finds the objects whose relation holds that object (as Parse's relation queries do)."""
+    relations = body.get(RELATIONS)
+    if not isinstance(relations, dict) or not relations:
+        return view
+    expanded = dict(view)
+    for key, rel in relations.items():
+        target = rel.get("className")
+        expanded[key] = [pointer(target, i) for i in relation_ids(body, key)]
+    return expanded
+
+
 def check_where(where: Any) -> JsonDict:
     if where is None:
         return {}
@@ -142,7 +155,7 @@ def run_find(
             continue
         view = service.view(class_name, body, identity)
         try:
-            if where and not matches(view, where):
+            if where and not matches(_matchable(view, body), where):
                 continue
         except QueryError as exc:
             raise ParseApiError(INVALID_QUERY, str(exc)) from None

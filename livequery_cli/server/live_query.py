@@ -201,7 +201,8 @@ class LiveConnection:
             return
         if not self.master and class_name in ("_User", "_Session"):
             asked = _where_fields(where) | set(query.get("watch") or [])
-            if asked & _PROTECTED_QUERY_FIELDS:
+            protected = _PROTECTED_QUERY_FIELDS | ({"email"} if class_name == "_User" else set())
+            if asked & protected:
                 self.send_error(119, "Permission denied", reconnect=False, request_id=request_id)
                 return
         if class_name == "_Session" and not self.master:

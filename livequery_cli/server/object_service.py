@@ -155,7 +155,7 @@ class ObjectService:
             )
         if "ACL" in data:
             if data["ACL"] is None:
-                body["ACL"] = {}  # as in Parse: a null ACL leaves the object to the master key
+                body.pop("ACL", None)  # no ACL: public, as Parse stores it
             else:
                 validate_acl(data["ACL"])
                 body["ACL"] = data["ACL"]

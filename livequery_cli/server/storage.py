@@ -6,7 +6,8 @@ The server keeps a dict mirror of the table so that reads, ``find`` and the
 "original" object of every write cost no query and no JSON decoding: the
 LiveQuery write path must stay cheap. SQLite is the durable copy, written
 through on every change (WAL, one statement per change, so the file is
-consistent at any instant and after a crash).
+consistent at any instant and after a crash). Because of the mirror, a
+database file belongs to one server at a time; a lock file enforces that.
 
 Everything runs on the event loop's thread: sqlite3 calls are short, and a
 single writer keeps the mirror and the file in the same order.
@@ -14,8 +15,10 @@ single writer keeps the mirror and the file in the same order.
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 from collections.abc import Iterator
+from typing import IO
 
 import orjson
 
@@ -36,10 +39,27 @@ CREATE TABLE IF NOT EXISTS schemas (
 """
 
 
+def _lock_database(path: str) -> IO[bytes]:
+    """Hold ``<db>.lock``: the in-memory mirror requires one server per database file."""
+    try:
+        handle = open(path + ".lock", "ab")  # noqa: SIM115  (held open until close())
+    except OSError as exc:
+        raise ConfigError(f"cannot open the database {path}: {exc.strerror}") from None
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise ConfigError(f"the database {path} is in use by another lq serve") from None
+    return handle
+
+
 class Storage:
     """Objects by class and id, plus each class's field types."""
 
     def __init__(self, path: str) -> None:
+        self._lock: IO[bytes] | None = None
+        if path != ":memory:":
+            self._lock = _lock_database(path)
         try:
             self._db = sqlite3.connect(path, isolation_level=None)
             if path != ":memory:":
@@ -62,6 +82,8 @@ class Storage:
             self._db.execute("PRAGMA optimize")
         finally:
             self._db.close()
+            if self._lock is not None:
+                self._lock.close()
 
     # -- objects -------------------------------------------------------------
 

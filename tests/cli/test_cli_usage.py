@@ -150,3 +150,11 @@ def test_url_with_the_wrong_scheme_names_its_source() -> None:
     assert result.stderr == (
         "lq: error: live_query_url (from env LQ_LIVE_QUERY_URL) must start with ws:// or wss://\n"
     )
+
+
+def test_only_one_flag_can_read_stdin() -> None:
+    result = lq("tail", "Game", *APP, "--query-file", "-", "--session-token-file", "-")
+    assert result.status == 2
+    assert result.stderr == (
+        "lq: error: only one of --query-file and --session-token-file can read stdin ('-')\n"
+    )

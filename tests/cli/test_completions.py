@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from cli.cli_run import lq
+from rig.parse_server import ParseServer
 
 from livequery_cli.cli.completion_scripts import default_directory, render_all
 
@@ -117,3 +118,21 @@ def test_fish_completes_commands_and_values() -> None:
     assert complete("lq tail Game --color ") == ["always", "auto", "never"]
     assert complete("lq config ") == ["path", "profiles", "show"]
     assert complete("lq completions show ") == ["bash", "fish", "zsh"]
+
+
+@pytest.mark.parse_server
+def test_class_names_complete_from_the_server_schema(
+    bash_env: dict[str, str], parse_server: ParseServer
+) -> None:
+    env = {
+        **bash_env,
+        "LQ_SERVER_URL": parse_server.rest_url,
+        "LQ_APP_ID": parse_server.app_id,
+        "LQ_MASTER_KEY": parse_server.master_key,
+    }
+    parse_server.rest.ensure_class("Game")
+    assert "Game" in _bash_complete(["lq", "tail", "Ga"], env)
+    assert _bash_complete(["lq", "tail", "Game", "--wat"], env) == ["--watch-fields"]
+    # Without a master key there is nothing to ask: no candidates, no error.
+    del env["LQ_MASTER_KEY"]
+    assert _bash_complete(["lq", "tail", "Ga"], env) == []

@@ -6,6 +6,8 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from livequery_cli.cli.event_record import TailEvent
 from livequery_cli.cli.exit_status import UsageError
@@ -171,3 +173,24 @@ def test_color_decision(choice: Any, env: dict[str, str], tty: bool, expected: b
     environment = Environment(env=env, stdout_isatty=tty, stderr_isatty=tty)
     assert environment.use_color(choice, stream="stdout") is expected
     assert environment.use_color(choice, stream="stderr") is expected
+
+
+@given(st.text())
+def test_escaped_text_never_holds_a_control_character(text: str) -> None:
+    escaped = escape_text(text)
+    assert not any(
+        ord(char) < 0x20
+        or 0x7F <= ord(char) <= 0x9F
+        or char in "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+        for char in escaped
+    )
+
+
+@given(st.dictionaries(st.text(), st.one_of(st.text(), st.integers(), st.none())))
+def test_pretty_lines_are_always_exactly_one_line(fields: dict[str, Any]) -> None:
+    line = PrettyFormat(color=False, local_time=False)(
+        TailEvent("create", {"objectId": "x", **fields}, None, class_name="G", seq=1, ts=TS)
+    )
+    assert line.count(b"\n") == 1
+    assert line.endswith(b"\n")
+    assert b"\x1b" not in line

@@ -13,11 +13,15 @@ import signal
 import socket
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from cli.lq_process import LqProcess
 from rig.parse_server import ParseServer
+from rig.rest_writer import make_acl
+
+from livequery_cli.cli.credentials import save_session_token
 
 pytestmark = pytest.mark.parse_server
 
@@ -251,3 +255,63 @@ def test_pretty_output_is_plain_when_piped_and_colored_when_forced(
     assert templated.read_stdout(2) == ["create 1 ", 'update 2 ["score"]']
     for proc in (plain, colored, templated):
         assert proc.wait() == 0
+
+
+def test_session_token_stored_by_login_reaches_acl_protected_events(
+    lq: Any, parse_server: ParseServer, unique_tag: str, tmp_path: Path
+) -> None:
+    """`lq tail` uses the token `lq login` stored; without it the private object is withheld."""
+    user = parse_server.rest.sign_up(f"u-{unique_tag}", "pw-123456")
+    with_token_dir = tmp_path / "with-token"
+    with_token_dir.mkdir()
+    save_session_token(
+        {"LQ_CONFIG_DIR": str(with_token_dir)}, "default", user["sessionToken"], user["username"]
+    )
+    where = ("--where", _tag_where(unique_tag), "-o", "raw", "--count", "1")
+    authed = lq("tail", "Note", *where, env={"LQ_CONFIG_DIR": str(with_token_dir)})
+    anonymous = lq("tail", "Note", *where)
+    authed.wait_stderr("subscribed")
+    anonymous.wait_stderr("subscribed")
+    private_acl = make_acl(readers=[user["objectId"]])
+    parse_server.rest.create("Note", {"tag": unique_tag, "n": "private"}, acl=private_acl)
+    parse_server.rest.create("Note", {"tag": unique_tag, "n": "public"})
+    assert json.loads(authed.read_stdout(1)[0])["n"] == "private"
+    assert json.loads(anonymous.read_stdout(1)[0])["n"] == "public"
+    assert authed.wait() == 0
+    assert anonymous.wait() == 0
+
+
+def test_events_filter_and_keys_projection(
+    lq: Any, parse_server: ParseServer, unique_tag: str
+) -> None:
+    proc = lq(
+        "tail",
+        "Game",
+        "--where",
+        _tag_where(unique_tag),
+        "--events",
+        "update",
+        "--keys",
+        "score",
+        "--json",
+        "--count",
+        "1",
+    )
+    proc.wait_stderr("subscribed")
+    game = parse_server.rest.create("Game", {"tag": unique_tag, "score": 1, "name": "x"})
+    parse_server.rest.update("Game", game["objectId"], {"score": 2})
+    (line,) = proc.read_stdout(1)
+    record = json.loads(line)
+    assert record["op"] == "update"
+    assert record["seq"] == 1  # the create was filtered out before numbering
+    assert record["object"]["score"] == 2
+    assert "name" not in record["object"]
+    assert "tag" not in record["object"]
+    assert proc.wait() == 0
+
+
+def test_invalid_regex_is_a_usage_error_before_connecting(lq: Any) -> None:
+    proc = lq("tail", "Game", "--where-json", '{"name": {"$regex": "("}}')
+    assert proc.wait() == 2
+    errors = [line for line in proc.rest_of_stderr() if line.startswith("lq: error:")]
+    assert len(errors) == 1

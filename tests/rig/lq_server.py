@@ -27,11 +27,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rig.parse_server import CLASS_NAMES
 from rig.rest_writer import RestWriter
 
 START_TIMEOUT_S = 30.0
-#: lq serve publishes every class; the same names as the Parse rig keep tests portable.
-from rig.parse_server import CLASS_NAMES  # noqa: E402
 
 __all__ = ["CLASS_NAMES", "LqServer", "LqServerStartError", "lq_server", "lq_server_factory"]
 
@@ -65,6 +64,7 @@ class LqServer:
         self._dir = Path(tempfile.mkdtemp(prefix="lq-serve-"))
         self.db = db or str(self._dir / "lq.sqlite")
         self.log_path = self._dir / "lq-serve.log"
+        # lq serve publishes every class; the Parse rig's names keep tests portable.
         self.class_names = CLASS_NAMES
         self._process: subprocess.Popen[bytes] | None = None
         self.rest = RestWriter(

@@ -47,7 +47,10 @@ _score = st.integers(0, 100)
 _color = st.sampled_from(["red", "blue", "green"])
 _create = st.tuples(st.just("create"), _score, _color, st.sampled_from(ACLS))
 _update = st.tuples(st.just("update"), st.integers(0, 3), _score, _color)
-_acl = st.tuples(st.just("acl"), st.integers(0, 3), st.sampled_from(ACLS))
+# Removing an ACL (``"ACL": null``) is left out of updates: Parse Server publishes that write
+# with an empty ACL (a spurious ``leave``) but stores no ACL (public), so the next event is an
+# ``update``; lq serve treats the object as public throughout.
+_acl = st.tuples(st.just("acl"), st.integers(0, 3), st.sampled_from(ACLS[:-1]))
 _delete = st.tuples(st.just("delete"), st.integers(0, 3))
 _script = st.lists(st.one_of(_create, _update, _update, _acl, _delete), min_size=3, max_size=10)
 
@@ -174,7 +177,7 @@ async def _run(server: Any, script: list[tuple[Any, ...]]) -> list[list[Any]]:
 
 
 @settings(
-    max_examples=12,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

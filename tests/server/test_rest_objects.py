@@ -229,3 +229,15 @@ async def test_related_to_lists_relation_members(harness: Harness) -> None:
         master=True,
     )  # fmt: skip
     assert [u["username"] for u in found["results"]] == ["lena"]
+
+
+async def test_equal_to_on_a_relation_finds_its_holders(harness: Harness) -> None:
+    """``new Parse.Query(Parse.Role).equalTo("users", user)``: the roles of a user."""
+    rest = harness.rest
+    nia = await rest.sign_up("nia")
+    await rest.role("editors", users=[nia["objectId"]])
+    await rest.role("viewers")
+    user = {"__type": "Pointer", "className": "_User", "objectId": nia["objectId"]}
+    found = await rest("GET", "roles", params={"where": {"users": user}}, master=True)
+    assert [r["name"] for r in found["results"]] == ["editors"]
+    assert found["results"][0]["users"] == {"__type": "Relation", "className": "_User"}

@@ -108,3 +108,10 @@ def test_port_in_use_exits_1() -> None:
     assert result.returncode == 1
     assert "cannot listen" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_database_file_serves_one_server_at_a_time(lq_server_factory: Any) -> None:
+    first: LqServer = lq_server_factory()
+    result = _run(["--port", "0", "--db", first.db])
+    assert result.returncode == 1
+    assert "in use by another lq serve" in result.stderr
