@@ -13,7 +13,8 @@ number), cuts the proxied connection every ``--cut-every`` seconds, and reads
 the tail's stdout. It reports, every ``--report-every`` seconds, events sent
 and received and the RSS of the tail and the server; at the end, the events
 lost *outside* cut windows (must be 0: a cut window runs from the cut to the
-tail's next ``subscribed`` line plus ``--grace``), the events lost inside
+tail's next ``subscribed`` line, widened by ``--grace`` on both sides; an
+event's time is when its write was answered), the events lost inside
 them (neither server replays missed events), and whether every cut was
 followed by a resubscription.
 
@@ -61,15 +62,19 @@ class Run:
         spans = []
         for cut in self.cuts:
             after = [t for t in self.resubscribed if t >= cut]
-            spans.append((cut, (after[0] if after else float("inf")) + grace))
+            spans.append((cut - grace, (after[0] if after else float("inf")) + grace))
         return spans
 
     def summary(self, grace: float) -> dict[str, Any]:
         windows = self.windows(grace)
         missing = sorted(set(self.sent_at) - self.received)
         inside = [s for s in missing if any(a <= self.sent_at[s] <= b for a, b in windows)]
+        stamps = sorted(self.sent_at.values())
+        span = stamps[-1] - stamps[0] if len(stamps) > 1 else 0.0
         return {
             "target": self.target,
+            "write_seconds": round(span, 1),
+            "achieved_rate": round(len(stamps) / span) if span else 0,
             "sent": len(self.sent_at),
             "received": len(self.received),
             "duplicates": self.duplicates,
@@ -112,13 +117,17 @@ async def write_steadily(
     seq = 0
     began = time.monotonic()
 
-    async def post(http: aiohttp.ClientSession, url: str, body: Any, count: int) -> None:
+    async def post(http: aiohttp.ClientSession, url: str, body: Any, seqs: list[int]) -> None:
         try:
             async with http.post(url, json=body) as response:
                 if response.status not in (200, 201):
-                    run.write_errors += count
+                    run.write_errors += len(seqs)
         except aiohttp.ClientError:
-            run.write_errors += count
+            run.write_errors += len(seqs)
+        # Saved (and published) by the time the answer came: that is the event's time.
+        done = time.monotonic()
+        for number in seqs:
+            run.sent_at[number] = done
 
     async with aiohttp.ClientSession(headers=headers) as http:
         while time.monotonic() < until:
@@ -126,16 +135,16 @@ async def write_steadily(
             while seq < due:
                 size = min(BATCH, due - seq)
                 bodies = [{"tag": tag, "seq": seq + n} for n in range(size)]
-                now = time.monotonic()
-                for n in range(size):
-                    run.sent_at[seq + n] = now
+                seqs = list(range(seq, seq + size))
                 seq += size
                 if batch:
                     requests = [{"method": "POST", "path": path, "body": b} for b in bodies]
-                    await post(http, f"{server.rest_url}/batch", {"requests": requests}, size)
+                    await post(http, f"{server.rest_url}/batch", {"requests": requests}, seqs)
                 else:
                     url = f"{server.rest_url}/classes/{CLASS}"
-                    await asyncio.gather(*(post(http, url, body, 1) for body in bodies))
+                    await asyncio.gather(
+                        *(post(http, url, body, [n]) for body, n in zip(bodies, seqs, strict=True))
+                    )
             await asyncio.sleep(TICK_S)
 
 

@@ -100,7 +100,9 @@ class LiveQueryClient(SocketRunner):
             installation_id=installation_id,
         )
         policy = reconnect if reconnect is not None else ReconnectPolicy(max_retries=0)
-        super().__init__(CLIENT_EVENTS, server_url, connector, protocol, policy)
+        # open_timeout bounds the WebSocket handshake and, separately, the wait
+        # for `connected` after it.
+        super().__init__(CLIENT_EVENTS, server_url, connector, protocol, policy, open_timeout)
         self._max_queue = max_queue
         self._subs: dict[int, Subscription] = {}
         self._pending = PendingRequests()

@@ -45,8 +45,10 @@ class SocketRunner(EventEmitter):
         connect: Connector,
         protocol: ClientProtocol,
         policy: ReconnectPolicy,
+        connected_timeout: float | None,
     ) -> None:
         super().__init__(events)
+        self._connected_timeout = connected_timeout
         self.server_url = server_url
         self._connect = connect
         self._protocol = protocol
@@ -150,12 +152,23 @@ class SocketRunner(EventEmitter):
         self._protocol.connection_made()
         await self._flush()
         reason: BaseException | None = None
+        loop = asyncio.get_running_loop()
+        limit = self._connected_timeout
+        deadline = None if limit is None else loop.time() + limit
         try:
             while not self._drop_socket:
                 try:
-                    data = await transport.recv()
+                    if deadline is not None and self._protocol.state is State.CONNECTING:
+                        # A server that accepts the socket but never answers
+                        # `connect` must not hold the client forever.
+                        data = await asyncio.wait_for(transport.recv(), deadline - loop.time())
+                    else:
+                        data = await transport.recv()
                 except asyncio.CancelledError:
                     raise
+                except TimeoutError:
+                    self.emit("error", TransportError(f"no 'connected' within {limit:g} s"))
+                    break
                 except Exception as exc:
                     reason = exc
                     break

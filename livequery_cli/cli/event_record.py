@@ -18,10 +18,12 @@ class TailEvent:
     """An event from subscription ``sub``: ``op``, the object, and the original when sent.
 
     ``seq`` numbers the events ``lq`` printed, from 1; ``ts`` is when ``lq``
-    received it (seconds since the epoch).
+    received it (seconds since the epoch). ``kind`` is ``"event"``, or
+    ``"snapshot"`` for a record of the initial result set (``--snapshot``,
+    ``--since``); ``synthetic`` marks a difference found by a resync.
     """
 
-    __slots__ = ("class_name", "object", "op", "original", "seq", "sub", "ts")
+    __slots__ = ("class_name", "kind", "object", "op", "original", "seq", "sub", "synthetic", "ts")
 
     def __init__(
         self,
@@ -33,6 +35,8 @@ class TailEvent:
         seq: int,
         ts: float,
         sub: int = 0,
+        kind: str = "event",
+        synthetic: bool = False,
     ) -> None:
         self.op = op
         self.object = obj
@@ -41,6 +45,8 @@ class TailEvent:
         self.seq = seq
         self.ts = ts
         self.sub = sub
+        self.kind = kind
+        self.synthetic = synthetic
 
     @property
     def object_id(self) -> str:

@@ -7,8 +7,12 @@ Version 1 of the envelope, one JSON object per line::
      "changed":["score"]}
 
 ``original`` and ``changed`` are present only when the server sent an
-original (``update``, ``enter``, ``leave``). Fields are only ever added within
-a version; docs/cli.md documents each one.
+original (``update``, ``enter``, ``leave``). ``kind`` is ``"snapshot"`` for
+the records of the initial result set (op ``"snapshot"``), and
+``"synthetic": true`` marks the differences a resync found. With
+``--status-events``, ``{"v":1,"kind":"status","state":...}`` records mark
+``synced``, ``resynced``, ``disconnected`` and ``connected``. Fields are only
+ever added within a version; docs/cli.md documents each one.
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ def envelope(event: TailEvent, stamp: Callable[[float], str]) -> dict[str, Any]:
     """The version-1 envelope of ``event`` as a dict (also what ``--template`` reads)."""
     record: dict[str, Any] = {
         "v": ENVELOPE_VERSION,
-        "kind": "event",
+        "kind": event.kind,
         "sub": event.sub,
         "op": event.op,
         "class": event.class_name,
@@ -64,7 +68,16 @@ def envelope(event: TailEvent, stamp: Callable[[float], str]) -> dict[str, Any]:
     if event.original is not None:
         record["original"] = event.original
         record["changed"] = event.changed()
+    if event.synthetic:
+        record["synthetic"] = True
     return record
+
+
+def status_record(state: str, ts: str, fields: dict[str, Any]) -> bytes:
+    """A ``{"v":1,"kind":"status","state":...}`` line (``--status-events``)."""
+    record: dict[str, Any] = {"v": ENVELOPE_VERSION, "kind": "status", "state": state, "ts": ts}
+    record.update(fields)
+    return orjson.dumps(record, option=_NEWLINE)
 
 
 class JsonFormat:

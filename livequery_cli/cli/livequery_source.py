@@ -5,7 +5,9 @@ subscription events into ``deliver`` calls and status lines, and decides
 which errors end the run (the client already retries what can be retried).
 Events are taken through listeners, not the async iterator: a listener runs
 inside the client's frame loop, so rendering happens without a queue hop and
-the event writer's "flush when nothing else is waiting" rule holds.
+the event writer's "flush when nothing else is waiting" rule holds. A
+``SyncStage`` (snapshot, resync) is bound in between when one is given, and
+several LiveQuery URLs make the client fail over between them.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from livequery_cli.exceptions import (
 
 if TYPE_CHECKING:
     from livequery_cli.cli.config import Settings
+    from livequery_cli.cli.tail_stats import TailStats
+    from livequery_cli.cli.tail_sync import SyncStage
     from livequery_cli.cli.tail_runner import Deliver
     from livequery_cli.client import LiveQueryClient
     from livequery_cli.subscription import Subscription
@@ -56,8 +60,17 @@ class LiveQuerySource:
         queries: Sequence[SubscribeQuery],
         status: StatusReporter,
         max_retries: int | None = None,
+        urls: Sequence[str] | None = None,
+        sync: Callable[[Callable[[BaseException], None]], SyncStage] | None = None,
+        status_event: Callable[..., None] | None = None,
+        stats: TailStats | None = None,
     ) -> None:
         self._settings = settings
+        self._urls = list(urls or [settings.live_query_url])
+        self._make_sync = sync
+        self._sync: SyncStage | None = None
+        self._status_event = status_event or _ignore
+        self._stats = stats
         self._queries = list(queries)
         self._status = status
         self._max_retries = max_retries
@@ -70,19 +83,28 @@ class LiveQuerySource:
 
     def _make_client(self) -> LiveQueryClient:
         from livequery_cli.backoff import ReconnectPolicy
+        from livequery_cli.cli.failover_urls import FailoverConnector
         from livequery_cli.client import LiveQueryClient
+        from livequery_cli.transport import websocket_connector
 
         settings = self._settings
         app_id = settings.get("app_id")
         assert app_id is not None
-        return LiveQueryClient(
+        connector = None
+        if len(self._urls) > 1:
+            connector = FailoverConnector(self._urls, websocket_connector())
+        client = LiveQueryClient(
             app_id,
-            settings.live_query_url,
+            self._urls[0],
             javascript_key=settings.get("js_key"),
             master_key=settings.get("master_key"),
             session_token=settings.get("session_token"),
             reconnect=ReconnectPolicy(max_retries=self._max_retries),
+            connect=connector,
         )
+        if connector is not None:
+            connector.client = client
+        return client
 
     async def start(self, deliver: Deliver, fail: Callable[[BaseException], None]) -> None:
         try:
@@ -93,7 +115,9 @@ class LiveQuerySource:
             raise ConfigError(str(exc)) from None
         self._client = client
         status = self._status
-        url = _display_url(self._settings.live_query_url)
+        status_event = self._status_event
+        stats = self._stats
+        opened = 0
 
         def on_error(error: BaseException) -> None:
             self._last_problem = str(error)
@@ -104,12 +128,25 @@ class LiveQuerySource:
             elif not status.ever_connected or status.disconnected:
                 status.attempt_failed(str(error))
 
-        client.on("open", lambda: status.connected(url))
+        def on_open() -> None:
+            nonlocal opened
+            opened += 1
+            if stats is not None and opened > 1:
+                stats.reconnects += 1
+            url = _display_url(client.server_url)
+            status.connected(url)
+            status_event("connected", url=url)
+
+        client.on("open", on_open)
         client.on("close", self._on_close)
         client.on("reconnect", lambda attempt, delay: status.reconnecting(delay, attempt))
         client.on("error", on_error)
         if self._settings.get("session_token"):
             self._session_check = asyncio.ensure_future(self._check_session(fail))
+        if self._make_sync is not None:
+            self._sync = self._make_sync(fail)
+        if stats is not None:
+            stats.start()
         for index, query in enumerate(self._queries):
             sub = await client.subscribe(query.to_subscribe_query())
             self._subs.append(sub)
@@ -119,6 +156,7 @@ class LiveQuerySource:
     def _on_close(self) -> None:
         if not self._stopping:  # our own goodbye is not news
             self._status.lost(self._last_problem)
+            self._status_event("disconnected", reason=self._last_problem)
 
     def _bind(
         self,
@@ -132,8 +170,11 @@ class LiveQuerySource:
         description = describe_query(query)
         status = self._status
 
-        for op in EVENT_TYPES:
-            sub.on(op, _handler(deliver, index, class_name, op))
+        if self._sync is not None:
+            self._sync.bind(sub, index, query, deliver)
+        else:
+            for op in EVENT_TYPES:
+                sub.on(op, _handler(deliver, index, class_name, op))
         sub.on("open", lambda: status.subscribed(class_name, description))
         if sub.is_open:  # confirmed before the listener was added: report it now
             status.subscribed(class_name, description)
@@ -190,6 +231,8 @@ class LiveQuerySource:
 
     async def stop(self) -> None:
         client = self._client
+        if self._stats is not None:
+            self._stats.stop()
         if client is None:
             return
         self._stopping = True
@@ -200,7 +243,13 @@ class LiveQuerySource:
         for task in (self._watch, self._session_check):
             if task is not None:
                 task.cancel()
+        if self._sync is not None:
+            await self._sync.close()
         await client.close()
+
+
+def _ignore(*args: Any, **kwargs: Any) -> None:
+    return None
 
 
 def _display_url(url: str) -> str:

@@ -25,8 +25,9 @@ LiveQueryUrlOpt = Annotated[
     str | None,
     typer.Option(
         "--live-query-url",
-        metavar="URL",
-        help="LiveQuery WebSocket URL [env LQ_LIVE_QUERY_URL; default: the REST URL as ws://].",
+        metavar="URL[,URL...]",
+        help="LiveQuery WebSocket URL, or several to fail over between"
+        " [env LQ_LIVE_QUERY_URL; default: the REST URL as ws://].",
         rich_help_panel=CONNECTION_PANEL,
     ),
 ]

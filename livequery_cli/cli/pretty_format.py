@@ -28,7 +28,10 @@ OP_STYLES = {
     "enter": "\x1b[1;36m",
     "leave": "\x1b[1;35m",
     "delete": "\x1b[1;31m",
+    "snapshot": "\x1b[1;37m",
 }
+# One color per query (``--also``), cycled, so interleaved streams stay apart.
+SUB_STYLES = ("\x1b[1m", "\x1b[1;96m", "\x1b[1;95m", "\x1b[1;93m", "\x1b[1;92m", "\x1b[1;94m")
 TIME_STYLE = "\x1b[2m"
 CLASS_STYLE = "\x1b[1m"
 ID_STYLE = "\x1b[34m"
@@ -91,16 +94,17 @@ class PrettyFormat:
             self._ops = {op: f"{style}{op:<6}{RESET}" for op, style in OP_STYLES.items()}
         else:
             self._ops = {op: f"{op:<6}" for op in OP_STYLES}
-        self._class_cache: dict[str, str] = {}
+        self._class_cache: dict[tuple[int, str], str] = {}
 
     def _paint(self, style: str, text: str) -> str:
         return f"{style}{text}{RESET}" if self._color else text
 
-    def _class(self, name: str) -> str:
-        cached = self._class_cache.get(name)
+    def _class(self, name: str, sub: int) -> str:
+        cached = self._class_cache.get((sub, name))
         if cached is None:
-            cached = self._paint(CLASS_STYLE, escape_text(name))
-            self._class_cache[name] = cached
+            style = SUB_STYLES[sub % len(SUB_STYLES)] if sub else CLASS_STYLE
+            cached = self._paint(style, escape_text(name))
+            self._class_cache[(sub, name)] = cached
         return cached
 
     def __call__(self, event: TailEvent) -> bytes:
@@ -108,10 +112,12 @@ class PrettyFormat:
         parts = [
             self._paint(TIME_STYLE, self._clock(event.ts)),
             self._ops.get(op) or escape_text(op),
-            self._class(event.class_name),
+            self._class(event.class_name, event.sub),
             self._paint(ID_STYLE, escape_text(event.object_id)),
         ]
         detail = self._changes(event) if event.original is not None else self._fields(event)
+        if event.synthetic:
+            parts.append(self._paint(TIME_STYLE, "(resync)"))
         if detail:
             parts.append(detail)
         return (" ".join(parts) + "\n").encode("utf-8", "surrogateescape")

@@ -66,5 +66,9 @@ class StatusReporter:
     def reconnecting(self, delay: float, attempt: int) -> None:
         self._emit(f"reconnecting in {delay:.1f} s (attempt {attempt})", alert=True)
 
+    def resynced(self, text: str) -> None:
+        """``reconnected after 4.1 s: resynced 2 updates, 1 leave`` (an alert: data was missed)."""
+        self._emit(escape_text(text), alert=True)
+
     def note(self, text: str) -> None:
         self._emit(escape_text(text))

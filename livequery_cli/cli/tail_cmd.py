@@ -28,6 +28,7 @@ from livequery_cli.cli.options import (
 )
 
 QUERY_PANEL = "Query"
+SYNC_PANEL = "Snapshot and resync"
 OUTPUT_PANEL = "Output"
 LIFETIME_PANEL = "Lifetime"
 
@@ -54,6 +55,15 @@ class TailArgs:
     max_retries: int | None = None
     profile: str | None = None
     flags: dict[str, str | None] = field(default_factory=dict)
+    also: list[str] = field(default_factory=list)
+    snapshot: bool = False
+    since: str | None = None
+    resync: bool | None = None
+    status_events: bool = False
+    until: str | None = None
+    exit_status: bool = False
+    stats: bool = False
+    stats_interval: str | None = None
 
 
 def tail(
@@ -114,6 +124,50 @@ def tail(
             rich_help_panel=QUERY_PANEL,
         ),
     ] = None,
+    also: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--also",
+            metavar="'CLASS [where EXPR]'",
+            help="Another query on the same connection, e.g. 'Player where online = true'"
+            " (repeatable).",
+            rich_help_panel=QUERY_PANEL,
+        ),
+    ] = None,
+    snapshot: Annotated[
+        bool,
+        typer.Option(
+            "--snapshot",
+            help="Print the current result set first (REST find), then the events; no gap.",
+            rich_help_panel=SYNC_PANEL,
+        ),
+    ] = False,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="DURATION|TIMESTAMP",
+            help="Start with the objects changed since then (e.g. 10m, 2026-01-01T00:00:00Z).",
+            rich_help_panel=SYNC_PANEL,
+        ),
+    ] = None,
+    resync: Annotated[
+        bool | None,
+        typer.Option(
+            "--resync/--no-resync",
+            help="After a reconnect, find what was missed and print it as synthetic events"
+            " [default: on when the REST URL is known].",
+            rich_help_panel=SYNC_PANEL,
+        ),
+    ] = None,
+    status_events: Annotated[
+        bool,
+        typer.Option(
+            "--status-events",
+            help="With --json: also print status records (synced, resynced, disconnected...).",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = False,
     json_output: Annotated[
         bool,
         typer.Option(
@@ -182,6 +236,40 @@ def tail(
             rich_help_panel=LIFETIME_PANEL,
         ),
     ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            metavar="EXPR",
+            help="Exit 0 at the first object matching EXPR (the --where language).",
+            rich_help_panel=LIFETIME_PANEL,
+        ),
+    ] = None,
+    exit_status: Annotated[
+        bool,
+        typer.Option(
+            "--exit-status",
+            help="With --until: exit 1 if the tail ends (count, timeout, idle) without a match.",
+            rich_help_panel=LIFETIME_PANEL,
+        ),
+    ] = False,
+    stats: Annotated[
+        bool,
+        typer.Option(
+            "--stats",
+            help="Events per second by type, reconnects and resyncs on stderr.",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = False,
+    stats_interval: Annotated[
+        str | None,
+        typer.Option(
+            "--stats-interval",
+            metavar="DURATION",
+            help="How often --stats reports [default: 10s].",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = None,
     max_retries: Annotated[
         int | None,
         typer.Option(
@@ -222,6 +310,15 @@ def tail(
         idle=idle,
         max_retries=max_retries,
         profile=profile,
+        also=list(also or []),
+        snapshot=snapshot,
+        since=since,
+        resync=resync,
+        status_events=status_events,
+        until=until,
+        exit_status=exit_status,
+        stats=stats,
+        stats_interval=stats_interval,
         flags=connection_flags(
             server_url=server_url,
             live_query_url=live_query_url,

@@ -7,6 +7,11 @@ renders and writes them, and decides when to stop (``--count``, ``--timeout``,
 the two apart lets later stages slot in between without touching either side:
 a snapshot or resync stage that buffers events, several subscriptions (the
 ``sub`` index travels with each event).
+
+``deliver_marked`` takes the records a sync stage makes (snapshot records,
+synthetic resync events); ``status_event`` writes ``--status-events``
+records. ``--until`` is a matcher run on each printed object; it costs
+nothing when absent.
 """
 
 from __future__ import annotations
@@ -49,6 +54,10 @@ class Limits:
     count: int | None = None
     timeout: float | None = None
     idle: float | None = None
+    until: Callable[[dict[str, Any]], bool] | None = None
+    """End with status 0 at the first printed object this matcher accepts (``--until``)."""
+    exit_status: bool = False
+    """With ``until``: a run ending without a match (limit reached) exits 1."""
 
 
 class TailRunner:
@@ -63,8 +72,14 @@ class TailRunner:
         limits: Limits = Limits(),
         clock: Callable[[], float] = time.time,
         handle_signals: bool = True,
+        status_events: bool = False,
+        counter: Callable[[str], None] | None = None,
     ) -> None:
         self._render = render
+        self._until = limits.until
+        self._matched = False
+        self._status_events = status_events
+        self._counter = counter
         self._events = events
         self._limits = limits
         self._clock = clock
@@ -103,13 +118,69 @@ class TailRunner:
         event = TailEvent(
             op, obj, original, class_name=class_name, seq=seq, ts=self._clock(), sub=sub
         )
+        self._after_write(event)
+
+    def deliver_marked(
+        self,
+        sub: int,
+        class_name: str,
+        op: str,
+        obj: dict[str, Any],
+        original: dict[str, Any] | None,
+        kind: str,
+        synthetic: bool,
+    ) -> None:
+        """Write a snapshot record (never filtered by ``--events``) or a synthetic event."""
+        done = self._done
+        if done is not None and done.done():
+            return
+        events = self._events
+        if kind == "event" and events is not None and op not in events:
+            return
+        self._seq = seq = self._seq + 1
+        named = obj.get("className")
+        if type(named) is str:
+            class_name = named
+        event = TailEvent(
+            op,
+            obj,
+            original,
+            class_name=class_name,
+            seq=seq,
+            ts=self._clock(),
+            sub=sub,
+            kind=kind,
+            synthetic=synthetic,
+        )
+        self._after_write(event)
+
+    def _after_write(self, event: TailEvent) -> None:
         self._writer.write(self._render(event))
         if self._loop is not None:
             self._last_activity = self._loop.time()
-        count = self._limits.count
-        if count is not None and seq >= count:
+        if self._counter is not None:
+            self._counter(event.op)
+        until = self._until
+        if until is not None and until(event.object):
+            self._matched = True
             self._writer.flush()
             self.finish(ExitStatus.SUCCESS)
+            return
+        count = self._limits.count
+        if count is not None and event.seq >= count:
+            self._writer.flush()
+            self.finish(ExitStatus.SUCCESS)
+
+    def status_event(self, state: str, **fields: Any) -> None:
+        """Write a ``{"kind":"status"}`` record when ``--status-events`` is on."""
+        if not self._status_events:
+            return
+        done = self._done
+        if done is not None and done.done():
+            return
+        from livequery_cli.cli.json_format import UtcStamp, status_record
+
+        self._writer.write(status_record(state, UtcStamp()(self._clock()), fields))
 
     def finish(self, status: ExitStatus) -> None:
         """End the run with ``status`` (the first reason to end wins)."""
@@ -173,6 +244,13 @@ class TailRunner:
         await self._stop_source(source)
         if self._error is not None:
             raise self._error
+        if (
+            self._until is not None
+            and self._limits.exit_status
+            and not self._matched
+            and status in (ExitStatus.SUCCESS, ExitStatus.TIME_LIMIT)
+        ):
+            return ExitStatus.ERROR
         return status
 
     def _start_finished(self, task: asyncio.Future[None]) -> None:

@@ -260,7 +260,9 @@ class LiveConnection:
     def session_revoked(self, token: str) -> None:
         """Drop, with error 209, every subscription that relied on an ended session."""
         for request_id, sub in list(self.subscriptions.items()):
-            if token in (sub.session_token, self.session_token):
+            # A subscription with a token of its own keeps running on it; it only loses
+            # what the connection's token added, which the identity cache forgets anyway.
+            if (sub.session_token or self.session_token) == token:
                 del self.subscriptions[request_id]
                 self.hub.unsubscribe(sub)
                 self.send_error(

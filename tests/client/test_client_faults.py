@@ -268,3 +268,20 @@ async def test_a_final_connection_error_ends_the_client_without_retrying() -> No
         assert rec.names() == ["error", "close"]
         assert server.connections.empty()
         await client.close()
+
+
+async def test_a_server_that_never_answers_connect_is_retried_not_waited_on() -> None:
+    async with fake_server(auto=False) as server:
+        client = client_for(server.url, open_timeout=0.3)
+        rec = Recorder().listen(client, "error", "reconnect", "open")
+        opening = asyncio.ensure_future(client.open())
+        first = await server.next_connection()
+        assert (await first.recv())["op"] == "connect"
+        await rec.wait("reconnect")
+        assert str(rec.args("error")[0][0]) == "no 'connected' within 0.3 s"
+        second = await server.next_connection()  # a new socket, not the silent one
+        await second.recv("connect")
+        await second.send({"op": "connected", "clientId": "fake"})
+        await asyncio.wait_for(opening, 5)
+        assert rec.count("open") == 1
+        await client.close()

@@ -169,9 +169,9 @@ def test_decoding_sustains_more_than_100k_event_frames_per_second() -> None:
     text = orjson.dumps(
         {"op": "update", "clientId": "c1", "requestId": 7, "object": obj, "original": obj}
     ).decode()
-    n = 50_000
+    n = 20_000
     best = float("inf")
-    for _ in range(3):  # best of three: the machine is shared
+    for _ in range(5):  # best of five: the machine is shared
         start = time.perf_counter()
         for _ in range(n):
             decode_server_frame(text)

@@ -11,6 +11,10 @@
   objects on the shared classes.
 - ``redis_server``: a private Redis, for several Parse Server nodes of one app
   (``parse_server_factory(**node.peer_options())`` with ``redis_url=``).
+- ``lq_server`` / ``lq_server_factory``: the embedded ``lq serve``, with the same
+  handle interface as ``parse_server``.
+- ``server``: parametrized over both, for suites that must hold against Parse
+  Server and ``lq serve`` alike (the Parse Server run carries ``parse_server``).
 
 Without Node or PostgreSQL these tests are skipped on a developer's machine,
 but fail under CI (env ``CI`` set): there they must never be skipped silently.
@@ -32,20 +36,25 @@ from rig.parse_server import (
 )
 from rig.postgres import PostgresCluster, PostgresUnavailable, missing_binaries
 from rig.redis import RedisServer, RedisUnavailable, redis_binary
+from rig.lq_server import LqServer, lq_server, lq_server_factory
 from rig.sdk_tail import SdkTail, ServerAddress
 
 __all__ = [
     "CLASS_NAMES",
+    "LqServer",
     "ParseServer",
     "ParseServerFactory",
     "SdkTail",
     "SdkTailFactory",
+    "lq_server",
+    "lq_server_factory",
     "parse_server",
     "parse_server_factory",
     "postgres",
     "redis_server",
     "rig_keep_parse_server_alive",
     "sdk_tail",
+    "server",
     "unique_tag",
 ]
 
@@ -182,3 +191,9 @@ def sdk_tail() -> Iterator[SdkTailFactory]:
 def unique_tag() -> str:
     """A fresh value for a test to put in a field and query on (isolation on shared classes)."""
     return f"t-{uuid.uuid4().hex}"
+
+
+@pytest.fixture(params=[pytest.param("parse_server", marks=pytest.mark.parse_server), "lq_server"])
+def server(request: pytest.FixtureRequest) -> Any:
+    """A running server handle (``.rest_url``, ``.ws_url``, keys, ``.rest``), once per server kind."""
+    return request.getfixturevalue(request.param)

@@ -15,7 +15,7 @@ import orjson
 import pytest
 from rig.lq_server import LqServer
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 WAIT_S = 10.0
 
@@ -56,9 +56,10 @@ async def test_an_oversized_frame_is_refused(lq_server: LqServer, unique_tag: st
     ws = await _open(lq_server)
     with contextlib.suppress(ConnectionClosed):
         await ws.send(_subscribe(1, {"tag": "x" * (2 << 20)}))
-    reply = await _reply(ws)
-    assert reply is None or reply["op"] == "error", reply
-    await ws.close()
+    with pytest.raises(ConnectionClosed) as closed:
+        await asyncio.wait_for(ws.recv(), WAIT_S)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 1009, closed.value
     await _still_serving(lq_server, unique_tag)
 
 
@@ -139,3 +140,65 @@ async def test_a_catastrophic_regex_does_not_stall_the_server(
     else:
         assert reply["op"] == "error", reply
     await ws.close()
+
+
+async def test_connections_per_address_are_bounded_at_256(
+    lq_server_factory: Any, unique_tag: str
+) -> None:
+    server: LqServer = lq_server_factory()
+    held: list[ClientConnection] = []
+    try:
+        for _ in range(256):
+            held.append(await connect(server.ws_url, open_timeout=WAIT_S))
+        with pytest.raises(InvalidStatus) as refused:
+            await connect(server.ws_url, open_timeout=WAIT_S)
+        assert refused.value.response.status_code == 429
+        await held.pop().close()
+        held.append(await connect(server.ws_url, open_timeout=WAIT_S))  # a slot came back
+    finally:
+        await asyncio.gather(*(ws.close() for ws in held), return_exceptions=True)
+    await _still_serving(server, unique_tag)
+
+
+def _rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+async def _read_until_closed(ws: ClientConnection) -> ConnectionClosed:
+    try:
+        while True:
+            await asyncio.wait_for(ws.recv(), WAIT_S)
+    except ConnectionClosed as closed:
+        return closed
+
+
+async def test_a_client_that_stops_reading_is_dropped_not_buffered(
+    lq_server_factory: Any, unique_tag: str
+) -> None:
+    """The outgoing queue is bounded in frames (10 000); its memory must be bounded too."""
+    server: LqServer = lq_server_factory()
+    assert server.pid is not None
+    target = server.rest.create("Game", {"tag": unique_tag, "n": 0}, master=True)
+    slow = await _open(server)
+    await slow.send(_subscribe(1, {"tag": unique_tag}))
+    assert (await _reply(slow) or {}).get("op") == "subscribed"
+    slow.transport.pause_reading()  # the kernel buffers fill, then the server's queue
+    before = _rss_kb(server.pid)
+    path = f"classes/Game/{target['objectId']}"
+    for batch in range(22):  # 11 000 updates of a 20 kB object: ~40 kB per event frame
+        operations = [{"method": "PUT", "path": path, "body": {"n": batch * 500 + n,
+                       "blob": "x" * 20_000}} for n in range(500)]  # fmt: skip
+        await asyncio.to_thread(server.rest.batch, operations, master=True)
+    grown = _rss_kb(server.pid) - before
+    slow.transport.resume_reading()
+    closed = await _read_until_closed(slow)
+    assert closed.rcvd is not None
+    assert closed.rcvd.code == 1008, closed
+    await _still_serving(server, unique_tag + "-after")
+    assert grown < 100_000, (
+        f"lq serve grew {grown} kB holding frames for one client that reads nothing"
+    )

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from rig.lq_server import lq_server, lq_server_factory  # noqa: F401  (fixtures)
 from server.lq_harness import Harness, Rest, make_config
 
 from livequery_cli.server.app import EmbeddedServer

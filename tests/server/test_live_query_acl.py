@@ -184,3 +184,22 @@ async def test_protected_user_fields_are_never_sent(harness: Harness) -> None:
                        signed["sessionToken"]):  # fmt: skip
             assert secret not in text
     assert [("email" in f["object"]) for f in frames] == [True, True, False]
+
+
+async def test_ending_the_connection_token_keeps_subscriptions_with_their_own(
+    harness: Harness,
+) -> None:
+    w = await World(harness).setup()
+    bob_token = w.bob["sessionToken"]
+    # bob's connection, one subscription on alice's token, one on the connection's (bob's).
+    mixed = await harness.live(sessionToken=bob_token)
+    own = await mixed.subscribe(5, "Secret", {"tag": TAG}, sessionToken=w.alice["sessionToken"])
+    assert own["op"] == "subscribed"
+    assert (await mixed.subscribe(6, "Secret", {"tag": TAG}))["op"] == "subscribed"
+    await w.rest("POST", "logout", {}, token=bob_token)
+    error = await mixed.recv()
+    assert (error["op"], error["code"], error["requestId"]) == ("error", 209, 6)
+    assert (await w.bob_live.recv())["code"] == 209
+    await w.rest.create("Secret", {"tag": TAG, "ACL": w.acl(w.alice["objectId"])})
+    frame = await mixed.recv()
+    assert (frame["op"], frame["requestId"]) == ("create", 5)

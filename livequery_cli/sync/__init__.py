@@ -1,0 +1,34 @@
+"""Gap-free live queries: snapshot-then-watch and resync after every reconnect.
+
+Parse's LiveQuery has no resume and no initial result set. This package keeps
+a client-side view of a query's result set (``ResultView``, by objectId with
+``updatedAt`` versions) and reconciles it with the REST ``find``:
+
+- ``SyncEngine``: the procedure for one subscription (buffer, find, emit the
+  snapshot or the differences, replay the buffer de-duplicated, go live);
+- ``bind_engine``: wires an engine to a ``Subscription``'s events;
+- ``SyncedSubscription`` / ``subscribe_synced``: the library API;
+- ``result_set_fetch``, ``parse_since``, ``since_where``: the REST side.
+"""
+
+from __future__ import annotations
+
+from livequery_cli.sync.api import subscribe_synced
+from livequery_cli.sync.binding import bind_engine
+from livequery_cli.sync.engine import ResyncReport, SyncEngine
+from livequery_cli.sync.fetch import parse_since, result_set_fetch, since_where
+from livequery_cli.sync.synced import SyncedEvent, SyncedSubscription
+from livequery_cli.sync.view import ResultView
+
+__all__ = [
+    "ResultView",
+    "ResyncReport",
+    "SyncEngine",
+    "SyncedEvent",
+    "SyncedSubscription",
+    "bind_engine",
+    "parse_since",
+    "result_set_fetch",
+    "since_where",
+    "subscribe_synced",
+]

@@ -1,0 +1,72 @@
+"""``subscribe_synced``: a synced subscription on a client or on the standard API.
+
+``Query.subscribe(snapshot=True, resync=True)`` lands in
+``livequery_cli.standard.subscribe``; this is the same operation with every
+piece passed explicitly, usable with a ``LiveQueryClient`` or the global
+``LiveQuery`` alike. The REST side is a ``RestClient`` for the same app:
+given, or derived from the standard API's configuration.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from livequery_cli.exceptions import ConfigError
+from livequery_cli.protocol.query import query_to_json
+from livequery_cli.rest import RestClient
+from livequery_cli.sync.fetch import result_set_fetch
+from livequery_cli.sync.synced import SyncedSubscription
+
+__all__ = ["rest_client_for_standard", "subscribe_synced"]
+
+
+async def subscribe_synced(
+    client_or_standard: Any,
+    query: Any,
+    *,
+    snapshot: bool = True,
+    resync: bool = True,
+    since: datetime | None = None,
+    rest: RestClient | None = None,
+    session_token: str | None = None,
+) -> SyncedSubscription:
+    """Subscribe to ``query`` and keep its result set exact (see ``SyncedSubscription``).
+
+    ``client_or_standard`` is a ``LiveQueryClient`` (then ``rest`` is
+    required: a client only knows the WebSocket URL) or the standard API's
+    ``LiveQuery`` (then ``rest`` defaults to one built from ``configure()``).
+    ``since`` narrows the snapshot (and each resync) to objects updated since
+    then. The REST client should read as the subscriber does: pass the same
+    session token, or the snapshot may show objects the events never will.
+    """
+    query_json = query_to_json(query)
+    if rest is None:
+        rest = rest_client_for_standard(client_or_standard, session_token)
+    fetch = result_set_fetch(
+        rest,
+        str(query_json["className"]),
+        query_json.get("where") or {},
+        keys=query_json.get("keys"),
+        since=since,
+    )
+    sub = await client_or_standard.subscribe(query_json, session_token=session_token)
+    return SyncedSubscription(sub, fetch, snapshot=snapshot or since is not None, resync=resync)
+
+
+def rest_client_for_standard(target: Any, session_token: str | None = None) -> RestClient:
+    """A ``RestClient`` for the app ``configure()`` set up (for the standard API)."""
+    from livequery_cli import standard
+
+    if target is not standard.LiveQuery:
+        raise TypeError("pass rest=RestClient(...) to sync a LiveQueryClient's subscription")
+    config = standard._config
+    if config is None:
+        raise ConfigError("call livequery_cli.configure(server_url, application_id) first")
+    return RestClient(
+        config.server_url,
+        config.application_id,
+        javascript_key=config.javascript_key,
+        master_key=config.master_key,
+        session_token=session_token or standard.current_session_token(),
+    )

@@ -1,0 +1,260 @@
+"""Snapshot-then-watch and resync-after-reconnect for one subscription.
+
+Parse's LiveQuery has no resume and no initial result set: events sent while
+a client is disconnected are lost, and a new subscriber only hears about
+changes. ``SyncEngine`` closes both gaps with the REST ``find`` the server
+already has, using one procedure for the first load and for every reconnect:
+
+1. Start buffering events (at construction for the first load; on the
+   subscription's ``open`` after a resubscribe, before any event of the new
+   socket is delivered).
+2. Run the ``find`` (paged by ``objectId``, exact while others write).
+3. Without yielding to the event loop: turn the old view into the fresh
+   result set (snapshot records, or synthetic ``enter``/``update``/``leave``
+   events), then replay the buffer, skipping what the ``find`` already
+   showed, then go live.
+
+Every event written after the ``find`` started is in the buffer, and every
+write committed before it is in the ``find``'s answer, so nothing falls in
+between. De-duplication compares ``updatedAt`` versions: an adding event
+whose version is not newer than the view's is a repeat, and so is a
+``leave`` of an object the ``find`` no longer returned. A ``delete`` applies
+whenever the object is still in the view (objectIds are never reused). For
+an object the ``find`` did not return, buffered events are dropped when the
+last of them takes it out of the set: they are history from before the
+``find``, not changes after it.
+
+Once live, an event costs one dict operation on the view plus the delivery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from livequery_cli.sync.view import REMOVING_OPS, ResultView, version
+
+__all__ = ["Fetch", "LoadKind", "Marked", "ResyncReport", "SyncEngine"]
+
+logger = logging.getLogger("livequery_cli")
+
+Fetch = Callable[[], Awaitable[dict[str, dict[str, Any]]]]
+"""The fresh result set, by objectId (a REST ``find_all``)."""
+Live = Callable[[str, dict[str, Any], "dict[str, Any] | None"], None]
+"""``(op, object, original)``: a real event, in wire order."""
+Marked = Callable[[str, dict[str, Any], "dict[str, Any] | None", str, bool], None]
+"""``(op, object, original, kind, synthetic)``: a snapshot record or a resync event."""
+LoadKind = Literal["snapshot", "seed", "resync"]
+
+_RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+
+
+@dataclass
+class ResyncReport:
+    """What a load found: counts by op, and how long the subscription was away."""
+
+    kind: LoadKind
+    counts: dict[str, int] = field(default_factory=dict)
+    away: float | None = None
+    size: int = 0
+
+    def summary(self) -> str:
+        """``2 updates, 1 leave`` (``no changes`` when nothing differed)."""
+        parts = []
+        for op in ("enter", "update", "leave"):
+            n = self.counts.get(op, 0)
+            if n:
+                parts.append(f"{n} {op}{'s' if n != 1 else ''}")
+        return ", ".join(parts) if parts else "no changes"
+
+
+class SyncEngine:
+    """The gap-free view of one subscription's result set.
+
+    ``live`` receives real events; ``marked`` receives snapshot records
+    (``kind="snapshot"``) and resync events (``synthetic=True``);
+    ``loaded(report)`` runs after each load; ``failed(exc, kind)`` reports a
+    failed ``find``: a snapshot then goes live without one (the caller
+    decides whether that is fatal), a seed turns resync off, a resync
+    retries with backoff until it succeeds or the socket drops again.
+    """
+
+    def __init__(
+        self,
+        fetch: Fetch,
+        *,
+        live: Live,
+        marked: Marked,
+        loaded: Callable[[ResyncReport], None] | None = None,
+        failed: Callable[[BaseException, LoadKind], None] | None = None,
+        first: LoadKind = "snapshot",
+        resync: bool = True,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self._fetch = fetch
+        self._live = live
+        self._marked = marked
+        self._loaded = loaded
+        self._failed = failed
+        self._first: LoadKind | None = first
+        self._resync = resync
+        self._clock = clock or _monotonic
+        self.view = ResultView()
+        self._buffer: list[tuple[str, dict[str, Any], dict[str, Any] | None]] | None = []
+        self._task: asyncio.Task[None] | None = None
+        self._left_at: float | None = None
+        self._closed = False
+
+    # --- events -------------------------------------------------------------------
+
+    def event(self, op: str, obj: dict[str, Any], original: dict[str, Any] | None) -> None:
+        """One real event from the subscription (the hot path)."""
+        buffer = self._buffer
+        if buffer is not None:
+            buffer.append((op, obj, original))
+            return
+        self.view.apply(op, obj)
+        self._live(op, obj, original)
+
+    @property
+    def loading(self) -> bool:
+        """True while a ``find`` is running and events are being held back."""
+        return self._buffer is not None
+
+    # --- lifecycle ----------------------------------------------------------------
+
+    def start(self) -> None:
+        """Run the first load (the subscription is confirmed)."""
+        self._begin(self._first or "resync")
+
+    def interrupted(self) -> None:
+        """The socket was lost: remember when, for the ``reconnected after`` report."""
+        if self._left_at is None:
+            self._left_at = self._clock()
+
+    def reopened(self) -> None:
+        """The subscription is live again on a new socket: buffer, then resync.
+
+        Called from the subscription's ``open`` listener, before any event of
+        the new socket is delivered. Events buffered on the old socket are
+        dropped: the new ``find`` supersedes them all.
+        """
+        if self._closed:
+            return
+        kind = self._first
+        if kind is None and not self._resync:
+            self._left_at = None
+            return
+        self._begin(kind or "resync")
+
+    def close(self) -> None:
+        """Stop: cancel a running load; events are delivered as they come."""
+        self._closed = True
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+        self._flush_unfiltered()
+
+    async def wait_loaded(self) -> None:
+        """Wait for the load in progress, if any."""
+        while self._task is not None and not self._task.done():
+            await asyncio.wait([self._task])
+
+    def _begin(self, kind: LoadKind) -> None:
+        task = self._task
+        if task is not None and not task.done():
+            task.cancel()
+        self._buffer = []
+        self._task = asyncio.ensure_future(self._load(kind))
+
+    async def _load(self, kind: LoadKind) -> None:
+        attempt = 0
+        while True:
+            try:
+                fresh = await self._fetch()
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if self._failed is not None:
+                    self._failed(exc, kind)
+                if kind != "resync":
+                    # Without a picture there is nothing to resync against: go live as is.
+                    if kind == "seed":
+                        self._first = None
+                        self._resync = False
+                    self._flush_unfiltered()
+                    return
+                delay = _RETRY_DELAYS[min(attempt, len(_RETRY_DELAYS) - 1)]
+                attempt += 1
+                await asyncio.sleep(delay)
+        self._apply(kind, fresh)
+
+    def _apply(self, kind: LoadKind, fresh: dict[str, dict[str, Any]]) -> None:
+        """Emit the differences and the buffered events, then go live (no awaits)."""
+        report = ResyncReport(kind, size=len(fresh))
+        if self._left_at is not None:
+            report.away = self._clock() - self._left_at
+            self._left_at = None
+        marked = self._marked
+        if kind == "snapshot":
+            for obj in fresh.values():
+                marked("snapshot", obj, None, "snapshot", False)
+            self.view = ResultView(fresh)
+        elif kind == "seed":
+            self.view = ResultView(fresh)
+        else:
+            for op, obj, original in self.view.replace(fresh):
+                report.counts[op] = report.counts.get(op, 0) + 1
+                marked(op, obj, original, "event", True)
+        self._first = None
+        buffered, self._buffer = self._buffer or [], None
+        self._replay(buffered, set(fresh))
+        if self._loaded is not None:
+            self._loaded(report)
+
+    def _replay(
+        self,
+        buffered: list[tuple[str, dict[str, Any], dict[str, Any] | None]],
+        found: set[str],
+    ) -> None:
+        if not buffered:
+            return
+        last_op: dict[str, str] = {}
+        for op, obj, _ in buffered:
+            oid = obj.get("objectId")
+            if type(oid) is str:
+                last_op[oid] = op
+        view = self.view
+        for op, obj, original in buffered:
+            oid = obj.get("objectId")
+            if type(oid) is not str:
+                continue
+            current = view.get(oid)
+            if op == "delete":
+                if current is None:
+                    continue
+            elif op in REMOVING_OPS:
+                if current is None or version(obj) <= version(current):
+                    continue
+            elif current is not None:
+                if version(obj) <= version(current):
+                    continue
+            elif oid not in found and last_op[oid] in REMOVING_OPS:
+                continue
+            view.apply(op, obj)
+            self._live(op, obj, original)
+
+    def _flush_unfiltered(self) -> None:
+        """Deliver whatever is buffered as is (no picture to compare it with)."""
+        buffered, self._buffer = self._buffer, None
+        for op, obj, original in buffered or ():
+            self.view.apply(op, obj)
+            self._live(op, obj, original)
+
+
+def _monotonic() -> float:
+    return asyncio.get_running_loop().time()

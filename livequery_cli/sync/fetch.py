@@ -1,0 +1,106 @@
+"""The REST side of a synced subscription: the query's current result set.
+
+``result_set_fetch`` turns a subscribe query into the ``Fetch`` a
+``SyncEngine`` calls: a paged ``find_all`` (exact while others write) for
+the same class, ``where`` and ``keys``, optionally narrowed to objects
+changed since a point in time. Objects get the ``className`` LiveQuery
+events carry, so snapshot records and events look alike to consumers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from livequery_cli.rest import RestClient
+from livequery_cli.sync.engine import Fetch
+
+__all__ = ["parse_since", "result_set_fetch", "since_where"]
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+
+
+def parse_since(text: str, *, now: datetime | None = None) -> datetime:
+    """``10m`` (that long ago), or an ISO 8601 timestamp (UTC unless it says otherwise).
+
+    Raises ``ValueError`` with a one-line reason.
+    """
+    cleaned = text.strip()
+    if not cleaned:
+        raise ValueError("empty value (examples: 10m, 2h, 2026-01-01T12:00:00Z)")
+    seconds = _duration(cleaned.lower())
+    if seconds is not None:
+        return (now or datetime.now(UTC)) - timedelta(seconds=seconds)
+    iso = cleaned[:-1] + "+00:00" if cleaned.endswith(("Z", "z")) else cleaned
+    try:
+        stamp = datetime.fromisoformat(iso)
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is neither a duration nor a timestamp "
+            "(examples: 10m, 2h, 2026-01-01T12:00:00Z)"
+        ) from None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return stamp.astimezone(UTC)
+
+
+def _duration(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        pos, value = 0, 0.0
+        for match in _DURATION_PART.finditer(text):
+            if match.start() != pos:
+                return None
+            value += float(match.group(1)) * _UNITS[match.group(2)]
+            pos = match.end()
+        if pos != len(text) or pos == 0:
+            return None
+    if value < 0 or value != value or value == float("inf"):
+        return None
+    return value
+
+
+def parse_date(stamp: datetime) -> dict[str, str]:
+    """A Parse ``Date`` value for ``stamp`` (millisecond precision, UTC)."""
+    utc = stamp.astimezone(UTC)
+    return {"__type": "Date", "iso": utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"}
+
+
+def since_where(where: Mapping[str, Any], since: datetime | None) -> dict[str, Any]:
+    """``where`` narrowed to objects updated at or after ``since``."""
+    if since is None:
+        return dict(where)
+    bound = {"updatedAt": {"$gte": parse_date(since)}}
+    if not where:
+        return bound
+    if "updatedAt" in where:
+        return {"$and": [dict(where), bound]}
+    return {**where, **bound}
+
+
+def result_set_fetch(
+    rest: RestClient,
+    class_name: str,
+    where: Mapping[str, Any],
+    *,
+    keys: Sequence[str] | None = None,
+    since: datetime | None = None,
+) -> Fetch:
+    """The ``Fetch`` for a subscribe query: every matching object, by objectId."""
+    narrowed = since_where(where, since)
+    fields = list(keys) if keys else None
+
+    async def fetch() -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        async for obj in rest.find_all(class_name, narrowed, keys=fields):
+            oid = obj.get("objectId")
+            if isinstance(oid, str):
+                obj.setdefault("className", class_name)
+                found[oid] = obj
+        return found
+
+    return fetch
