@@ -1,8 +1,79 @@
 """Live queries on Parse-compatible servers: a client library, the ``lq`` CLI and ``lq serve``.
 
-The public API (``__all__``) is a contract checked by ``tests/test_public_api.py``.
+``import livequery_cli as lq`` gives the whole public API (``__all__``, checked
+by ``tests/test_public_api.py``). Names are imported on first use, not here:
+the ``lq`` console script imports this package, and ``lq --version`` must not
+pay for websockets, aiohttp and the client before it prints a line.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "configure": "livequery_cli.standard",
+    "LiveQuery": "livequery_cli.standard",
+    "LiveQueryClient": "livequery_cli.client",
+    "Subscription": "livequery_cli.subscription",
+    "Event": "livequery_cli.subscription",
+    "ReconnectPolicy": "livequery_cli.backoff",
+    "Query": "livequery_cli.query",
+    "GeoPoint": "livequery_cli.query",
+    "Pointer": "livequery_cli.query",
+    "User": "livequery_cli.user",
+    "RestClient": "livequery_cli.rest",
+    "AuthError": "livequery_cli.exceptions",
+    "ConfigError": "livequery_cli.exceptions",
+    "ConnectionFailedError": "livequery_cli.exceptions",
+    "InvalidStateError": "livequery_cli.exceptions",
+    "LiveQueryError": "livequery_cli.exceptions",
+    "ProtocolError": "livequery_cli.exceptions",
+    "QueryError": "livequery_cli.exceptions",
+    "RestAuthError": "livequery_cli.exceptions",
+    "RestError": "livequery_cli.exceptions",
+    "ServerError": "livequery_cli.exceptions",
+    "TransportError": "livequery_cli.exceptions",
+    "WhereSyntaxError": "livequery_cli.exceptions",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+if TYPE_CHECKING:
+    from livequery_cli.backoff import ReconnectPolicy
+    from livequery_cli.client import LiveQueryClient
+    from livequery_cli.exceptions import (
+        AuthError,
+        ConfigError,
+        ConnectionFailedError,
+        InvalidStateError,
+        LiveQueryError,
+        ProtocolError,
+        QueryError,
+        RestAuthError,
+        RestError,
+        ServerError,
+        TransportError,
+        WhereSyntaxError,
+    )
+    from livequery_cli.query import GeoPoint, Pointer, Query
+    from livequery_cli.rest import RestClient
+    from livequery_cli.standard import LiveQuery, configure
+    from livequery_cli.subscription import Event, Subscription
+    from livequery_cli.user import User
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'livequery_cli' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

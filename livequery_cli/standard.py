@@ -33,8 +33,10 @@ from livequery_cli.protocol import State
 from livequery_cli.subscription import Subscription
 
 __all__ = [
+    "Configuration",
     "LiveQuery",
     "LiveQueryController",
+    "configuration",
     "configure",
     "current_session_token",
     "live_query_url",
@@ -47,7 +49,9 @@ SessionTokenProvider = Callable[[], "str | None"]
 
 
 @dataclass(frozen=True, slots=True)
-class _Config:
+class Configuration:
+    """What ``configure()`` was given: the REST client and the users API build on it too."""
+
     server_url: str
     application_id: str
     javascript_key: str | None = field(default=None, repr=False)
@@ -55,7 +59,7 @@ class _Config:
     live_query_server_url: str = ""
 
 
-_config: _Config | None = None
+_config: Configuration | None = None
 _token_provider: SessionTokenProvider | None = None
 
 
@@ -88,7 +92,12 @@ def configure(
     live_url = live_query_server_url or live_query_url(server_url)
     if urlsplit(live_url).scheme not in ("ws", "wss"):
         raise ConfigError("live_query_server_url must be a ws:// or wss:// URL")
-    _config = _Config(server_url, application_id, javascript_key, master_key, live_url)
+    _config = Configuration(server_url, application_id, javascript_key, master_key, live_url)
+
+
+def configuration() -> Configuration | None:
+    """The settings given to ``configure()``, or None before it is called."""
+    return _config
 
 
 def set_current_session_token_provider(provider: SessionTokenProvider | None) -> None:

@@ -58,7 +58,7 @@ def _switch_lock() -> asyncio.Lock:
 
 def _rest_client(session_token: str | None = None) -> RestClient:
     """A REST client for the configured server, acting as the user with ``session_token``."""
-    config = standard._config  # set by livequery_cli.configure()
+    config = standard.configuration()
     if config is None:
         raise ConfigError("call livequery_cli.configure(server_url, application_id) first")
     return RestClient(

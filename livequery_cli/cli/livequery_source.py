@@ -31,9 +31,9 @@ from livequery_cli.exceptions import (
 
 if TYPE_CHECKING:
     from livequery_cli.cli.config import Settings
+    from livequery_cli.cli.tail_runner import Deliver
     from livequery_cli.cli.tail_stats import TailStats
     from livequery_cli.cli.tail_sync import SyncStage
-    from livequery_cli.cli.tail_runner import Deliver
     from livequery_cli.client import LiveQueryClient
     from livequery_cli.subscription import Subscription
 

@@ -100,14 +100,23 @@ def _load_json(text: str | bytes, what: str) -> Any:
         raise UsageError(f"{what}: invalid JSON: {exc}") from None
 
 
-def read_query_file(spec: str, stdin: IO[str]) -> dict[str, Any]:
-    """Load a ``--query-file`` (``-`` for stdin) and check its shape."""
+def load_query_file(spec: str, stdin: IO[str]) -> Any:
+    """The JSON of a ``--query-file`` (``-`` for stdin): one query object, or a list of them."""
     what = f"--query-file {spec}"
     try:
         text = stdin.read() if spec == "-" else Path(spec).read_text("utf-8")
     except OSError as exc:
         raise UsageError(f"{what}: {exc.strerror}") from None
-    data = _load_json(text, what)
+    return _load_json(text, what)
+
+
+def read_query_file(spec: str, stdin: IO[str]) -> dict[str, Any]:
+    """Load a ``--query-file`` holding one query and check its shape."""
+    return check_query_entry(load_query_file(spec, stdin), f"--query-file {spec}")
+
+
+def check_query_entry(data: Any, what: str) -> dict[str, Any]:
+    """Check one query object of a query file (``className``, ``where``, ``keys``, ``watch``)."""
     if not isinstance(data, dict):
         raise UsageError(f"{what}: expected a JSON object with 'where' (and 'keys', 'watch')")
     unknown = sorted(set(data) - QUERY_FILE_KEYS)
@@ -116,6 +125,9 @@ def read_query_file(spec: str, stdin: IO[str]) -> dict[str, Any]:
         raise UsageError(f"{what}: unknown key {unknown[0]!r} (known: {known})")
     if not isinstance(data.get("where", {}), dict):
         raise UsageError(f"{what}: 'where' must be a JSON object")
+    class_name = data.get("className")
+    if class_name is not None and (not isinstance(class_name, str) or not class_name):
+        raise UsageError(f"{what}: 'className' must be a class name")
     for key in ("keys", "watch"):
         value = data.get(key)
         if value is not None and (
@@ -123,6 +135,62 @@ def read_query_file(spec: str, stdin: IO[str]) -> dict[str, Any]:
         ):
             raise UsageError(f"{what}: {key!r} must be a list of field names")
     return data
+
+
+def build_queries(
+    class_name: str,
+    *,
+    wheres: Sequence[str] = (),
+    where_json: str | None = None,
+    query_file: str | None = None,
+    keys: str | None = None,
+    watch: str | None = None,
+    stdin: IO[str] | None = None,
+) -> list[SubscribeQuery]:
+    """The queries of ``lq tail``: one, or one per entry of a query file holding a list.
+
+    In a list, entries without ``className`` are on CLASS; the query flags
+    (``--where``, ``--keys``...) cannot be combined with it, since they
+    would apply to one query of several without saying which.
+    """
+    data: Any = None
+    if query_file is not None:
+        data = load_query_file(query_file, stdin if stdin is not None else io.StringIO())
+    if not isinstance(data, list):
+        if query_file is not None:
+            data = check_query_entry(data, f"--query-file {query_file}")
+        return [
+            build_query(
+                class_name,
+                wheres=wheres,
+                where_json=where_json,
+                query_file=query_file,
+                keys=keys,
+                watch=watch,
+                file_data=data,
+            )
+        ]
+    if wheres or where_json is not None or keys is not None or watch is not None:
+        raise UsageError(
+            "--query-file with a list of queries cannot be combined with "
+            "--where, --where-json, --keys or --watch-fields"
+        )
+    if not data:
+        raise UsageError(f"--query-file {query_file}: the list of queries is empty")
+    queries = []
+    for n, entry in enumerate(data):
+        checked = check_query_entry(entry, f"--query-file {query_file}, query {n + 1}")
+        where = dict(checked.get("where") or {})
+        validate(where)
+        queries.append(
+            SubscribeQuery(
+                class_name=checked.get("className") or class_name,
+                where=where,
+                keys=checked.get("keys"),
+                watch=checked.get("watch"),
+            )
+        )
+    return queries
 
 
 def build_query(
@@ -134,8 +202,12 @@ def build_query(
     keys: str | None = None,
     watch: str | None = None,
     stdin: IO[str] | None = None,
+    file_data: Any = None,
 ) -> SubscribeQuery:
-    """Combine the query flags into one validated ``SubscribeQuery``."""
+    """Combine the query flags into one validated ``SubscribeQuery``.
+
+    ``file_data`` is the query file's JSON when the caller already read it.
+    """
     if not class_name or class_name.startswith("-"):
         raise UsageError(f"invalid class name {class_name!r}")
     if where_json is not None and query_file is not None:
@@ -149,7 +221,10 @@ def build_query(
             raise UsageError("--where-json: expected a JSON object")
         parts.append(parsed)
     if query_file is not None:
-        data = read_query_file(query_file, stdin if stdin is not None else io.StringIO())
+        if file_data is None:
+            data = read_query_file(query_file, stdin if stdin is not None else io.StringIO())
+        else:
+            data = check_query_entry(file_data, f"--query-file {query_file}")
         file_class = data.get("className")
         if file_class is not None and file_class != class_name:
             raise UsageError(

@@ -8,19 +8,27 @@ connection attempt and always exits 2. Imports happen here, not in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from livequery_cli.cli.config import Settings, resolve, stored_token_lookup
 from livequery_cli.cli.environment import COLOR_CHOICES, Environment
 from livequery_cli.cli.exit_status import UsageError, report
-from livequery_cli.cli.query_input import SubscribeQuery, build_query, parse_events
+from livequery_cli.cli.query_input import (
+    SubscribeQuery,
+    build_queries,
+    build_query,
+    parse_events,
+)
 from livequery_cli.cli.tail_cmd import TailArgs
 from livequery_cli.exceptions import ConfigError
 
 if TYPE_CHECKING:
     from livequery_cli.cli.environment import ColorChoice
     from livequery_cli.cli.tail_runner import Limits, Render
+    from livequery_cli.cli.tail_sync import SyncOptions, SyncStage
 
 OUTPUT_CHOICES = ("pretty", "json", "raw")
 
@@ -90,10 +98,13 @@ class _Plan:
 
     settings: Settings
     render: Render
-    query: SubscribeQuery
+    queries: list[SubscribeQuery]
     events: frozenset[str] | None
     limits: Limits
     color: ColorChoice
+    sync: SyncOptions
+    urls: list[str]
+    stats_interval: float | None
 
 
 def _prepare(env: Environment, args: TailArgs) -> _Plan:
@@ -107,8 +118,16 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
         raise UsageError("--count must be at least 1")
     if args.max_retries is not None and args.max_retries < 0:
         raise UsageError("--max-retries cannot be negative")
+    if args.status_events and kind != "json":
+        raise UsageError("--status-events needs --json")
+    if args.exit_status and args.until is None:
+        raise UsageError("--exit-status needs --until")
     durations: dict[str, float | None] = {}
-    for name, text in (("timeout", args.timeout), ("idle", args.idle)):
+    for name, text in (
+        ("timeout", args.timeout),
+        ("idle", args.idle),
+        ("stats-interval", args.stats_interval),
+    ):
         try:
             durations[name] = None if text is None else parse_duration(text)
         except ValueError as exc:
@@ -125,7 +144,7 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
     if len(readers) > 1:
         raise UsageError(f"only one of {' and '.join(readers)} can read stdin ('-')")
     events = parse_events(args.events)
-    query = build_query(
+    queries = build_queries(
         args.class_name,
         wheres=args.wheres,
         where_json=args.where_json,
@@ -134,6 +153,9 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
         watch=args.watch_fields,
         stdin=env.stdin,
     )
+    queries.extend(_also_query(spec) for spec in args.also)
+    until = _until_matcher(args.until)
+    since = _since(args.since)
     settings = resolve(
         flags=args.flags,
         env=env.env,
@@ -148,22 +170,93 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
             "no application id: pass --app-id, set LQ_APP_ID, "
             f"or set app_id in profile {settings.profile!r} (see `lq config show`)"
         )
-    _check_urls(settings)
+    urls = _check_urls(settings)
     from livequery_cli.cli.tail_runner import Limits  # the event loop, once input is valid
+    from livequery_cli.cli.tail_sync import SyncOptions
 
-    limits = Limits(count=args.count, timeout=durations["timeout"], idle=durations["idle"])
-    return _Plan(settings, render, query, events, limits, color)
+    limits = Limits(
+        count=args.count,
+        timeout=durations["timeout"],
+        idle=durations["idle"],
+        until=until,
+        exit_status=args.exit_status,
+    )
+    resync = args.resync if args.resync is not None else _rest_url_known(settings)
+    sync = SyncOptions(snapshot=args.snapshot, resync=resync, since=since)
+    interval = durations["stats-interval"] if args.stats_interval is not None else 10.0
+    if args.stats and not interval:
+        raise UsageError("--stats-interval must be more than 0")
+    return _Plan(
+        settings,
+        render,
+        queries,
+        events,
+        limits,
+        color,
+        sync,
+        urls,
+        interval if args.stats else None,
+    )
 
 
-def _check_urls(settings: Settings) -> None:
-    """A URL with the wrong scheme is a setting to fix, named with where it came from."""
+def _also_query(spec: str) -> SubscribeQuery:
+    """``--also 'Player where online = true'`` (or just ``Player``) as a subscribe query."""
+    class_name, sep, condition = spec.strip().partition(" where ")
+    class_name = class_name.strip()
+    if not class_name or " " in class_name:
+        raise UsageError(f"--also: expected 'CLASS' or 'CLASS where EXPR', got {spec!r}")
+    wheres = [condition] if sep and condition.strip() else []
+    if sep and not wheres:
+        raise UsageError(f"--also {spec!r}: nothing after 'where'")
+    return build_query(class_name, wheres=wheres)
+
+
+def _until_matcher(text: str | None) -> Callable[[dict[str, Any]], bool] | None:
+    """``--until EXPR`` compiled to a matcher (the same checks as ``--where``)."""
+    if text is None:
+        return None
+    from livequery_cli.cli.query_input import compile_where_texts
+    from livequery_cli.matching import compile_where
+
+    where = compile_where_texts([text])
+    return compile_where(where)
+
+
+def _since(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    from livequery_cli.sync.fetch import parse_since
+
+    try:
+        return parse_since(text)
+    except ValueError as exc:
+        raise UsageError(f"--since: {exc}") from None
+
+
+def _rest_url_known(settings: Settings) -> bool:
+    """Resync needs the REST API: known when set, or when LiveQuery is derived from it."""
+    return settings.values["server_url"].source != "default" or not settings.get("live_query_url")
+
+
+def _check_urls(settings: Settings) -> list[str]:
+    """A URL with the wrong scheme is a setting to fix, named with where it came from.
+
+    Returns the LiveQuery URLs to fail over between (one unless a
+    comma-separated list was given).
+    """
+    from livequery_cli.cli.failover_urls import split_urls
+
     checks = (("server_url", ("http://", "https://")), ("live_query_url", ("ws://", "wss://")))
     for name, schemes in checks:
         value = settings.get(name)
-        if value is not None and not value.startswith(schemes):
+        parts = split_urls(value) if value is not None else []
+        if value is not None and (not parts or not all(p.startswith(schemes) for p in parts)):
             source = settings.values[name].source
             # The value itself is not shown: URLs can carry credentials.
             raise ConfigError(f"{name} (from {source}) must start with {' or '.join(schemes)}")
+        if name == "server_url" and len(parts) > 1:
+            raise ConfigError("server_url takes one URL (only live_query_url takes a list)")
+    return split_urls(settings.live_query_url)
 
 
 def _tail(env: Environment, args: TailArgs, plan: _Plan) -> int:
@@ -178,17 +271,44 @@ def _tail(env: Environment, args: TailArgs, plan: _Plan) -> int:
     status = StatusReporter(
         env.stderr, quiet=args.quiet, color=env.use_color(plan.color, stream="stderr")
     )
+    stats = None
+    if plan.stats_interval is not None:
+        from livequery_cli.cli.tail_stats import TailStats
+
+        stats = TailStats(env.stderr, interval=plan.stats_interval)
     runner = TailRunner(
         render=plan.render,
         writer_stream=env.binary_stdout(),
         events=plan.events,
         limits=plan.limits,
+        status_events=args.status_events,
+        counter=stats.count if stats is not None else None,
     )
+    make_sync: Callable[[Callable[[BaseException], None]], SyncStage] | None = None
+    if plan.sync.enabled:
+        from livequery_cli.cli.tail_sync import SyncStage
+
+        def make_sync(fail: Callable[[BaseException], None]) -> SyncStage:
+            return SyncStage(
+                plan.sync,
+                plan.settings,
+                status=status,
+                deliver_marked=runner.deliver_marked,
+                status_event=runner.status_event,
+                fail=fail,
+                stats=stats,
+                several=len(plan.queries) > 1,
+            )
+
     source = LiveQuerySource(
         settings=plan.settings,
-        queries=[plan.query],
+        queries=plan.queries,
         status=status,
         max_retries=args.max_retries,
+        urls=plan.urls,
+        sync=make_sync,
+        status_event=runner.status_event,
+        stats=stats,
     )
     result = asyncio.run(runner.run(source))
     return int(result)

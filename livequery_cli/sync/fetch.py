@@ -67,7 +67,10 @@ def _duration(text: str) -> float | None:
 def parse_date(stamp: datetime) -> dict[str, str]:
     """A Parse ``Date`` value for ``stamp`` (millisecond precision, UTC)."""
     utc = stamp.astimezone(UTC)
-    return {"__type": "Date", "iso": utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"}
+    return {
+        "__type": "Date",
+        "iso": utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z",
+    }
 
 
 def since_where(where: Mapping[str, Any], since: datetime | None) -> dict[str, Any]:

@@ -62,14 +62,16 @@ async def master_client(parse_server: ParseServer) -> AsyncIterator[LiveQueryCli
 
 @pytest.fixture
 async def standard_api(parse_server: ParseServer) -> AsyncIterator[standard.LiveQueryController]:
+    """The global API on the shared server; its state is restored afterwards."""
+    config, policy = standard._config, standard.LiveQuery.reconnect_policy
+    listeners = standard.LiveQuery._listeners
+    saved = {event: list(entries) for event, entries in listeners._listeners.items()}
     standard.configure(parse_server.rest_url, parse_server.app_id, parse_server.js_key)
     standard.LiveQuery.reconnect_policy = FAST
     yield standard.LiveQuery
     await standard.LiveQuery.close()
-    standard.LiveQuery.off("open")
-    standard.LiveQuery.off("close")
-    standard.LiveQuery.off("error")
-    standard.LiveQuery.reconnect_policy = ReconnectPolicy()
+    listeners._listeners = saved
+    standard._config, standard.LiveQuery.reconnect_policy = config, policy
 
 
 async def test_all_five_object_events_carry_the_right_object_and_original(

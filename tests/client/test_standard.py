@@ -15,9 +15,11 @@ from livequery_cli.exceptions import ConfigError, QueryError
 
 @pytest.fixture(autouse=True)
 def clean_standard() -> Iterator[None]:
+    """Leave the module-wide state (config, token provider) as it was found."""
+    config, provider = standard._config, standard._token_provider
     yield
-    standard._config = None
-    standard.set_current_session_token_provider(None)
+    standard._config = config
+    standard.set_current_session_token_provider(provider)
 
 
 @pytest.mark.parametrize(
@@ -52,6 +54,7 @@ def test_the_config_repr_hides_keys() -> None:
 
 
 async def test_subscribing_before_configure_is_a_config_error() -> None:
+    standard._config = None
     with pytest.raises(ConfigError, match="configure"):
         await standard.subscribe({"className": "Game", "where": {}})
 

@@ -115,12 +115,13 @@ async def test_tail_survives_an_oversized_frame(tails: Any) -> None:
         assert _object_id(line) == "after-2"
 
 
-async def test_tail_exits_4_when_the_keys_are_refused(tails: Any) -> None:
+@pytest.mark.parametrize("reconnect", [True, False])  # Parse Server says true
+async def test_tail_exits_4_when_the_keys_are_refused(tails: Any, reconnect: bool) -> None:
     async def script(conn: HostileConnection) -> None:
         await conn.upgrade()
         await conn.recv("connect")
         await conn.send_json({"op": "error", "code": 4, "error": "Key in request is not valid",
-                              "reconnect": False})  # fmt: skip
+                              "reconnect": reconnect})  # fmt: skip
         await conn.hold()
 
     async with HostileServer(script) as server:
@@ -128,6 +129,7 @@ async def test_tail_exits_4_when_the_keys_are_refused(tails: Any) -> None:
         status, stderr = await _exit(tail)
         assert status == 4, stderr
         assert any(line.startswith("lq: error:") for line in stderr), stderr
+        assert server.connections == 1, "refused keys are not worth retrying"
 
 
 async def test_tail_gives_up_with_3_when_every_handshake_breaks(tails: Any) -> None:

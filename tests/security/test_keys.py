@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import subprocess
+import sys
 from typing import Any
 
 import orjson
@@ -127,3 +130,19 @@ def _subscribe(request_id: int, tag: str = "none") -> str:
         {"op": "subscribe", "requestId": request_id,
          "query": {"className": "Game", "where": {"tag": tag}}}
     ).decode()  # fmt: skip
+
+
+@pytest.mark.parametrize("flag", ["--js-key", "--master-key"])
+def test_lq_tail_with_a_wrong_key_exits_4_with_one_line(server: Any, flag: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LQ_")}
+    env["LQ_CONFIG_DIR"] = os.environ["LQ_CONFIG_DIR"]
+    done = subprocess.run(
+        [sys.executable, "-m", "livequery_cli", "tail", "Game", "--app-id", server.app_id,
+         "--server-url", server.rest_url, flag, "wrong-key-value", "--timeout", "20s"],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 4, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("lq: error:")]
+    assert len(errors) == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "wrong-key-value" not in done.stderr + done.stdout

@@ -1,0 +1,58 @@
+"""``lq tail``'s sync, --until, --also and failover flags: bad input exits 2 before connecting."""
+
+from __future__ import annotations
+
+import pytest
+from cli.cli_run import lq
+
+APP = {"LQ_APP_ID": "app"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--status-events"], "--status-events needs --json"),
+        (["--exit-status"], "--exit-status needs --until"),
+        (["--since", "yesterday"], "--since: 'yesterday' is neither a duration nor a timestamp"),
+        (["--until", "status = "], "status = "),
+        (["--until", "x $inQuery 1"], ""),
+        (["--also", "Player where"], "--also: expected 'CLASS' or 'CLASS where EXPR'"),
+        (["--also", "Two Words"], "--also: expected 'CLASS' or 'CLASS where EXPR'"),
+        (["--stats", "--stats-interval", "0"], "--stats-interval must be more than 0"),
+    ],
+)
+def test_bad_flags_exit_2_with_one_line(args: list[str], message: str) -> None:
+    result = lq("tail", "Game", *args, env=APP)
+    assert result.status == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_live_query_url_list_is_checked_item_by_item() -> None:
+    result = lq("tail", "Game", env={**APP, "LQ_LIVE_QUERY_URL": "ws://a:1/parse,http://b:2/parse"})
+    assert result.status == 2
+    assert "live_query_url (from env LQ_LIVE_QUERY_URL) must start with ws:// or wss://" in (
+        result.stderr
+    )
+    assert "b:2" not in result.stderr
+
+
+def test_query_file_list_cannot_take_where_flags() -> None:
+    result = lq(
+        "tail",
+        "Game",
+        "--query-file",
+        "-",
+        "--where",
+        "a = 1",
+        stdin='[{"className": "Game"}, {"className": "Player"}]',
+        env=APP,
+    )
+    assert result.status == 2
+    assert "cannot be combined with --where" in result.stderr
+
+
+def test_query_file_list_entries_are_checked() -> None:
+    result = lq("tail", "Game", "--query-file", "-", stdin='[{"where": 3}]', env=APP)
+    assert result.status == 2
+    assert "query 1: 'where' must be a JSON object" in result.stderr

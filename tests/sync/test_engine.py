@@ -1,0 +1,86 @@
+"""``SyncEngine``: snapshot-then-watch de-duplication and resync diffs, without a server."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from livequery_cli.sync import ResultView, SyncEngine, parse_since, since_where
+
+
+def obj(oid: str, t: int, **fields: Any) -> dict[str, Any]:
+    return {"objectId": oid, "updatedAt": f"2026-01-01T00:00:{t:02d}.000Z", **fields}
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.out: list[tuple[str, str, str, bool]] = []
+
+    def live(self, op: str, o: dict[str, Any], original: Any) -> None:
+        self.out.append((op, o["objectId"], "event", False))
+
+    def marked(self, op: str, o: dict[str, Any], original: Any, kind: str, syn: bool) -> None:
+        self.out.append((op, o["objectId"], kind, syn))
+
+
+async def test_buffered_events_already_in_the_snapshot_are_not_repeated() -> None:
+    gate: asyncio.Future[dict[str, dict[str, Any]]] = asyncio.get_running_loop().create_future()
+    rec = Recorder()
+    engine = SyncEngine(lambda: gate, live=rec.live, marked=rec.marked)
+    engine.start()
+    engine.event("update", obj("a", 1), None)  # before the find read: in the snapshot
+    engine.event("enter", obj("b", 2), None)  # history: b left again before the find
+    engine.event("leave", obj("b", 3), None)
+    engine.event("update", obj("a", 5), None)  # after the find read: new
+    engine.event("delete", obj("c", 1), None)  # c was in the snapshot
+    gate.set_result({"a": obj("a", 1), "c": obj("c", 1)})
+    await engine.wait_loaded()
+    assert rec.out == [
+        ("snapshot", "a", "snapshot", False),
+        ("snapshot", "c", "snapshot", False),
+        ("update", "a", "event", False),
+        ("delete", "c", "event", False),
+    ]
+    assert set(engine.view) == {"a"}
+    engine.event("create", obj("d", 6), None)  # live now
+    assert rec.out[-1] == ("create", "d", "event", False)
+    assert "d" in engine.view
+
+
+async def test_resync_emits_synthetic_differences() -> None:
+    fresh: dict[str, dict[str, Any]] = {"a": obj("a", 1), "b": obj("b", 1)}
+
+    async def fetch() -> dict[str, dict[str, Any]]:
+        return dict(fresh)
+
+    rec = Recorder()
+    engine = SyncEngine(fetch, live=rec.live, marked=rec.marked, first="seed")
+    engine.start()
+    await engine.wait_loaded()
+    assert rec.out == []  # a seed is silent
+    engine.interrupted()
+    fresh.pop("b")
+    fresh["a"] = obj("a", 9)
+    fresh["n"] = obj("n", 9)
+    engine.reopened()
+    await engine.wait_loaded()
+    assert sorted(rec.out) == [
+        ("enter", "n", "event", True),
+        ("leave", "b", "event", True),
+        ("update", "a", "event", True),
+    ]
+
+
+def test_view_diff_reports_enter_update_leave() -> None:
+    view = ResultView({"a": obj("a", 1), "b": obj("b", 1)})
+    changes = view.replace({"a": obj("a", 1), "c": obj("c", 2)})
+    assert [(op, o["objectId"]) for op, o, _ in changes] == [("enter", "c"), ("leave", "b")]
+
+
+def test_since_accepts_durations_and_timestamps() -> None:
+    stamp = parse_since("2026-01-01T12:00:00Z")
+    assert since_where({"tag": "x"}, stamp) == {
+        "tag": "x",
+        "updatedAt": {"$gte": {"__type": "Date", "iso": "2026-01-01T12:00:00.000Z"}},
+    }
+    assert parse_since("10m", now=stamp).isoformat() == "2026-01-01T11:50:00+00:00"
