@@ -18,7 +18,7 @@ complete -c lq -n '__fish_seen_subcommand_from tail' -l query-file -r -F -d 'JSO
 complete -c lq -n '__fish_seen_subcommand_from tail' -l events -x -a 'create update enter leave delete' -d 'Only these event types: create,update,enter,leave,delete'
 complete -c lq -n '__fish_seen_subcommand_from tail' -l keys -x -d 'Only send these fields (server-side \'keys\')'
 complete -c lq -n '__fish_seen_subcommand_from tail' -l watch-fields -x -d 'Only report updates that change these fields (server-side \'watch\')'
-complete -c lq -n '__fish_seen_subcommand_from tail' -l also -x -d 'Another query on the same connection, e.g. \'Player where online = true\' (repeatable)'
+complete -c lq -n '__fish_seen_subcommand_from tail' -l also -x -d 'Another query on the same connection; the --where flags after it are its own (or inline: \'Player where online = true\'). Repeatable'
 complete -c lq -n '__fish_seen_subcommand_from tail' -l snapshot -d 'Print the current result set first (REST find), then the events; no gap'
 complete -c lq -n '__fish_seen_subcommand_from tail' -l since -x -d 'Start with the objects changed since then (e.g. 10m, 2026-01-01T00:00:00Z)'
 complete -c lq -n '__fish_seen_subcommand_from tail' -l resync -l no-resync -d 'After a reconnect, find what was missed and print it as synthetic events [default: on when the REST URL is known]'

@@ -9,7 +9,10 @@ pay for websockets, aiohttp and the client before it prints a line.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+
+# Not ``typing.TYPE_CHECKING``: importing ``typing`` costs start-up time that
+# ``lq --version`` does not need (mypy treats any ``TYPE_CHECKING`` as true).
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
@@ -25,6 +28,9 @@ _EXPORTS: dict[str, str] = {
     "GeoPoint": "livequery_cli.query",
     "Pointer": "livequery_cli.query",
     "User": "livequery_cli.user",
+    "subscribe_synced": "livequery_cli.sync",
+    "SyncedSubscription": "livequery_cli.sync",
+    "SyncedEvent": "livequery_cli.sync",
     "RestClient": "livequery_cli.rest",
     "AuthError": "livequery_cli.exceptions",
     "ConfigError": "livequery_cli.exceptions",
@@ -40,9 +46,39 @@ _EXPORTS: dict[str, str] = {
     "WhereSyntaxError": "livequery_cli.exceptions",
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [
+    "AuthError",
+    "ConfigError",
+    "ConnectionFailedError",
+    "Event",
+    "GeoPoint",
+    "InvalidStateError",
+    "LiveQuery",
+    "LiveQueryClient",
+    "LiveQueryError",
+    "Pointer",
+    "ProtocolError",
+    "Query",
+    "QueryError",
+    "ReconnectPolicy",
+    "RestAuthError",
+    "RestClient",
+    "RestError",
+    "ServerError",
+    "Subscription",
+    "SyncedEvent",
+    "SyncedSubscription",
+    "TransportError",
+    "User",
+    "WhereSyntaxError",
+    "__version__",
+    "configure",
+    "subscribe_synced",
+]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from livequery_cli.backoff import ReconnectPolicy
     from livequery_cli.client import LiveQueryClient
     from livequery_cli.exceptions import (
@@ -63,6 +99,7 @@ if TYPE_CHECKING:
     from livequery_cli.rest import RestClient
     from livequery_cli.standard import LiveQuery, configure
     from livequery_cli.subscription import Event, Subscription
+    from livequery_cli.sync import SyncedEvent, SyncedSubscription, subscribe_synced
     from livequery_cli.user import User
 
 

@@ -227,15 +227,19 @@ class LiveQueryClient(SocketRunner):
     # --- the runner ---------------------------------------------------------------
 
     async def _process_events(self) -> None:
+        subs = self._subs
         for event in self._protocol.events_received():
-            await self._handle(event)
+            if type(event) is ObjectEvent:  # the hot path: no coroutine per event
+                sub = subs.get(event.request_id)
+                if sub is not None:
+                    delivered = Event(event.op, event.object, event.original)
+                    if not sub._offer(delivered):
+                        await sub._wait_room(delivered)
+            else:
+                await self._handle(event)
 
     async def _handle(self, event: ProtocolEvent) -> None:
-        if isinstance(event, ObjectEvent):
-            sub = self._subs.get(event.request_id)
-            if sub is not None:
-                await sub._deliver(Event(event.op, event.object, event.original))
-        elif isinstance(event, Subscribed):
+        if isinstance(event, Subscribed):
             await self._on_subscribed(event)
         elif isinstance(event, Connected):
             self._connected = True

@@ -41,6 +41,7 @@ class EventEmitter:
         self._event_names = frozenset(events) | {"error"}
         self._listeners: dict[str, list[tuple[Listener, bool]]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._once_names: set[str] = set()
 
     def on(self, event: str, listener: Listener) -> Listener:
         """Call ``listener`` on every ``event``; returns it (usable as a decorator base)."""
@@ -52,6 +53,7 @@ class EventEmitter:
         """Call ``listener`` on the next ``event`` only."""
         self._check(event, listener)
         self._listeners.setdefault(event, []).append((listener, True))
+        self._once_names.add(event)
         return listener
 
     def off(self, event: str, listener: Listener | None = None) -> None:
@@ -76,12 +78,16 @@ class EventEmitter:
             if event == "error" and args:
                 _log_unhandled(self, args[0])
             return False
-        if any(once for _, once in entries):
+        # Called once per event on the hot path: the ``once`` bookkeeping is
+        # skipped unless a ``once`` listener was ever added for this name, and
+        # plain listeners returning None skip the awaitable check.
+        if event in self._once_names:
+            self._once_names.discard(event)
             self._listeners[event] = [entry for entry in entries if not entry[1]]
-        for listener, _ in list(entries):
+        for listener, _ in tuple(entries):
             try:
                 result = listener(*args)
-                if inspect.isawaitable(result):
+                if result is not None and inspect.isawaitable(result):
                     self._schedule(event, result)
             except Exception as exc:
                 self._listener_failed(event, exc)

@@ -26,12 +26,16 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, overload
 
 from livequery_cli.where.values import GeoPoint, Pointer, encode
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from livequery_cli.rest import RestClient
     from livequery_cli.subscription import Subscription
+    from livequery_cli.sync.synced import SyncedSubscription
 
 
 __all__ = ["GeoPoint", "Pointer", "Query"]
@@ -297,8 +301,29 @@ class Query:
         self.watch_fields = (self.watch_fields or []) + _flat_names(fields, "watch")
         return self
 
-    async def subscribe(self, session_token: str | None = None, **options: Any) -> Subscription:
-        """Subscribe through the shared connection (opened on first use)."""
+    @overload
+    async def subscribe(self, session_token: str | None = None) -> Subscription: ...
+
+    @overload
+    async def subscribe(
+        self,
+        session_token: str | None = None,
+        *,
+        snapshot: bool,
+        resync: bool = ...,
+        since: datetime | None = ...,
+        rest: RestClient | None = ...,
+    ) -> SyncedSubscription: ...
+
+    async def subscribe(
+        self, session_token: str | None = None, **options: Any
+    ) -> Subscription | SyncedSubscription:
+        """Subscribe through the shared connection (opened on first use).
+
+        With ``snapshot=`` (and optionally ``resync``, ``since``, ``rest``) the
+        result is a ``SyncedSubscription``: the current result set first, then
+        changes, re-checked against the REST API after every reconnect.
+        """
         from livequery_cli import standard
 
         return await standard.subscribe(self, session_token=session_token, **options)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from functools import partial
 
 from livequery_cli.backoff import ReconnectPolicy
 from livequery_cli.emitter import EventEmitter
@@ -155,15 +156,20 @@ class SocketRunner(EventEmitter):
         loop = asyncio.get_running_loop()
         limit = self._connected_timeout
         deadline = None if limit is None else loop.time() + limit
+        protocol = self._protocol
+        batched = getattr(transport, "recv_batch", None)
+        receive: Callable[[], Awaitable[Sequence[str | bytes]]] = (
+            batched if batched is not None else partial(_recv_one, transport)
+        )
         try:
             while not self._drop_socket:
                 try:
-                    if deadline is not None and self._protocol.state is State.CONNECTING:
+                    if deadline is not None and protocol.state is State.CONNECTING:
                         # A server that accepts the socket but never answers
                         # `connect` must not hold the client forever.
-                        data = await asyncio.wait_for(transport.recv(), deadline - loop.time())
+                        messages = await asyncio.wait_for(receive(), deadline - loop.time())
                     else:
-                        data = await transport.recv()
+                        messages = await receive()
                 except asyncio.CancelledError:
                     raise
                 except TimeoutError:
@@ -172,9 +178,16 @@ class SocketRunner(EventEmitter):
                 except Exception as exc:
                     reason = exc
                     break
-                self._protocol.receive_text(data)
-                await self._process_events()
-                await self._flush()
+                # Each frame is digested and dispatched before the next one,
+                # so a frame that drops the socket stops the rest of its batch;
+                # replies go out once per batch.
+                for data in messages:
+                    protocol.receive_text(data)
+                    await self._process_events()
+                    if self._drop_socket:
+                        break
+                if protocol.has_data_to_send:
+                    await self._flush()
         finally:
             if self._transport is transport:
                 self._transport = None
@@ -241,6 +254,11 @@ class SocketRunner(EventEmitter):
         if runner is None or runner is asyncio.current_task():
             return
         await asyncio.wait([runner])
+
+
+async def _recv_one(transport: Transport) -> tuple[str | bytes]:
+    """``recv_batch`` for a transport that only has ``recv``."""
+    return (await transport.recv(),)
 
 
 async def _close_quietly(transport: Transport) -> None:

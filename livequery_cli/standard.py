@@ -22,7 +22,7 @@ import asyncio
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from livequery_cli.backoff import ReconnectPolicy
@@ -31,6 +31,9 @@ from livequery_cli.emitter import EventEmitter, Listener
 from livequery_cli.exceptions import ConfigError
 from livequery_cli.protocol import State
 from livequery_cli.subscription import Subscription
+
+if TYPE_CHECKING:
+    from livequery_cli.sync.synced import SyncedSubscription
 
 __all__ = [
     "Configuration",
@@ -220,8 +223,17 @@ async def switch_identity(session_token: str | None) -> list[Subscription]:
     return await LiveQuery.switch_identity(session_token)
 
 
-async def subscribe(query: Any, session_token: str | None = None, **options: Any) -> Subscription:
-    """``Query.subscribe`` lands here: subscribe on the shared connection."""
+async def subscribe(
+    query: Any, session_token: str | None = None, **options: Any
+) -> Subscription | SyncedSubscription:
+    """``Query.subscribe`` lands here: subscribe on the shared connection.
+
+    Options (``snapshot``, ``resync``, ``since``) ask for a gap-free view, which
+    needs the REST API as well: ``livequery_cli.sync`` builds it on top of the
+    plain subscription.
+    """
     if options:
-        raise TypeError(f"unexpected subscribe option {sorted(options)[0]!r}")
+        from livequery_cli.sync.api import subscribe_standard
+
+        return await subscribe_standard(query, session_token, **options)
     return await LiveQuery.subscribe(query, session_token=session_token)

@@ -28,8 +28,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from livequery_cli.emitter import EventEmitter
 from livequery_cli.exceptions import InvalidStateError, LiveQueryError
@@ -45,9 +45,12 @@ logger = logging.getLogger("livequery_cli")
 SUBSCRIPTION_EVENTS = ("open", "create", "update", "enter", "leave", "delete", "close", "error")
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """An object event: ``original`` is None for ``create`` and ``delete``."""
+class Event(NamedTuple):
+    """An object event: ``original`` is None for ``create`` and ``delete``.
+
+    A named tuple (immutable, compared by value) because one is made per event
+    and a tuple costs a fraction of a frozen dataclass.
+    """
 
     op: ObjectOp
     object: dict[str, Any]
@@ -132,6 +135,42 @@ class Subscription(EventEmitter):
         return self
 
     async def __anext__(self) -> Event:
+        if not await self._wait_items():
+            raise StopAsyncIteration
+        event = self._items.popleft()
+        self._writable.set()
+        return event
+
+    async def next_batch(self) -> list[Event]:
+        """Every buffered event at once (at least one), oldest first.
+
+        The events of one network read arrive together, so a consumer that
+        takes them as a list pays the wake-up once per read instead of once
+        per event, and can write all their output before one flush. Raises
+        ``StopAsyncIteration`` when the subscription has ended, or the error
+        that ended it, exactly like ``__anext__``.
+        """
+        if not await self._wait_items():
+            raise StopAsyncIteration
+        batch = list(self._items)
+        self._items.clear()
+        self._writable.set()
+        return batch
+
+    def batches(self) -> AsyncIterator[list[Event]]:
+        """``async for batch in sub.batches()``: ``next_batch()`` until the end."""
+        self._iterating = True
+        return self._batches()
+
+    async def _batches(self) -> AsyncIterator[list[Event]]:
+        while await self._wait_items():
+            batch = list(self._items)
+            self._items.clear()
+            self._writable.set()
+            yield batch
+
+    async def _wait_items(self) -> bool:
+        """Wait until events are buffered: False once the subscription ended cleanly."""
         self._iterating = True
         if not self._buffering:
             raise InvalidStateError(
@@ -141,12 +180,10 @@ class Subscription(EventEmitter):
             if self._closed:
                 if self._error is not None:
                     raise self._error
-                raise StopAsyncIteration
+                return False
             self._readable.clear()
             await self._readable.wait()
-        event = self._items.popleft()
-        self._writable.set()
-        return event
+        return True
 
     # --- driven by the client -------------------------------------------------------
 
@@ -171,14 +208,43 @@ class Subscription(EventEmitter):
     def _report(self, error: LiveQueryError) -> None:
         self.emit("error", error)
 
-    async def _deliver(self, event: Event) -> None:
+    def _offer(self, event: Event) -> bool:
+        """Call the listeners and buffer ``event``; False if the buffer is full.
+
+        The client's hot path: no coroutine per event. On False the caller
+        awaits ``_wait_room(event)``, which buffers it once there is room.
+        """
         if self._closed:
-            return
-        if event.original is None and event.op in ("create", "delete"):
+            return True
+        original = event.original
+        if original is None and (event.op == "create" or event.op == "delete"):
             self.emit(event.op, event.object)
         else:
-            self.emit(event.op, event.object, event.original)
-        await self._enqueue(event)
+            self.emit(event.op, event.object, original)
+        if not self._buffering:
+            return True
+        if len(self._items) < self._max_queue:
+            self._items.append(event)
+            self._readable.set()
+            return True
+        if not self._iterating:
+            self._buffering = False
+            self._items.clear()
+            logger.debug(
+                "subscription %d is not iterated; its event buffer is off", self.request_id
+            )
+            return True
+        return False
+
+    async def _wait_room(self, event: Event) -> None:
+        """Backpressure: hold the socket reader until the consumer makes room."""
+        while len(self._items) >= self._max_queue:
+            self._writable.clear()
+            await self._writable.wait()
+            if self._closed:
+                return
+        self._items.append(event)
+        self._readable.set()
 
     def _end(self, error: LiveQueryError | None = None, *, notify: bool = True) -> None:
         if self._closed:
@@ -193,21 +259,3 @@ class Subscription(EventEmitter):
             if error is not None:
                 self.emit("error", error)
             self.emit("close")
-
-    async def _enqueue(self, event: Event) -> None:
-        if not self._buffering:
-            return
-        while len(self._items) >= self._max_queue:
-            if not self._iterating:
-                self._buffering = False
-                self._items.clear()
-                logger.debug(
-                    "subscription %d is not iterated; its event buffer is off", self.request_id
-                )
-                return
-            self._writable.clear()
-            await self._writable.wait()
-            if self._closed:
-                return
-        self._items.append(event)
-        self._readable.set()

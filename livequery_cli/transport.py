@@ -2,23 +2,29 @@
 
 The client never imports a WebSocket library directly: it calls a
 *connector* (``async (url) -> Transport``). The default connector opens a
-``websockets`` connection with keepalive pings; tests and embedders can pass
-any other (an in-memory pair, a proxy-aware socket...), the way httpx takes a
-transport. A transport's ``recv`` raises when the connection is gone; only
-``websockets``' ``ConnectionClosedOK`` counts as a clean close.
+``livequery_cli.ws_connection.WebSocketConnection`` (``websockets``' sans-I/O
+protocol under an ``asyncio.Protocol``, with keepalive pings); tests and
+embedders can pass any other (an in-memory pair, a proxy-aware socket...), the
+way httpx takes a transport. A transport's ``recv`` raises when the connection
+is gone; only ``websockets``' ``ConnectionClosedOK`` counts as a clean close.
+
+A transport may also offer ``recv_batch() -> list[str | bytes]`` (every
+message already received, at least one): the client then digests a whole TCP
+chunk of frames per wake-up instead of one frame per ``recv``. It is optional
+so that a three-method fake stays a complete transport.
 """
 
 from __future__ import annotations
 
 import ssl as ssl_module
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, ConnectionClosedOK, InvalidURI
 
 from livequery_cli.exceptions import TransportError
+from livequery_cli.ws_connection import open_websocket
 
 __all__ = [
     "Connector",
@@ -53,7 +59,7 @@ def websocket_connector(
     ssl: ssl_module.SSLContext | None = None,
     max_size: int | None = 2**24,
 ) -> Connector:
-    """The default connector: ``websockets`` with keepalive pings.
+    """The default connector: a ``WebSocketConnection`` with keepalive pings.
 
     Pings detect half-open sockets (a peer that vanished without closing):
     with no pong within ``ping_timeout`` the socket is closed, at most
@@ -63,23 +69,15 @@ def websocket_connector(
     """
 
     async def connect(url: str) -> Transport:
-        # websockets refuses ssl= on ws:// and ssl=None on wss:// (it builds
-        # the default context itself when the argument is absent).
-        tls: dict[str, Any] = {}
-        if ssl is not None and urlsplit(url).scheme == "wss":
-            tls["ssl"] = ssl
-        connection = await ws_connect(
+        return await open_websocket(
             url,
-            **tls,
+            ssl=ssl,
             ping_interval=ping_interval,
             ping_timeout=ping_timeout,
             close_timeout=close_timeout,
             open_timeout=open_timeout,
             max_size=max_size,
-            user_agent_header="livequery-cli",
-            proxy=None,
         )
-        return connection
 
     return connect
 

@@ -8,23 +8,31 @@ shell are removed for the same reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 
 @pytest.fixture(autouse=True)
-def isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated_config(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     config_dir = tmp_path_factory.mktemp("lq-config")
     monkeypatch.setenv("LQ_CONFIG_DIR", str(config_dir))
     monkeypatch.delenv("LQ_CONFIG", raising=False)
     for name in (
-        "LQ_SERVER_URL", "LQ_LIVE_QUERY_URL", "LQ_APP_ID", "LQ_JS_KEY", "LQ_MASTER_KEY",
-        "LQ_SESSION_TOKEN", "LQ_PROFILE", "NO_COLOR", "FORCE_COLOR",
+        "LQ_SERVER_URL",
+        "LQ_LIVE_QUERY_URL",
+        "LQ_APP_ID",
+        "LQ_JS_KEY",
+        "LQ_MASTER_KEY",
+        "LQ_SESSION_TOKEN",
+        "LQ_PROFILE",
+        "NO_COLOR",
+        "FORCE_COLOR",
     ):
         monkeypatch.delenv(name, raising=False)
-    yield config_dir
+    return config_dir
 
 
 # The Parse Server test rig (PostgreSQL + Parse Server 9 + the JS SDK) and the

@@ -49,9 +49,13 @@ def test_unknown_name_is_an_attribute_error() -> None:
 
 def test_importing_the_package_loads_nothing_heavy() -> None:
     """``lq --version`` imports this package: it must not drag in the client stack."""
-    code = (
-        "import sys, livequery_cli; "
-        "print(','.join(m for m in ('websockets', 'aiohttp', 'asyncio', 'orjson') if m in sys.modules))"
-    )
+    heavy = ("websockets", "aiohttp", "asyncio", "orjson")
+    code = f"import sys, livequery_cli; print(','.join(m for m in {heavy!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_all_lists_exactly_the_lazy_exports() -> None:
+    from livequery_cli import _EXPORTS
+
+    assert set(lq.__all__) == {*_EXPORTS, "__version__"}

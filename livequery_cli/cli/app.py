@@ -56,6 +56,7 @@ def _redirected(env: Environment) -> AbstractContextManager[Any]:
 
 def run(argv: Sequence[str], env: Environment) -> int:
     """Run ``lq`` with ``argv`` in ``env``; return the exit status (never raises)."""
+    env.argv = list(argv)
     if list(argv) == ["--version"]:
         env.stdout.write(f"lq {__version__}\n")
         return 0

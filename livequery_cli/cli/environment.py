@@ -60,6 +60,9 @@ class Environment:
         self.stdout_isatty = stdout_isatty
         self.stderr_isatty = stderr_isatty
         self.env: Mapping[str, str] = env if env is not None else {}
+        # The arguments ``run`` was given: ``lq tail --also`` reads the order of
+        # its flags from them, which Click's parsed values do not keep.
+        self.argv: list[str] | None = None
 
     def __repr__(self) -> str:
         # Never the variables: they may hold secrets (LQ_MASTER_KEY).

@@ -64,6 +64,8 @@ class TailArgs:
     exit_status: bool = False
     stats: bool = False
     stats_interval: str | None = None
+    argv: list[str] | None = None
+    """The command line, to tell which ``--where`` follows which ``--also``."""
 
 
 def tail(
@@ -128,9 +130,9 @@ def tail(
         list[str] | None,
         typer.Option(
             "--also",
-            metavar="'CLASS [where EXPR]'",
-            help="Another query on the same connection, e.g. 'Player where online = true'"
-            " (repeatable).",
+            metavar="CLASS",
+            help="Another query on the same connection; the --where flags after it are its own"
+            " (or inline: 'Player where online = true'). Repeatable.",
             rich_help_panel=QUERY_PANEL,
         ),
     ] = None,
@@ -319,6 +321,7 @@ def tail(
         exit_status=exit_status,
         stats=stats,
         stats_interval=stats_interval,
+        argv=_command_line(ctx),
         flags=connection_flags(
             server_url=server_url,
             live_query_url=live_query_url,
@@ -331,6 +334,16 @@ def tail(
         ),
     )
     return run_tail(current_environment(ctx), args)
+
+
+def _command_line(ctx: typer.Context) -> list[str]:
+    """The arguments ``lq`` was started with (the environment's, when it records them)."""
+    import sys
+
+    from livequery_cli.cli.app import current_environment
+
+    recorded = getattr(current_environment(ctx), "argv", None)
+    return list(recorded) if recorded is not None else sys.argv[1:]
 
 
 def run_tail(env: Environment, args: TailArgs) -> int:

@@ -144,16 +144,17 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
     if len(readers) > 1:
         raise UsageError(f"only one of {' and '.join(readers)} can read stdin ('-')")
     events = parse_events(args.events)
+    main_wheres, also_groups = _split_also(args)
     queries = build_queries(
         args.class_name,
-        wheres=args.wheres,
+        wheres=main_wheres,
         where_json=args.where_json,
         query_file=args.query_file,
         keys=args.keys,
         watch=args.watch_fields,
         stdin=env.stdin,
     )
-    queries.extend(_also_query(spec) for spec in args.also)
+    queries.extend(_also_query(spec, wheres) for spec, wheres in also_groups)
     until = _until_matcher(args.until)
     since = _since(args.since)
     settings = resolve(
@@ -199,16 +200,33 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
     )
 
 
-def _also_query(spec: str) -> SubscribeQuery:
-    """``--also 'Player where online = true'`` (or just ``Player``) as a subscribe query."""
+def _split_also(args: TailArgs) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """The main query's ``--where`` values, and each ``--also`` with the ones after it."""
+    if not args.also:
+        return list(args.wheres), []
+    from livequery_cli.cli.also_order import group_wheres
+
+    grouped = group_wheres(args.argv or [], args.wheres, args.also)
+    if grouped is not None:
+        return grouped
+    if args.wheres:
+        raise UsageError(
+            "cannot tell which query each --where belongs to here; "
+            "write the condition into --also 'CLASS where EXPR'"
+        )
+    return [], [(spec, []) for spec in args.also]
+
+
+def _also_query(spec: str, wheres: list[str]) -> SubscribeQuery:
+    """``--also Player --where 'online = true'`` or ``--also 'Player where online = true'``."""
     class_name, sep, condition = spec.strip().partition(" where ")
     class_name = class_name.strip()
     if not class_name or " " in class_name:
         raise UsageError(f"--also: expected 'CLASS' or 'CLASS where EXPR', got {spec!r}")
-    wheres = [condition] if sep and condition.strip() else []
-    if sep and not wheres:
+    if sep and not condition.strip():
         raise UsageError(f"--also {spec!r}: nothing after 'where'")
-    return build_query(class_name, wheres=wheres)
+    inline = [condition] if sep else []
+    return build_query(class_name, wheres=[*inline, *wheres])
 
 
 def _until_matcher(text: str | None) -> Callable[[dict[str, Any]], bool] | None:

@@ -90,15 +90,29 @@ class SyncStage:
     def bind(self, sub: Subscription, index: int, query: SubscribeQuery, deliver: Deliver) -> None:
         """Put an engine between ``sub`` and the runner and start its first load."""
         from livequery_cli.sync.binding import bind_engine
-        from livequery_cli.sync.engine import SyncEngine
-        from livequery_cli.sync.fetch import result_set_fetch
+        from livequery_cli.sync.engine import Fetch, SyncEngine
 
         options = self._options
         class_name = query.class_name
         snapshot = options.snapshot or options.since is not None
-        fetch = result_set_fetch(
-            self._rest_client(), class_name, query.where, keys=query.keys, since=options.since
-        )
+        made: list[Fetch] = []
+
+        async def fetch() -> dict[str, dict[str, Any]]:
+            # The REST stack (aiohttp) is imported at the first load, not at start-up.
+            if not made:
+                from livequery_cli.sync.fetch import result_set_fetch
+
+                made.append(
+                    result_set_fetch(
+                        self._rest_client(),
+                        class_name,
+                        query.where,
+                        keys=query.keys,
+                        since=options.since,
+                    )
+                )
+            return await made[0]()
+
         marked = self._deliver_marked
 
         def live(op: str, obj: dict[str, Any], original: dict[str, Any] | None) -> None:

@@ -29,7 +29,6 @@ Rules worth knowing:
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 from typing import Any
 
 from livequery_cli.exceptions import AUTH_CODES, InvalidStateError, ProtocolError, server_error
@@ -48,15 +47,19 @@ from livequery_cli.protocol.frames import (
     ConnectRequest,
     ErrorFrame,
     ObjectFrame,
+    ObjectOp,
     SubscribedFrame,
     SubscribeRequest,
     UnsubscribedFrame,
     UnsubscribeRequest,
     UpdateRequest,
-    decode_server_frame,
+    decode_message,
     encode,
+    object_event_fields,
+    parse_message,
 )
 from livequery_cli.protocol.query import validate_subscribe_query
+from livequery_cli.protocol.subscription_state import SubscriptionState
 
 __all__ = ["KEEP", "ClientProtocol", "KeepToken", "State"]
 
@@ -83,23 +86,6 @@ class KeepToken(enum.Enum):
 KEEP = KeepToken.KEEP
 
 
-@dataclass(slots=True)
-class _Subscription:
-    request_id: int
-    query: dict[str, Any]
-    session_token: str | None = field(repr=False)
-    version: int = 0  # bumped by every update(); sent_version tells what the server has
-    sent_version: int = -1
-    in_flight: bool = False  # a subscribe/update is sent and unconfirmed
-    live: bool = False
-    confirmed_once: bool = False
-    unsubscribe_requested: bool = False
-    unsubscribe_sent: bool = False
-    # An update that changes the session token is in flight: events still
-    # arriving were computed for the previous identity and are dropped.
-    identity_changing: bool = False
-
-
 class ClientProtocol:
     """The LiveQuery client protocol, without I/O."""
 
@@ -124,7 +110,7 @@ class ClientProtocol:
             installation_id=installation_id,
         )
         self._state = State.INITIALIZED
-        self._subs: dict[int, _Subscription] = {}
+        self._subs: dict[int, SubscriptionState] = {}
         self._next_request_id = 1
         self._outgoing: list[str] = []
         self._events: list[ProtocolEvent] = []
@@ -154,6 +140,11 @@ class ClientProtocol:
         return self._get(request_id).version
 
     # --- I/O hooks -----------------------------------------------------------
+
+    @property
+    def has_data_to_send(self) -> bool:
+        """Whether ``data_to_send()`` would return frames (a cheap check per batch)."""
+        return bool(self._outgoing)
 
     def data_to_send(self) -> list[str]:
         """Frames to write to the socket, in order; the buffer is emptied."""
@@ -215,7 +206,7 @@ class ClientProtocol:
         validate_subscribe_query(query)
         request_id = self._next_request_id
         self._next_request_id += 1
-        sub = _Subscription(request_id, query, session_token)
+        sub = SubscriptionState(request_id, query, session_token)
         self._subs[request_id] = sub
         if self._state is State.CONNECTED:
             self._send_subscribe(sub)
@@ -271,12 +262,17 @@ class ClientProtocol:
         if self._state in _TERMINAL:
             return
         try:
-            frame = decode_server_frame(data)
+            msg = parse_message(data)
+            fields = object_event_fields(msg)
+            if fields is not None:  # the hot path: no frame object for events
+                self._on_object(*fields)
+                return
+            frame = decode_message(msg)
         except ProtocolError as exc:
             self._events.append(FrameError(exc))
             return
         if isinstance(frame, ObjectFrame):
-            self._on_object(frame)
+            self._on_object(frame.request_id, frame.op, frame.object, frame.original)
         elif isinstance(frame, SubscribedFrame):
             self._on_subscribed(frame)
         elif isinstance(frame, ErrorFrame):
@@ -332,16 +328,22 @@ class ClientProtocol:
         del self._subs[frame.request_id]
         self._events.append(Unsubscribed(frame.request_id))
 
-    def _on_object(self, frame: ObjectFrame) -> None:
-        sub = self._subs.get(frame.request_id)
+    def _on_object(
+        self,
+        request_id: int,
+        op: ObjectOp,
+        obj: dict[str, Any],
+        original: dict[str, Any] | None,
+    ) -> None:
+        sub = self._subs.get(request_id)
         if sub is None:
-            self._frame_error(f"'{frame.op}' event for unknown requestId {frame.request_id}")
+            self._frame_error(f"'{op}' event for unknown requestId {request_id}")
             return
         if sub.unsubscribe_requested or sub.identity_changing:
             # The user asked to stop, or to become someone else: what arrives
             # before the server confirms it belongs to the old request.
             return
-        self._events.append(ObjectEvent(frame.request_id, frame.op, frame.object, frame.original))
+        self._events.append(ObjectEvent(request_id, op, obj, original))
 
     def _on_error(self, frame: ErrorFrame) -> None:
         error = server_error(
@@ -382,12 +384,12 @@ class ClientProtocol:
     def _send(self, frame: ClientFrame) -> None:
         self._outgoing.append(encode(frame))
 
-    def _send_subscribe(self, sub: _Subscription) -> None:
+    def _send_subscribe(self, sub: SubscriptionState) -> None:
         self._send(SubscribeRequest(sub.request_id, sub.query, sub.session_token))
         sub.in_flight = True
         sub.sent_version = sub.version
 
-    def _get(self, request_id: int) -> _Subscription:
+    def _get(self, request_id: int) -> SubscriptionState:
         sub = self._subs.get(request_id)
         if sub is None:
             raise InvalidStateError(f"no subscription with request id {request_id}")

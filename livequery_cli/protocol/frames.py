@@ -42,8 +42,11 @@ __all__ = [
     "UnsubscribedFrame",
     "UpdateFrame",
     "UpdateRequest",
+    "decode_message",
     "decode_server_frame",
     "encode",
+    "object_event_fields",
+    "parse_message",
 ]
 
 JSONObject: TypeAlias = dict[str, Any]
@@ -287,12 +290,47 @@ _DECODERS: Final[dict[str, Callable[[JSONObject], ServerFrame]]] = {
 
 def decode_server_frame(data: str | bytes) -> ServerFrame:
     """Parse one server frame, or raise ``ProtocolError`` saying what is wrong."""
+    return decode_message(parse_message(data))
+
+
+def parse_message(data: str | bytes) -> JSONObject:
+    """The JSON object of a frame, or ``ProtocolError`` if it is not one."""
     try:
         msg = orjson.loads(data)
     except orjson.JSONDecodeError:
         raise ProtocolError("frame is not valid JSON") from None
     if type(msg) is not dict:
         raise ProtocolError(f"frame is a JSON {_json_kind(msg)}, not an object")
+    return msg
+
+
+_WITH_ORIGINAL: Final[frozenset[str]] = frozenset({"update", "enter", "leave"})
+
+
+def object_event_fields(
+    msg: JSONObject,
+) -> tuple[int, ObjectOp, JSONObject, JSONObject | None] | None:
+    """``(requestId, op, object, original)`` of a well-formed object event, else None.
+
+    The event path's shortcut: no frame object is built for the frames that
+    make up nearly all the traffic. None means "not an object event, or a
+    malformed one": ``decode_message`` then says which, with the same checks.
+    """
+    op = msg.get("op")
+    if type(op) is not str or op not in OBJECT_OPS:
+        return None
+    rid = msg.get("requestId")
+    obj = msg.get("object")
+    original = msg.get("original") if op in _WITH_ORIGINAL else None
+    if type(rid) is not int or type(obj) is not dict:
+        return None
+    if original is not None and type(original) is not dict:
+        return None
+    return rid, op, obj, original  # type: ignore[return-value]  # op is in OBJECT_OPS
+
+
+def decode_message(msg: JSONObject) -> ServerFrame:
+    """The typed frame of a parsed JSON object, or ``ProtocolError``."""
     op = msg.get("op")
     decoder = _DECODERS.get(op) if isinstance(op, str) else None
     if decoder is None:

@@ -13,7 +13,7 @@ a client-side view of a query's result set (``ResultView``, by objectId with
 
 from __future__ import annotations
 
-from livequery_cli.sync.api import subscribe_synced
+from livequery_cli.sync.api import SYNC_OPTIONS, subscribe_standard, subscribe_synced
 from livequery_cli.sync.binding import bind_engine
 from livequery_cli.sync.engine import ResyncReport, SyncEngine
 from livequery_cli.sync.fetch import parse_since, result_set_fetch, since_where
@@ -21,6 +21,7 @@ from livequery_cli.sync.synced import SyncedEvent, SyncedSubscription
 from livequery_cli.sync.view import ResultView
 
 __all__ = [
+    "SYNC_OPTIONS",
     "ResultView",
     "ResyncReport",
     "SyncEngine",
@@ -30,5 +31,6 @@ __all__ = [
     "parse_since",
     "result_set_fetch",
     "since_where",
+    "subscribe_standard",
     "subscribe_synced",
 ]

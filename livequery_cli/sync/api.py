@@ -18,7 +18,10 @@ from livequery_cli.rest import RestClient
 from livequery_cli.sync.fetch import result_set_fetch
 from livequery_cli.sync.synced import SyncedSubscription
 
-__all__ = ["rest_client_for_standard", "subscribe_synced"]
+__all__ = ["SYNC_OPTIONS", "rest_client_for_standard", "subscribe_standard", "subscribe_synced"]
+
+SYNC_OPTIONS = frozenset({"snapshot", "resync", "since", "rest"})
+"""The options ``Query.subscribe(**options)`` takes for a synced subscription."""
 
 
 async def subscribe_synced(
@@ -41,8 +44,9 @@ async def subscribe_synced(
     session token, or the snapshot may show objects the events never will.
     """
     query_json = query_to_json(query)
+    owned = None
     if rest is None:
-        rest = rest_client_for_standard(client_or_standard, session_token)
+        rest = owned = rest_client_for_standard(client_or_standard, session_token)
     fetch = result_set_fetch(
         rest,
         str(query_json["className"]),
@@ -50,8 +54,31 @@ async def subscribe_synced(
         keys=query_json.get("keys"),
         since=since,
     )
-    sub = await client_or_standard.subscribe(query_json, session_token=session_token)
-    return SyncedSubscription(sub, fetch, snapshot=snapshot or since is not None, resync=resync)
+    try:
+        sub = await client_or_standard.subscribe(query_json, session_token=session_token)
+    except BaseException:
+        if owned is not None:
+            await owned.close()
+        raise
+    return SyncedSubscription(
+        sub, fetch, snapshot=snapshot or since is not None, resync=resync, owned=owned
+    )
+
+
+async def subscribe_standard(
+    query: Any, session_token: str | None = None, **options: Any
+) -> SyncedSubscription:
+    """``Query.subscribe(snapshot=True, resync=True, ...)`` on the standard API's connection.
+
+    ``livequery_cli.standard.subscribe`` hands its keyword options here;
+    unknown ones are a ``TypeError``, as for any function.
+    """
+    unknown = sorted(set(options) - SYNC_OPTIONS)
+    if unknown:
+        raise TypeError(f"unexpected subscribe option {unknown[0]!r}")
+    from livequery_cli import standard
+
+    return await subscribe_synced(standard.LiveQuery, query, session_token=session_token, **options)
 
 
 def rest_client_for_standard(target: Any, session_token: str | None = None) -> RestClient:
@@ -60,7 +87,7 @@ def rest_client_for_standard(target: Any, session_token: str | None = None) -> R
 
     if target is not standard.LiveQuery:
         raise TypeError("pass rest=RestClient(...) to sync a LiveQueryClient's subscription")
-    config = standard._config
+    config = standard.configuration()
     if config is None:
         raise ConfigError("call livequery_cli.configure(server_url, application_id) first")
     return RestClient(

@@ -9,6 +9,7 @@ buffering and resync, and ``close`` (socket lost) starts the clock for the
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +26,10 @@ def bind_engine(sub: Subscription, engine: SyncEngine) -> Callable[[], None]:
 
     Call it right after ``subscribe()`` returns: the client emits the first
     ``open`` only after the subscriber had its turn, so the first ``open``
-    seen here (if the subscription was not open yet) is not a reconnect.
+    seen here (if the subscription was not open yet) is not a reconnect. The
+    first load then starts once that ``open`` has been handled (the engine
+    holds or notes events from the start), so importing and running the REST
+    side never delays the subscription's confirmation.
     """
     event = engine.event
     handlers: list[tuple[str, Callable[..., None]]] = []
@@ -37,6 +41,7 @@ def bind_engine(sub: Subscription, engine: SyncEngine) -> Callable[[], None]:
         nonlocal first_open_pending
         if first_open_pending:
             first_open_pending = False
+            asyncio.get_running_loop().call_soon(engine.start)
             return
         engine.reopened()
 
@@ -50,7 +55,8 @@ def bind_engine(sub: Subscription, engine: SyncEngine) -> Callable[[], None]:
     handlers.append(("close", on_close))
     for name, handler in handlers:
         sub.on(name, handler)
-    engine.start()
+    if not first_open_pending:
+        engine.start()
 
     def unbind() -> None:
         for name, handler in handlers:

@@ -24,6 +24,11 @@ an object the ``find`` did not return, buffered events are dropped when the
 last of them takes it out of the set: they are history from before the
 ``find``, not changes after it.
 
+A *seed* (resync on, no snapshot wanted) is the silent version of the first
+load: it only gives later resyncs a picture to compare with, so it does not
+hold events back. They are delivered at once and noted on the side, and the
+notes are replayed onto the ``find``'s answer with the same rules.
+
 Once live, an event costs one dict operation on the view plus the delivery.
 """
 
@@ -103,7 +108,12 @@ class SyncEngine:
         self._resync = resync
         self._clock = clock or _monotonic
         self.view = ResultView()
-        self._buffer: list[tuple[str, dict[str, Any], dict[str, Any] | None]] | None = []
+        self._buffer: list[tuple[str, dict[str, Any], dict[str, Any] | None]] | None = (
+            None if first == "seed" else []
+        )
+        self._notes: list[tuple[str, dict[str, Any], dict[str, Any] | None]] | None = (
+            [] if first == "seed" else None
+        )
         self._task: asyncio.Task[None] | None = None
         self._left_at: float | None = None
         self._closed = False
@@ -117,6 +127,9 @@ class SyncEngine:
             buffer.append((op, obj, original))
             return
         self.view.apply(op, obj)
+        notes = self._notes
+        if notes is not None:
+            notes.append((op, obj, original))
         self._live(op, obj, original)
 
     @property
@@ -167,7 +180,14 @@ class SyncEngine:
         task = self._task
         if task is not None and not task.done():
             task.cancel()
-        self._buffer = []
+        if kind == "seed":
+            self._notes = []
+        else:
+            # Events still held from an earlier socket are dropped: the new find
+            # supersedes them, and replaying them could resurrect an object
+            # whose leave fell into the gap.
+            self._notes = None
+            self._buffer = []
         self._task = asyncio.ensure_future(self._load(kind))
 
     async def _load(self, kind: LoadKind) -> None:
@@ -191,7 +211,13 @@ class SyncEngine:
                 delay = _RETRY_DELAYS[min(attempt, len(_RETRY_DELAYS) - 1)]
                 attempt += 1
                 await asyncio.sleep(delay)
-        self._apply(kind, fresh)
+        try:
+            self._apply(kind, fresh)
+        except Exception as exc:  # a failing consumer must not leave events held back
+            logger.exception("applying a %s failed", kind)
+            self._flush_unfiltered()
+            if self._failed is not None:
+                self._failed(exc, "snapshot")
 
     def _apply(self, kind: LoadKind, fresh: dict[str, dict[str, Any]]) -> None:
         """Emit the differences and the buffered events, then go live (no awaits)."""
@@ -206,13 +232,15 @@ class SyncEngine:
             self.view = ResultView(fresh)
         elif kind == "seed":
             self.view = ResultView(fresh)
+            notes, self._notes = self._notes or [], None
+            self._replay(notes, set(fresh), emit=False)
         else:
             for op, obj, original in self.view.replace(fresh):
                 report.counts[op] = report.counts.get(op, 0) + 1
                 marked(op, obj, original, "event", True)
         self._first = None
         buffered, self._buffer = self._buffer or [], None
-        self._replay(buffered, set(fresh))
+        self._replay(buffered, set(fresh), emit=True)
         if self._loaded is not None:
             self._loaded(report)
 
@@ -220,6 +248,8 @@ class SyncEngine:
         self,
         buffered: list[tuple[str, dict[str, Any], dict[str, Any] | None]],
         found: set[str],
+        *,
+        emit: bool,
     ) -> None:
         if not buffered:
             return
@@ -246,10 +276,12 @@ class SyncEngine:
             elif oid not in found and last_op[oid] in REMOVING_OPS:
                 continue
             view.apply(op, obj)
-            self._live(op, obj, original)
+            if emit:
+                self._live(op, obj, original)
 
     def _flush_unfiltered(self) -> None:
         """Deliver whatever is buffered as is (no picture to compare it with)."""
+        self._notes = None
         buffered, self._buffer = self._buffer, None
         for op, obj, original in buffered or ():
             self.view.apply(op, obj)

@@ -77,9 +77,13 @@ class SyncedSubscription(EventEmitter):
         *,
         snapshot: bool = True,
         resync: bool = True,
+        owned: Any = None,
     ) -> None:
         super().__init__(SYNCED_EVENTS)
         self.subscription = subscription
+        # A REST client made for this subscription: closed when it ends.
+        self._owned = owned
+        self._closing: asyncio.Task[None] | None = None
         self._items: deque[SyncedEvent] = deque()
         self._readable = asyncio.Event()
         self._snapshot: list[dict[str, Any]] = []
@@ -96,7 +100,7 @@ class SyncedSubscription(EventEmitter):
         )
         for name in ("open", "close", "error"):
             subscription.on(name, self._forward(name))
-        subscription.on("close", self._wake)
+        subscription.on("close", self._on_close)
         self._unbind = bind_engine(subscription, self._engine)
 
     def __repr__(self) -> str:
@@ -121,6 +125,12 @@ class SyncedSubscription(EventEmitter):
         self._unbind()
         await self.subscription.unsubscribe()
         self._wake()
+        await self._release()
+
+    async def _release(self) -> None:
+        owned, self._owned = self._owned, None
+        if owned is not None:
+            await owned.close()
 
     def __aiter__(self) -> SyncedSubscription:
         return self
@@ -188,3 +198,8 @@ class SyncedSubscription(EventEmitter):
 
     def _wake(self) -> None:
         self._readable.set()
+
+    def _on_close(self) -> None:
+        self._wake()
+        if self.subscription.closed and self._owned is not None and self._closing is None:
+            self._closing = asyncio.ensure_future(self._release())

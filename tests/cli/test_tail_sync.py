@@ -136,16 +136,20 @@ def test_snapshot_with_writes_racing_the_initial_find(
     assert proc.wait() == 130
 
 
-@pytest.mark.parametrize("seed", [7, 8])
+@pytest.mark.parametrize(("seed", "snapshot"), [(7, True), (8, False)])
 def test_resync_after_each_restart_leaves_the_picture_exact(
-    lq: Any, server: Any, unique_tag: str, seed: int
+    lq: Any, server: Any, unique_tag: str, seed: int, snapshot: bool
 ) -> None:
+    """With ``--snapshot``, and with the default (resync on, silent first load)."""
     parse_server = server
     writer = Writer(server, unique_tag, seed=seed)
-    writer.run(15)
-    proc = lq(server, "tail", "Game", *_expr(unique_tag), "--snapshot", "--json", "--status-events")
+    flags = ["--snapshot"] if snapshot else []
+    if snapshot:
+        writer.run(15)
+    proc = lq(server, "tail", "Game", *_expr(unique_tag), *flags, "--json", "--status-events")
     picture = Picture(proc)
     picture.read_until(lambda r: r.get("state") == "synced")
+    writer.run(10)  # live writes before the first crash
     for _ in range(3):
         parse_server.kill()
         parse_server.restart()
@@ -213,14 +217,16 @@ def test_several_queries_on_one_connection(
 ) -> None:
     proc = lq(
         parse_server, "tail", "Game", "--where", f"tag = {unique_tag}",
-        "--also", f"Player where tag = {unique_tag} and online = true", "--json",
+        "--also", "Player", "--where", f"tag = {unique_tag}", "--where", "online = true",
+        "--also", f"Item where tag = {unique_tag}", "--json",
     )  # fmt: skip
-    proc.wait_stderr("subscribed to Player")
+    proc.wait_stderr("subscribed to Item")
     parse_server.rest.create("Player", {"tag": unique_tag, "online": False})
     parse_server.rest.create("Game", {"tag": unique_tag, "score": 1})
     parse_server.rest.create("Player", {"tag": unique_tag, "online": True})
-    records = [json.loads(line) for line in proc.read_stdout(2)]
-    assert [(r["sub"], r["class"]) for r in records] == [(0, "Game"), (1, "Player")]
+    parse_server.rest.create("Item", {"tag": unique_tag})
+    records = [json.loads(line) for line in proc.read_stdout(3)]
+    assert [(r["sub"], r["class"]) for r in records] == [(0, "Game"), (1, "Player"), (2, "Item")]
     assert records[1]["object"]["online"] is True
     stderr = proc.stderr_seen
     assert sum("connected to" in line for line in stderr) == 1

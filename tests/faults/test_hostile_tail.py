@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from cli.lq_process import LqProcess
-from faults.hostile_server import TEXT, HostileConnection, HostileServer
+from faults.hostile_server import HostileConnection, HostileServer
 
 WAIT_S = 20.0
 
@@ -84,7 +84,7 @@ async def test_tail_reconnects_after_a_wire_violation(tails: Any) -> None:
         await conn.accept_connect()
         request_id = await conn.accept_subscribe()
         if server.connections == 1:
-            await conn.send_frame(TEXT, b"\xff\xfe not utf-8")
+            await conn.send_frame(0x3, b"reserved opcode")
         await conn.event(request_id, f"after-{server.connections}")
         await conn.hold()
 

@@ -51,10 +51,23 @@ class Tail:
     async def stderr(self, needle: str, within: float = WAIT_S) -> str:
         return await asyncio.to_thread(self.process.wait_stderr, needle, within)
 
-    async def write_and_read(self, n: int) -> None:
+    async def write_and_read(self, n: int) -> list[dict[str, Any]]:
+        """Write object ``n``; read lines up to its event; return the records before it.
+
+        Records before it are events resynced after a reconnect (objects
+        written while the link was down), printed ahead of the new one.
+        """
         await create(self.server, CLASS, {"tag": self.tag, "n": n})
-        [line] = await asyncio.to_thread(self.process.read_stdout, 1, WAIT_S)
-        assert json.loads(line)["object"]["n"] == n, line
+        earlier: list[dict[str, Any]] = []
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"no event for n={n}; got {earlier}"
+            [line] = await asyncio.to_thread(self.process.read_stdout, 1, remaining)
+            record = json.loads(line)
+            if record["object"].get("n") == n:
+                return earlier
+            earlier.append(record)
 
     def close(self) -> None:
         self.process.close()
@@ -100,7 +113,12 @@ async def test_tail_recovers_from_a_reset_mid_frame(
     await tail.stderr("disconnected")
     await tail.stderr("reconnected")
     await tail.stderr("subscribed")
-    await tail.write_and_read(3)
+    earlier = await tail.write_and_read(3)
+    # The object whose frame was cut comes back through the resync (--resync is on).
+    assert [r["object"].get("blob", "")[:1] for r in earlier] == ["z"], (
+        earlier,
+        tail.process.stderr_seen,
+    )
 
 
 async def test_tail_gives_up_with_3_after_max_retries_against_a_refusing_server(

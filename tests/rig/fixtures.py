@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NoReturn
 
 import pytest
+from rig.lq_server import LqServer, lq_server, lq_server_factory
 from rig.parse_server import (
     CLASS_NAMES,
     ParseServer,
@@ -36,7 +37,6 @@ from rig.parse_server import (
 )
 from rig.postgres import PostgresCluster, PostgresUnavailable, missing_binaries
 from rig.redis import RedisServer, RedisUnavailable, redis_binary
-from rig.lq_server import LqServer, lq_server, lq_server_factory
 from rig.sdk_tail import SdkTail, ServerAddress
 
 __all__ = [
@@ -193,7 +193,10 @@ def unique_tag() -> str:
     return f"t-{uuid.uuid4().hex}"
 
 
-@pytest.fixture(params=[pytest.param("parse_server", marks=pytest.mark.parse_server), "lq_server"])
+_BOTH_SERVERS = [pytest.param("parse_server", marks=pytest.mark.parse_server), "lq_server"]
+
+
+@pytest.fixture(params=_BOTH_SERVERS)
 def server(request: pytest.FixtureRequest) -> Any:
-    """A running server handle (``.rest_url``, ``.ws_url``, keys, ``.rest``), once per server kind."""
+    """A running server handle (``.rest_url``, ``.ws_url``, keys, ``.rest``) of each kind."""
     return request.getfixturevalue(request.param)

@@ -84,3 +84,16 @@ def test_since_accepts_durations_and_timestamps() -> None:
         "updatedAt": {"$gte": {"__type": "Date", "iso": "2026-01-01T12:00:00.000Z"}},
     }
     assert parse_since("10m", now=stamp).isoformat() == "2026-01-01T11:50:00+00:00"
+
+
+async def test_a_seed_delivers_at_once_and_still_resyncs_exactly() -> None:
+    gate: asyncio.Future[dict[str, dict[str, Any]]] = asyncio.get_running_loop().create_future()
+    rec = Recorder()
+    engine = SyncEngine(lambda: gate, live=rec.live, marked=rec.marked, first="seed")
+    engine.start()
+    engine.event("leave", obj("a", 5), None)  # after the find read a at t=1
+    engine.event("update", obj("b", 1), None)  # before the read: the find has it too
+    assert rec.out == [("leave", "a", "event", False), ("update", "b", "event", False)]
+    gate.set_result({"a": obj("a", 1), "b": obj("b", 1)})
+    await engine.wait_loaded()
+    assert set(engine.view) == {"b"}  # the leave noted during the find still counts
