@@ -1,4 +1,7 @@
-"""``lq tail`` end to end: the installed CLI as a child process against a real Parse Server 9.
+"""``lq tail`` end to end: the installed CLI as a child process against each server.
+
+Every test runs twice, through the rig's ``server`` fixture: against a real
+Parse Server 9 and against ``lq serve``, which must be indistinguishable to it.
 
 Every test waits for the ``subscribed`` status line on stderr before writing,
 and isolates itself on the shared classes with a unique tag value.
@@ -18,23 +21,21 @@ from typing import Any
 
 import pytest
 from cli.lq_process import LqProcess
-from rig.parse_server import ParseServer
+from rig.parse_server import ParseServer as ServerHandle  # LqServer has the same interface
 from rig.rest_writer import make_acl
 
 from livequery_cli.cli.credentials import save_session_token
 
-pytestmark = pytest.mark.parse_server
-
 
 @pytest.fixture
-def lq(parse_server: ParseServer) -> Iterator[Any]:
+def lq(server: ServerHandle) -> Iterator[Any]:
     started: list[LqProcess] = []
 
     def start(*args: str, env: dict[str, str] | None = None, **kwargs: Any) -> LqProcess:
         base = {
-            "LQ_SERVER_URL": parse_server.rest_url,
-            "LQ_APP_ID": parse_server.app_id,
-            "LQ_JS_KEY": parse_server.js_key,
+            "LQ_SERVER_URL": server.rest_url,
+            "LQ_APP_ID": server.app_id,
+            "LQ_JS_KEY": server.js_key,
         }
         base.update(env or {})
         proc = LqProcess(args, env=base, **kwargs)
@@ -51,9 +52,9 @@ def _tag_where(tag: str) -> str:
 
 
 def test_json_lines_for_all_five_event_types(
-    lq: Any, parse_server: ParseServer, unique_tag: str
+    lq: Any, server: ServerHandle, unique_tag: str
 ) -> None:
-    rest = parse_server.rest
+    rest = server.rest
     proc = lq("tail", "Game", "--where", _tag_where(unique_tag), "--where", "score gt 10", "--json")
     proc.wait_stderr("subscribed to Game")
 
@@ -85,13 +86,11 @@ def test_json_lines_for_all_five_event_types(
     assert proc.wait() == 130
 
 
-def test_count_exits_zero_after_n_events(
-    lq: Any, parse_server: ParseServer, unique_tag: str
-) -> None:
+def test_count_exits_zero_after_n_events(lq: Any, server: ServerHandle, unique_tag: str) -> None:
     proc = lq("tail", "Game", "--where", _tag_where(unique_tag), "--count", "2", "-o", "raw")
     proc.wait_stderr("subscribed")
     for score in (1, 2, 3):
-        parse_server.rest.create("Game", {"tag": unique_tag, "score": score})
+        server.rest.create("Game", {"tag": unique_tag, "score": score})
     lines = proc.read_stdout(2)
     assert proc.wait() == 0
     assert [json.loads(line)["score"] for line in lines] == [1, 2]
@@ -121,12 +120,12 @@ def test_sigterm_exits_143(lq: Any, unique_tag: str) -> None:
     assert proc.wait() == 143
 
 
-def test_pipe_to_head_ends_quietly(parse_server: ParseServer, unique_tag: str) -> None:
+def test_pipe_to_head_ends_quietly(server: ServerHandle, unique_tag: str) -> None:
     """`lq tail ... | head -1`: exit 0, no traceback, nothing on stderr with -q."""
     env = {
-        "LQ_SERVER_URL": parse_server.rest_url,
-        "LQ_APP_ID": parse_server.app_id,
-        "LQ_JS_KEY": parse_server.js_key,
+        "LQ_SERVER_URL": server.rest_url,
+        "LQ_APP_ID": server.app_id,
+        "LQ_JS_KEY": server.js_key,
     }
     read_end, write_end = os.pipe()
     head = subprocess.Popen(["head", "-1"], stdin=read_end, stdout=subprocess.PIPE)
@@ -140,12 +139,12 @@ def test_pipe_to_head_ends_quietly(parse_server: ParseServer, unique_tag: str) -
     try:
         proc.wait_stderr("subscribed")
         for score in range(3):
-            parse_server.rest.create("Game", {"tag": unique_tag, "score": score})
+            server.rest.create("Game", {"tag": unique_tag, "score": score})
         assert head.wait(timeout=30) == 0
         assert head.stdout is not None
         assert json.loads(head.stdout.read())["object"]["score"] == 0
         # The next event hits the closed pipe: lq must notice and end by itself.
-        parse_server.rest.create("Game", {"tag": unique_tag, "score": 99})
+        server.rest.create("Game", {"tag": unique_tag, "score": 99})
         assert proc.wait() == 0
         stderr = proc.rest_of_stderr()
         # Only the status lines: no error, no traceback, no "Exception ignored".
@@ -200,24 +199,24 @@ def test_unreachable_server_gives_up_after_max_retries(lq: Any) -> None:
 
 
 def test_status_lines_follow_a_server_restart(
-    lq: Any, parse_server: ParseServer, unique_tag: str
+    lq: Any, server: ServerHandle, unique_tag: str
 ) -> None:
     proc = lq("tail", "Game", "--where", _tag_where(unique_tag), "--json")
     proc.wait_stderr("subscribed")
-    parse_server.kill()
+    server.kill()
     proc.wait_stderr("lq: disconnected (")
     proc.wait_stderr("lq: reconnecting in ")
-    parse_server.restart()
+    server.restart()
     proc.wait_stderr("lq: reconnected to ws://", timeout=90)
     proc.wait_stderr("lq: subscribed to Game", timeout=30)
-    parse_server.rest.create("Game", {"tag": unique_tag, "score": 1})
+    server.rest.create("Game", {"tag": unique_tag, "score": 1})
     (line,) = proc.read_stdout(1)
     assert json.loads(line)["seq"] == 1
     assert proc.process.poll() is None
 
 
 def test_pretty_output_is_plain_when_piped_and_colored_when_forced(
-    lq: Any, parse_server: ParseServer, unique_tag: str
+    lq: Any, server: ServerHandle, unique_tag: str
 ) -> None:
     plain = lq("tail", "Game", "--where", _tag_where(unique_tag), "--count", "2")
     colored = lq(
@@ -241,8 +240,8 @@ def test_pretty_output_is_plain_when_piped_and_colored_when_forced(
     )
     for proc in (plain, colored, templated):
         proc.wait_stderr("subscribed")
-    game = parse_server.rest.create("Game", {"tag": unique_tag, "score": 1})
-    parse_server.rest.update("Game", game["objectId"], {"score": 2})
+    game = server.rest.create("Game", {"tag": unique_tag, "score": 1})
+    server.rest.update("Game", game["objectId"], {"score": 2})
     oid = game["objectId"]
     create, update = plain.read_stdout(2)
     assert re.fullmatch(
@@ -258,10 +257,10 @@ def test_pretty_output_is_plain_when_piped_and_colored_when_forced(
 
 
 def test_session_token_stored_by_login_reaches_acl_protected_events(
-    lq: Any, parse_server: ParseServer, unique_tag: str, tmp_path: Path
+    lq: Any, server: ServerHandle, unique_tag: str, tmp_path: Path
 ) -> None:
     """`lq tail` uses the token `lq login` stored; without it the private object is withheld."""
-    user = parse_server.rest.sign_up(f"u-{unique_tag}", "pw-123456")
+    user = server.rest.sign_up(f"u-{unique_tag}", "pw-123456")
     with_token_dir = tmp_path / "with-token"
     with_token_dir.mkdir()
     save_session_token(
@@ -273,17 +272,15 @@ def test_session_token_stored_by_login_reaches_acl_protected_events(
     authed.wait_stderr("subscribed")
     anonymous.wait_stderr("subscribed")
     private_acl = make_acl(readers=[user["objectId"]])
-    parse_server.rest.create("Note", {"tag": unique_tag, "n": "private"}, acl=private_acl)
-    parse_server.rest.create("Note", {"tag": unique_tag, "n": "public"})
+    server.rest.create("Note", {"tag": unique_tag, "n": "private"}, acl=private_acl)
+    server.rest.create("Note", {"tag": unique_tag, "n": "public"})
     assert json.loads(authed.read_stdout(1)[0])["n"] == "private"
     assert json.loads(anonymous.read_stdout(1)[0])["n"] == "public"
     assert authed.wait() == 0
     assert anonymous.wait() == 0
 
 
-def test_events_filter_and_keys_projection(
-    lq: Any, parse_server: ParseServer, unique_tag: str
-) -> None:
+def test_events_filter_and_keys_projection(lq: Any, server: ServerHandle, unique_tag: str) -> None:
     proc = lq(
         "tail",
         "Game",
@@ -298,8 +295,8 @@ def test_events_filter_and_keys_projection(
         "1",
     )
     proc.wait_stderr("subscribed")
-    game = parse_server.rest.create("Game", {"tag": unique_tag, "score": 1, "name": "x"})
-    parse_server.rest.update("Game", game["objectId"], {"score": 2})
+    game = server.rest.create("Game", {"tag": unique_tag, "score": 1, "name": "x"})
+    server.rest.update("Game", game["objectId"], {"score": 2})
     (line,) = proc.read_stdout(1)
     record = json.loads(line)
     assert record["op"] == "update"
