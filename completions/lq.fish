@@ -44,6 +44,8 @@ complete -c lq -n '__fish_seen_subcommand_from tail' -l master-key -x -d 'Master
 complete -c lq -n '__fish_seen_subcommand_from tail' -l master-key-file -r -F -d 'Read the master key from FILE (\'-\' for stdin)'
 complete -c lq -n '__fish_seen_subcommand_from tail' -l session-token -x -d 'Session token [env LQ_SESSION_TOKEN; default: the one `lq login` stored]'
 complete -c lq -n '__fish_seen_subcommand_from tail' -l session-token-file -r -F -d 'Read the session token from FILE (\'-\' for stdin)'
+complete -c lq -n '__fish_seen_subcommand_from tail' -l ca-file -r -F -d 'Trust the CA certificate(s) in this PEM FILE for wss:// and https:// [env LQ_CA_FILE]'
+complete -c lq -n '__fish_seen_subcommand_from tail' -l insecure -d 'Do not verify TLS certificates (warns on every run) [env LQ_INSECURE=1]'
 complete -c lq -n '__fish_seen_subcommand_from tail' -l profile -s p -x -a '(lq config profiles 2>/dev/null)' -d 'Profile in config.toml [env LQ_PROFILE; default \'default\']'
 complete -c lq -n '__fish_seen_subcommand_from tail' -s h -l help -d 'Show help and exit'
 complete -c lq -n '__fish_seen_subcommand_from explain' -a '(lq completions classes 2>/dev/null)'

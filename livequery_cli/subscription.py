@@ -12,6 +12,11 @@ the client's ``close()``); it raises the error that ended it otherwise (a
 client gave up reconnecting). A socket loss followed by a reconnect does not
 end it.
 
+``next_batch()`` / ``batches()`` take every buffered event at once: the
+client delivers all the frames of one network read before a consumer runs, so
+a burst becomes one list, and a consumer pays its wake-up (and its output
+flush) once per read rather than once per event.
+
 Backpressure: the iterator's buffer holds at most ``max_queue`` events. When
 it is full the client stops reading the socket until the consumer catches up,
 so a slow consumer slows the connection down instead of growing memory or
@@ -135,9 +140,11 @@ class Subscription(EventEmitter):
         return self
 
     async def __anext__(self) -> Event:
-        if not await self._wait_items():
+        self._iterating = True
+        items = self._items
+        if not items and not await self._wait_items():  # the check skips a coroutine
             raise StopAsyncIteration
-        event = self._items.popleft()
+        event = items.popleft()
         self._writable.set()
         return event
 

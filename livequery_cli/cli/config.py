@@ -28,6 +28,8 @@ SETTINGS: tuple[str, ...] = (
     "js_key",
     "master_key",
     "session_token",
+    "ca_file",
+    "insecure",
 )
 SECRETS = frozenset({"master_key", "session_token"})
 FILE_KEYS = {"master_key_file": "master_key", "session_token_file": "session_token"}

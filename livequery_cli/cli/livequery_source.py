@@ -30,6 +30,8 @@ from livequery_cli.exceptions import (
 )
 
 if TYPE_CHECKING:
+    import ssl
+
     from livequery_cli.cli.config import Settings
     from livequery_cli.cli.tail_runner import Deliver
     from livequery_cli.cli.tail_stats import TailStats
@@ -64,8 +66,10 @@ class LiveQuerySource:
         sync: Callable[[Callable[[BaseException], None]], SyncStage] | None = None,
         status_event: Callable[..., None] | None = None,
         stats: TailStats | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._settings = settings
+        self._tls = tls
         self._urls = list(urls or [settings.live_query_url])
         self._make_sync = sync
         self._sync: SyncStage | None = None
@@ -92,7 +96,7 @@ class LiveQuerySource:
         assert app_id is not None
         connector = None
         if len(self._urls) > 1:
-            connector = FailoverConnector(self._urls, websocket_connector())
+            connector = FailoverConnector(self._urls, websocket_connector(ssl=self._tls))
         client = LiveQueryClient(
             app_id,
             self._urls[0],
@@ -101,6 +105,7 @@ class LiveQuerySource:
             session_token=settings.get("session_token"),
             reconnect=ReconnectPolicy(max_retries=self._max_retries),
             connect=connector,
+            ssl=self._tls,
         )
         if connector is not None:
             connector.client = client
@@ -145,6 +150,8 @@ class LiveQuerySource:
             self._session_check = asyncio.ensure_future(self._check_session(fail))
         if self._make_sync is not None:
             self._sync = self._make_sync(fail)
+            # Before the first subscribe: it reads where the tail starts.
+            await self._sync.prepare(self._queries)
         if stats is not None:
             stats.start()
         for index, query in enumerate(self._queries):
@@ -206,19 +213,24 @@ class LiveQuerySource:
         it, which ends the run as a refusal. Other REST failures (no REST URL
         reachable, say) are not the token's fault and are ignored.
         """
+        from livequery_cli.cli.tls_settings import rest_session
         from livequery_cli.exceptions import RestAuthError
         from livequery_cli.rest import RestClient
 
         settings = self._settings
+        session = rest_session(self._tls)
         try:
             client = RestClient(
                 settings.server_url,
                 settings.get("app_id") or "",
                 javascript_key=settings.get("js_key"),
                 session_token=settings.get("session_token"),
+                session=session,
                 timeout=10.0,
             )
         except ValueError:
+            if session is not None:
+                await session.close()
             return
         try:
             await client.me()
@@ -228,6 +240,8 @@ class LiveQuerySource:
             pass
         finally:
             await client.close()
+            if session is not None:
+                await session.close()
 
     async def stop(self) -> None:
         client = self._client

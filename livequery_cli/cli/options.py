@@ -95,6 +95,24 @@ ProfileOpt = Annotated[
         rich_help_panel=CONNECTION_PANEL,
     ),
 ]
+CaFileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ca-file",
+        metavar="FILE",
+        help="Trust the CA certificate(s) in this PEM FILE for wss:// and https://"
+        " [env LQ_CA_FILE].",
+        rich_help_panel=CONNECTION_PANEL,
+    ),
+]
+InsecureOpt = Annotated[
+    bool,
+    typer.Option(
+        "--insecure",
+        help="Do not verify TLS certificates (warns on every run) [env LQ_INSECURE=1].",
+        rich_help_panel=CONNECTION_PANEL,
+    ),
+]
 
 
 def connection_flags(
@@ -107,6 +125,8 @@ def connection_flags(
     master_key_file: str | None = None,
     session_token: str | None = None,
     session_token_file: str | None = None,
+    ca_file: str | None = None,
+    insecure: bool = False,
 ) -> dict[str, str | None]:
     """The connection flags as the ``flags`` mapping ``config.resolve`` takes."""
     return {
@@ -118,4 +138,6 @@ def connection_flags(
         "master_key_file": master_key_file,
         "session_token": session_token,
         "session_token_file": session_token_file,
+        "ca_file": ca_file,
+        "insecure": "1" if insecure else None,
     }

@@ -16,6 +16,8 @@ import typer
 from livequery_cli.cli.environment import Environment
 from livequery_cli.cli.options import (
     AppIdOpt,
+    CaFileOpt,
+    InsecureOpt,
     JsKeyOpt,
     LiveQueryUrlOpt,
     MasterKeyFileOpt,
@@ -289,6 +291,8 @@ def tail(
     master_key_file: MasterKeyFileOpt = None,
     session_token: SessionTokenOpt = None,
     session_token_file: SessionTokenFileOpt = None,
+    ca_file: CaFileOpt = None,
+    insecure: InsecureOpt = False,
     profile: ProfileOpt = None,
 ) -> int:
     """Print the events of a live query on CLASS, one line each, until stopped."""
@@ -331,6 +335,8 @@ def tail(
             master_key_file=master_key_file,
             session_token=session_token,
             session_token_file=session_token_file,
+            ca_file=ca_file,
+            insecure=insecure,
         ),
     )
     return run_tail(current_environment(ctx), args)

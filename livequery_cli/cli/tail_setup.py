@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    import ssl
+
 from livequery_cli.cli.config import Settings, resolve, stored_token_lookup
 from livequery_cli.cli.environment import COLOR_CHOICES, Environment
 from livequery_cli.cli.exit_status import UsageError, report
@@ -105,6 +108,7 @@ class _Plan:
     sync: SyncOptions
     urls: list[str]
     stats_interval: float | None
+    tls: ssl.SSLContext | None = None
 
 
 def _prepare(env: Environment, args: TailArgs) -> _Plan:
@@ -172,6 +176,9 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
             f"or set app_id in profile {settings.profile!r} (see `lq config show`)"
         )
     urls = _check_urls(settings)
+    from livequery_cli.cli.tls_settings import INSECURE_WARNING, tls_context
+
+    tls, insecure = tls_context(settings)
     from livequery_cli.cli.tail_runner import Limits  # the event loop, once input is valid
     from livequery_cli.cli.tail_sync import SyncOptions
 
@@ -187,7 +194,7 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
     interval = durations["stats-interval"] if args.stats_interval is not None else 10.0
     if args.stats and not interval:
         raise UsageError("--stats-interval must be more than 0")
-    return _Plan(
+    plan = _Plan(
         settings,
         render,
         queries,
@@ -197,7 +204,11 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
         sync,
         urls,
         interval if args.stats else None,
+        tls,
     )
+    if insecure:  # last: only a run that will connect warns
+        env.stderr.write(INSECURE_WARNING + "\n")
+    return plan
 
 
 def _split_also(args: TailArgs) -> tuple[list[str], list[tuple[str, list[str]]]]:
@@ -316,6 +327,7 @@ def _tail(env: Environment, args: TailArgs, plan: _Plan) -> int:
                 fail=fail,
                 stats=stats,
                 several=len(plan.queries) > 1,
+                tls=plan.tls,
             )
 
     source = LiveQuerySource(
@@ -327,6 +339,7 @@ def _tail(env: Environment, args: TailArgs, plan: _Plan) -> int:
         sync=make_sync,
         status_event=runner.status_event,
         stats=stats,
+        tls=plan.tls,
     )
     result = asyncio.run(runner.run(source))
     return int(result)

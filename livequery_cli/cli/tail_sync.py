@@ -11,7 +11,7 @@ records.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -20,6 +20,10 @@ from livequery_cli.cli.query_input import SubscribeQuery
 from livequery_cli.cli.status_line import StatusReporter
 
 if TYPE_CHECKING:
+    import ssl
+
+    import aiohttp
+
     from livequery_cli.cli.config import Settings
     from livequery_cli.cli.tail_runner import Deliver
     from livequery_cli.cli.tail_stats import TailStats
@@ -28,6 +32,9 @@ if TYPE_CHECKING:
     from livequery_cli.sync.engine import ResyncReport
 
 __all__ = ["SyncOptions", "SyncStage"]
+
+_PREPARE_TIMEOUT_S = 10.0
+"""How long the start-of-tail version read may delay the first subscribe."""
 
 DeliverMarked = Callable[[int, str, str, dict[str, Any], "dict[str, Any] | None", str, bool], None]
 StatusEvent = Callable[..., None]
@@ -60,6 +67,7 @@ class SyncStage:
         fail: Callable[[BaseException], None],
         stats: TailStats | None = None,
         several: bool = False,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._options = options
         self._settings = settings
@@ -69,23 +77,60 @@ class SyncStage:
         self._fail = fail
         self._stats = stats
         self._several = several
+        self._tls = tls
         self._rest: RestClient | None = None
+        self._session: aiohttp.ClientSession | None = None
         self._unbinders: list[Callable[[], None]] = []
+        self._started_at: dict[str, str | None] = {}
 
     def _rest_client(self) -> RestClient:
         if self._rest is None:
+            from livequery_cli.cli.tls_settings import rest_session
             from livequery_cli.rest import RestClient
 
             settings = self._settings
+            self._session = rest_session(self._tls)
             self._rest = RestClient(
                 settings.server_url,
                 settings.get("app_id") or "",
                 javascript_key=settings.get("js_key"),
                 master_key=settings.get("master_key"),
                 session_token=settings.get("session_token"),
+                session=self._session,
                 timeout=30.0,
             )
         return self._rest
+
+    @property
+    def _seeds(self) -> bool:
+        """Whether the first load is silent (resync without snapshot or ``--since``)."""
+        options = self._options
+        return options.resync and not options.snapshot and options.since is None
+
+    async def prepare(self, queries: Sequence[SubscribeQuery]) -> None:
+        """Before subscribing: note, per class, the newest version the server has.
+
+        A silent first load prints nothing, so an object it takes in that
+        was written after the tail started, and whose event is then lost
+        with the socket, would never be printed. With this bound the load
+        tells those objects from the ones that were there before. Without it
+        (the REST API did not answer in time) everything the load finds
+        counts as already there.
+        """
+        if not self._seeds:
+            return
+        import asyncio
+
+        from livequery_cli.exceptions import LiveQueryError
+        from livequery_cli.sync.fetch import newest_version
+
+        for class_name in dict.fromkeys(q.class_name for q in queries):
+            try:
+                self._started_at[class_name] = await asyncio.wait_for(
+                    newest_version(self._rest_client(), class_name), _PREPARE_TIMEOUT_S
+                )
+            except (LiveQueryError, OSError, TimeoutError, ValueError):
+                self._started_at[class_name] = None
 
     def bind(self, sub: Subscription, index: int, query: SubscribeQuery, deliver: Deliver) -> None:
         """Put an engine between ``sub`` and the runner and start its first load."""
@@ -131,6 +176,8 @@ class SyncStage:
             failed=lambda exc, kind: self._failed(class_name, exc, kind),
             first="snapshot" if snapshot else "seed",
             resync=options.resync,
+            keep_objects=False,
+            unshown_after=self._started_at.get(class_name),
         )
         self._unbinders.append(bind_engine(sub, engine))
 
@@ -160,3 +207,5 @@ class SyncStage:
         self._unbinders.clear()
         if self._rest is not None:
             await self._rest.close()
+        if self._session is not None:
+            await self._session.close()

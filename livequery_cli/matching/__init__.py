@@ -15,6 +15,13 @@ CLI's query validation:
 Semantics follow Parse Server's LiveQuery (``QueryTools.matchesQuery``) with
 its defects fixed; each deviation is documented in the module that makes it
 (``values``, ``equality``, ``operators``, ``geo_operators``, ``regex``).
+
+``$regex`` runs on Python's ``re``, which cannot be interrupted, inside the
+server's event loop: patterns that can backtrack catastrophically (nested
+quantifiers ``(a+)+``, overlapping alternatives ``(a|aa)+``, adjacent
+overlapping quantifiers ``.*.*x``, backreferences) are refused at compile
+time with code 102 (``regex_safety``), and strings longer than
+``MAX_REGEX_SUBJECT_LENGTH`` never match a ``$regex``.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from livequery_cli.matching.limits import (
     MAX_LOGICAL_DEPTH,
     MAX_NESTING_DEPTH,
     MAX_REGEX_LENGTH,
+    MAX_REGEX_SUBJECT_LENGTH,
     parse_error_code,
 )
 from livequery_cli.matching.operators import UNSUPPORTED_OPERATORS
@@ -44,6 +52,7 @@ __all__ = [
     "MAX_LOGICAL_DEPTH",
     "MAX_NESTING_DEPTH",
     "MAX_REGEX_LENGTH",
+    "MAX_REGEX_SUBJECT_LENGTH",
     "UNSUPPORTED_OPERATORS",
     "Matcher",
     "SaveEvent",

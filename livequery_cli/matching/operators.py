@@ -22,7 +22,8 @@ REST ``find`` does on MongoDB, so REST and LiveQuery agree):
 - ``$all`` needs an array field (or a single value equal to every element);
   Parse's LiveQuery did substring search on string fields.
 - ``$regex`` tests strings only (or any string in an array); Parse's LiveQuery
-  tested the text ``"undefined"`` for a missing field.
+  tested the text ``"undefined"`` for a missing field. Strings longer than
+  ``MAX_REGEX_SUBJECT_LENGTH`` never match (see ``limits``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from typing import Any, Final, TypeVar
 from livequery_cli.exceptions import QueryError
 from livequery_cli.matching import geo_operators
 from livequery_cli.matching.equality import ValuePredicate, equals
+from livequery_cli.matching.limits import MAX_REGEX_SUBJECT_LENGTH
 from livequery_cli.matching.messages import quoted
 from livequery_cli.matching.regex import compile_regex
 from livequery_cli.matching.values import MISSING, canonical, canonical_time, order_key
@@ -271,7 +273,11 @@ def _regex(
     search = compile_regex(operand, options).search
 
     def found(value: object) -> bool:
-        return value.__class__ is str and search(value) is not None
+        return (
+            value.__class__ is str
+            and len(value) <= MAX_REGEX_SUBJECT_LENGTH
+            and search(value) is not None
+        )
 
     return _any_item(found)
 

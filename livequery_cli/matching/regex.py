@@ -16,9 +16,15 @@ syntax is shared; the differences that matter in practice are handled here:
 Known remaining differences: ``\\d``/``\\w`` also match non-ASCII digits and
 letters; ``$`` without ``m`` also matches before a final newline (as in PCRE).
 
-``re`` cannot be interrupted, so catastrophic backtracking is contained by a
-pattern length limit (``MAX_REGEX_LENGTH``) rather than a timeout. Patterns
-are matched with ``search`` (anywhere in the string), like ``RegExp.test``.
+``re`` cannot be interrupted and runs in the server's event loop, so
+catastrophic backtracking is prevented rather than timed out: patterns whose
+shape can backtrack catastrophically (``(a+)+``, ``(a|aa)+``, ``.*.*x``,
+backreferences) are refused when compiled (``regex_safety``), patterns are at
+most ``MAX_REGEX_LENGTH`` characters, and strings longer than
+``MAX_REGEX_SUBJECT_LENGTH`` never match a ``$regex`` (``operators``). The
+refusal is a ``QueryError`` (code 102), in REST ``find`` and ``subscribe``
+alike. Patterns are matched with ``search`` (anywhere in the string), like
+``RegExp.test``.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from typing import Final
 
 from livequery_cli.exceptions import QueryError
 from livequery_cli.matching.limits import MAX_REGEX_LENGTH, REGEX_CACHE_SIZE
+from livequery_cli.matching.regex_safety import check_backtracking
 
 __all__ = ["compile_regex", "expand_quoting"]
 
@@ -87,7 +94,9 @@ def compile_regex(pattern: str, options: str = "") -> re.Pattern[str]:
     flags = _flags(options)
     source = _JS_NAMED_GROUP.sub("(?P<", expand_quoting(pattern))
     try:
-        return re.compile(source, flags)
+        compiled = re.compile(source, flags)
+        check_backtracking(source, flags)
     except (re.error, OverflowError, RecursionError) as exc:
         reason = exc.msg if isinstance(exc, re.error) else "pattern too complex"
         raise QueryError(f"invalid $regex: {reason}") from None
+    return compiled

@@ -29,6 +29,15 @@ load: it only gives later resyncs a picture to compare with, so it does not
 hold events back. They are delivered at once and noted on the side, and the
 notes are replayed onto the ``find``'s answer with the same rules.
 
+A seed can take in, silently, a write made after the subscription began
+whose event has not arrived yet. If the socket drops before it does, that
+event is lost and no later ``find`` differs from the view. So when the
+caller knows ``unshown_after`` (a version no later than the subscription's
+start, on the server's clock), seed members at that version or newer that
+no noted event showed are marked *unshown*: the next comparison reports
+them, and a seed that had to restart after a reconnect reports them at
+once (as a resync). Objects written before the tail started stay silent.
+
 Once live, an event costs one dict operation on the view plus the delivery.
 """
 
@@ -40,7 +49,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from livequery_cli.sync.view import REMOVING_OPS, ResultView, version
+from livequery_cli.sync.view import REMOVING_OPS, ResultView, object_id, version
 
 __all__ = ["Fetch", "LoadKind", "Marked", "ResyncReport", "SyncEngine"]
 
@@ -98,6 +107,8 @@ class SyncEngine:
         first: LoadKind = "snapshot",
         resync: bool = True,
         clock: Callable[[], float] | None = None,
+        keep_objects: bool = True,
+        unshown_after: str | None = None,
     ) -> None:
         self._fetch = fetch
         self._live = live
@@ -107,7 +118,10 @@ class SyncEngine:
         self._first: LoadKind | None = first
         self._resync = resync
         self._clock = clock or _monotonic
-        self.view = ResultView()
+        self._keep_objects = keep_objects
+        self._unshown_after = unshown_after
+        self._seed_interrupted = False
+        self.view = ResultView(keep_objects=keep_objects)
         self._buffer: list[tuple[str, dict[str, Any], dict[str, Any] | None]] | None = (
             None if first == "seed" else []
         )
@@ -161,6 +175,8 @@ class SyncEngine:
         if kind is None and not self._resync:
             self._left_at = None
             return
+        if kind == "seed":
+            self._seed_interrupted = True
         self._begin(kind or "resync")
 
     def close(self) -> None:
@@ -181,7 +197,13 @@ class SyncEngine:
         if task is not None and not task.done():
             task.cancel()
         if kind == "seed":
-            self._notes = []
+            # Notes from an earlier socket stay: they record what was shown.
+            if self._notes is None:
+                self._notes = []
+            if self._seed_interrupted:
+                # Events may have been lost: like a resync, hold the new ones
+                # back until what the find reveals is out.
+                self._buffer = []
         else:
             # Events still held from an earlier socket are dropped: the new find
             # supersedes them, and replaying them could resurrect an object
@@ -227,13 +249,25 @@ class SyncEngine:
             self._left_at = None
         marked = self._marked
         if kind == "snapshot":
-            for obj in fresh.values():
+            # Oldest change first: the snapshot reads as the start of the log
+            # that the live events continue.
+            for obj in sorted(fresh.values(), key=version):
                 marked("snapshot", obj, None, "snapshot", False)
-            self.view = ResultView(fresh)
+            self.view = ResultView(fresh, keep_objects=self._keep_objects)
         elif kind == "seed":
-            self.view = ResultView(fresh)
+            self.view = ResultView(fresh, keep_objects=self._keep_objects)
             notes, self._notes = self._notes or [], None
+            if self._unshown_after is not None:
+                self._mark_unshown(fresh, notes, self._unshown_after)
             self._replay(notes, set(fresh), emit=False)
+            if self._seed_interrupted:
+                # The socket dropped before the seed was in: events may be lost.
+                self._seed_interrupted = False
+                report.kind = "resync"
+                self._leave_to_buffer(self._buffer or [])
+                for op, obj, original in self.view.reveal(fresh):
+                    report.counts[op] = report.counts.get(op, 0) + 1
+                    marked(op, obj, original, "event", True)
         else:
             for op, obj, original in self.view.replace(fresh):
                 report.counts[op] = report.counts.get(op, 0) + 1
@@ -243,6 +277,47 @@ class SyncEngine:
         self._replay(buffered, set(fresh), emit=True)
         if self._loaded is not None:
             self._loaded(report)
+
+    def _mark_unshown(
+        self,
+        fresh: dict[str, dict[str, Any]],
+        notes: list[tuple[str, dict[str, Any], dict[str, Any] | None]],
+        bound: str,
+    ) -> None:
+        """Mark seed members written since ``bound`` that no noted event showed."""
+        shown: dict[str, str] = {}
+        for op, obj, _ in notes:
+            oid = object_id(obj)
+            if oid is not None and op not in REMOVING_OPS:
+                shown[oid] = max(shown.get(oid, ""), version(obj))
+        view = self.view
+        for oid, obj in fresh.items():
+            found = version(obj)
+            if found < bound:
+                continue
+            seen = shown.get(oid)
+            if seen is None or seen < found:
+                view.mark_unshown(oid, seen_before=seen is not None)
+
+    def _leave_to_buffer(
+        self, buffered: list[tuple[str, dict[str, Any], dict[str, Any] | None]]
+    ) -> None:
+        """Unshown members whose real events are held back: let those events show them.
+
+        The replay then prints the ``create``/``update`` as it happened
+        rather than a synthetic ``enter``.
+        """
+        view = self.view
+        covered = set()
+        for op, obj, _ in buffered:
+            oid = object_id(obj)
+            if oid is None or op in REMOVING_OPS or not view.is_unshown(oid):
+                continue
+            known = view.version_of(oid)
+            if known is not None and version(obj) >= known:
+                covered.add(oid)
+        for oid in covered:
+            view.forget(oid)
 
     def _replay(
         self,
@@ -263,15 +338,15 @@ class SyncEngine:
             oid = obj.get("objectId")
             if type(oid) is not str:
                 continue
-            current = view.get(oid)
+            current = view.version_of(oid)
             if op == "delete":
                 if current is None:
                     continue
             elif op in REMOVING_OPS:
-                if current is None or version(obj) <= version(current):
+                if current is None or version(obj) <= current:
                     continue
             elif current is not None:
-                if version(obj) <= version(current):
+                if version(obj) <= current:
                     continue
             elif oid not in found and last_op[oid] in REMOVING_OPS:
                 continue

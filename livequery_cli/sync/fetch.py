@@ -16,8 +16,9 @@ from typing import Any
 
 from livequery_cli.rest import RestClient
 from livequery_cli.sync.engine import Fetch
+from livequery_cli.sync.view import version
 
-__all__ = ["parse_since", "result_set_fetch", "since_where"]
+__all__ = ["newest_version", "parse_since", "result_set_fetch", "since_where"]
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
@@ -107,3 +108,15 @@ def result_set_fetch(
         return found
 
     return fetch
+
+
+async def newest_version(rest: RestClient, class_name: str) -> str:
+    """The newest ``updatedAt`` in the class ("" when it is empty), on the server's clock.
+
+    Read before subscribing, it bounds the tail's start from below: any
+    write after it is stamped at least this, whatever the two clocks say,
+    so a silent first load can tell the objects that were already there
+    from the ones that may have been written (and their events lost) since.
+    """
+    newest = await rest.find(class_name, {}, keys=["updatedAt"], order="-updatedAt", limit=1)
+    return version(newest[0]) if newest else ""

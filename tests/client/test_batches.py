@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from livequery_cli.client import LiveQueryClient
-from livequery_cli.exceptions import InvalidStateError
+from livequery_cli.exceptions import InvalidStateError, ServerError
 from livequery_cli.subscription import Event
 
 TIMEOUT = 5.0
@@ -122,7 +122,7 @@ async def test_a_frame_that_ends_the_connection_stops_the_rest_of_its_batch() ->
     )
     got = await asyncio.wait_for(sub.next_batch(), TIMEOUT)
     assert [e.object["n"] for e in got] == [0, 1, 2]
-    with pytest.raises(Exception, match="bye"):
+    with pytest.raises(ServerError, match="bye"):
         await asyncio.wait_for(sub.next_batch(), TIMEOUT)
     assert any("bye" in str(e) for e in errors)
     await client.close()

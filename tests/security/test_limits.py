@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 import pytest
 from rig.lq_server import LqServer
+from rig.rest_writer import ParseRestError
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -116,19 +117,23 @@ async def test_complex_queries_are_refused(
     await _still_serving(lq_server, unique_tag)
 
 
+@pytest.mark.parametrize("pattern", ["^(a+)+$", "(a|aa)+$", "(\\w+\\s?)*!$", "^(.*)*x"])
 async def test_a_catastrophic_regex_does_not_stall_the_server(
-    lq_server_factory: Any, unique_tag: str
+    lq_server_factory: Any, unique_tag: str, pattern: str
 ) -> None:
     # A server of its own: a stalled one must not take the shared server down with it.
     server: LqServer = lq_server_factory()
     ws = await _open(server)
     try:
-        await ws.send(_subscribe(1, {"tag": unique_tag, "name": {"$regex": "^(a+)+$"}}))
+        await ws.send(_subscribe(1, {"tag": unique_tag, "name": {"$regex": pattern}}))
         reply = await _reply(ws)
         assert reply is not None
-        if reply["op"] != "subscribed":
-            assert reply["op"] == "error", reply
-            return
+        assert reply["op"] == "error", reply
+        assert reply.get("code") == 102, reply
+        assert "refused" in reply.get("error", ""), reply
+        with pytest.raises(ParseRestError) as refused:
+            await asyncio.to_thread(server.rest.find, "Game", {"name": {"$regex": pattern}})
+        assert refused.value.code == 102, refused.value
         evil = {"tag": unique_tag, "name": "a" * 40 + "!"}
         try:
             await asyncio.wait_for(
@@ -139,7 +144,7 @@ async def test_a_catastrophic_regex_does_not_stall_the_server(
                 5,
             )
         except TimeoutError:
-            pytest.fail("matching '^(a+)+$' against 'aaa...a!' stalled the server (ReDoS)")
+            pytest.fail(f"matching {pattern!r} against 'aaa...a!' stalled the server (ReDoS)")
     finally:
         ws.transport.abort()
         server.kill()  # a stalled server does not answer a graceful close
@@ -205,3 +210,18 @@ async def test_a_client_that_stops_reading_is_dropped_not_buffered(
     assert grown < 100_000, (
         f"lq serve grew {grown} kB holding frames for one client that reads nothing"
     )
+
+
+async def test_rest_find_does_not_test_a_regex_on_a_very_long_string(
+    lq_server: LqServer, unique_tag: str
+) -> None:
+    long_value = "a" * 20_000 + "!"  # beyond MAX_REGEX_SUBJECT_LENGTH (10 000)
+    short = await asyncio.to_thread(
+        lq_server.rest.create, "Game", {"tag": unique_tag, "name": "a" * 50 + "!"}, master=True
+    )
+    await asyncio.to_thread(
+        lq_server.rest.create, "Game", {"tag": unique_tag, "name": long_value}, master=True
+    )
+    where = {"tag": unique_tag, "name": {"$regex": "a+!$"}}
+    found = await asyncio.to_thread(lq_server.rest.find, "Game", where, master=True)
+    assert [obj["objectId"] for obj in found] == [short["objectId"]]
