@@ -1,4 +1,7 @@
-"""The client library against a real Parse Server 9: every behaviour of the seed.
+"""The client library against each server: every behaviour of the seed.
+
+Each test runs against a real Parse Server 9 and against ``lq serve`` (the
+rig's ``server`` fixture); the library must not be able to tell them apart.
 
 Writes go through the rig's REST writer (run in a thread, so the event loop
 keeps reading the socket). Absence of an event is shown with a sentinel: a
@@ -15,7 +18,9 @@ from typing import Any
 
 import pytest
 from client.recorder import Recorder
+from rig.lq_server import LqServer
 from rig.parse_server import ParseServer
+from rig.parse_server import ParseServer as ServerHandle  # LqServer has the same interface
 
 import livequery_cli.standard as standard
 from livequery_cli.backoff import ReconnectPolicy
@@ -24,8 +29,6 @@ from livequery_cli.exceptions import AuthError, TransportError
 from livequery_cli.protocol import State
 from livequery_cli.query import Query
 from livequery_cli.subscription import Event, Subscription
-
-pytestmark = pytest.mark.parse_server
 
 FAST = ReconnectPolicy(base=0.05, max_delay=0.25)
 WAIT = 15.0
@@ -40,33 +43,33 @@ async def next_event(sub: Subscription) -> Event:
     return await asyncio.wait_for(anext(aiter(sub)), WAIT)
 
 
-def new_client(server: ParseServer, **options: Any) -> LiveQueryClient:
+def new_client(server: ServerHandle, **options: Any) -> LiveQueryClient:
     options.setdefault("reconnect", FAST)
     options.setdefault("javascript_key", server.js_key)
     return LiveQueryClient(server.app_id, server.ws_url, **options)
 
 
 @pytest.fixture
-async def client(parse_server: ParseServer) -> AsyncIterator[LiveQueryClient]:
-    client = new_client(parse_server)
+async def client(server: ServerHandle) -> AsyncIterator[LiveQueryClient]:
+    client = new_client(server)
     yield client
     await client.close()
 
 
 @pytest.fixture
-async def master_client(parse_server: ParseServer) -> AsyncIterator[LiveQueryClient]:
-    client = new_client(parse_server, master_key=parse_server.master_key)
+async def master_client(server: ServerHandle) -> AsyncIterator[LiveQueryClient]:
+    client = new_client(server, master_key=server.master_key)
     yield client
     await client.close()
 
 
 @pytest.fixture
-async def standard_api(parse_server: ParseServer) -> AsyncIterator[standard.LiveQueryController]:
+async def standard_api(server: ServerHandle) -> AsyncIterator[standard.LiveQueryController]:
     """The global API on the shared server; its state is restored afterwards."""
     config, policy = standard._config, standard.LiveQuery.reconnect_policy
     listeners = standard.LiveQuery._listeners
     saved = {event: list(entries) for event, entries in listeners._listeners.items()}
-    standard.configure(parse_server.rest_url, parse_server.app_id, parse_server.js_key)
+    standard.configure(server.rest_url, server.app_id, server.js_key)
     standard.LiveQuery.reconnect_policy = FAST
     yield standard.LiveQuery
     await standard.LiveQuery.close()
@@ -75,9 +78,9 @@ async def standard_api(parse_server: ParseServer) -> AsyncIterator[standard.Live
 
 
 async def test_all_five_object_events_carry_the_right_object_and_original(
-    parse_server: ParseServer, client: LiveQueryClient, unique_tag: str
+    server: ServerHandle, client: LiveQueryClient, unique_tag: str
 ) -> None:
-    rest = parse_server.rest
+    rest = server.rest
     sub = await client.subscribe(
         Query("Game").equal_to("tag", unique_tag).greater_than("score", 100)
     )
@@ -118,7 +121,7 @@ async def test_all_five_object_events_carry_the_right_object_and_original(
 
 
 async def test_unsubscribe_stops_events(
-    parse_server: ParseServer, client: LiveQueryClient, unique_tag: str
+    server: ServerHandle, client: LiveQueryClient, unique_tag: str
 ) -> None:
     query = Query("Game").equal_to("tag", unique_tag)
     stopped = await client.subscribe(query)
@@ -128,16 +131,16 @@ async def test_unsubscribe_stops_events(
     assert rec.names() == ["close"]
     assert stopped.closed
     assert [e async for e in stopped] == []  # the iterator has ended
-    await call(parse_server.rest.create, "Game", {"tag": unique_tag}, master=True)
+    await call(server.rest.create, "Game", {"tag": unique_tag}, master=True)
     assert (await next_event(kept)).op == "create"  # the same write, on the same socket
     assert rec.names() == ["close"]
     assert client.subscriptions == [kept]
 
 
 async def test_connection_open_close_and_error_events(
-    parse_server: ParseServer, unique_tag: str
+    server: ServerHandle, unique_tag: str
 ) -> None:
-    client = new_client(parse_server)
+    client = new_client(server)
     rec = Recorder().listen(client, "open", "close", "error")
     await client.open()
     assert rec.names() == ["open"]
@@ -145,7 +148,7 @@ async def test_connection_open_close_and_error_events(
     assert rec.names() == ["open", "close"]
 
     # A key the server does not know: `error` event, and open() raises AuthError.
-    refused = new_client(parse_server, javascript_key="not-the-key")
+    refused = new_client(server, javascript_key="not-the-key")
     rec = Recorder().listen(refused, "open", "close", "error")
     with pytest.raises(AuthError) as info:
         await asyncio.wait_for(refused.open(), WAIT)
@@ -157,21 +160,21 @@ async def test_connection_open_close_and_error_events(
 
 
 async def test_kill_and_restart_reconnects_resubscribes_once_and_reopens(
-    parse_server: ParseServer, client: LiveQueryClient, unique_tag: str
+    server: ServerHandle, client: LiveQueryClient, unique_tag: str
 ) -> None:
-    rest = parse_server.rest
+    rest = server.rest
     client_rec = Recorder().listen(client, "open", "close", "error", "reconnect")
     sub = await client.subscribe(Query("Game").equal_to("tag", unique_tag))
     sub_rec = Recorder().listen(sub, "open", "close")
     await sub_rec.wait("open")  # the first open comes right after subscribe() returns
     request_id = sub.request_id
 
-    await call(parse_server.kill)
+    await call(server.kill)
     await client_rec.wait("close", within=WAIT)
     assert any(isinstance(args[0], TransportError) for args in client_rec.args("error"))
     await sub_rec.wait("close")
     await client_rec.wait("reconnect")  # attempts against a dead port keep going
-    await call(parse_server.restart)
+    await call(server.restart)
 
     await client_rec.wait("open", 2, within=60)
     await sub_rec.wait("open", 2, within=WAIT)
@@ -188,7 +191,7 @@ async def test_kill_and_restart_reconnects_resubscribes_once_and_reopens(
 
 
 async def test_live_query_close_stops_reconnects_and_ends_subscriptions(
-    parse_server: ParseServer, standard_api: standard.LiveQueryController, unique_tag: str
+    server: ServerHandle, standard_api: standard.LiveQueryController, unique_tag: str
 ) -> None:
     rec = Recorder().listen(standard_api, "open", "close", "reconnect")
     sub = await Query("Game").equal_to("tag", unique_tag).subscribe()
@@ -205,12 +208,12 @@ async def test_live_query_close_stops_reconnects_and_ends_subscriptions(
     assert standard_api.client is None
     assert rec.names() == ["open", "close"]  # and no reconnect
     # nothing arrives any more on the closed subscription
-    await call(parse_server.rest.create, "Game", {"tag": unique_tag}, master=True)
+    await call(server.rest.create, "Game", {"tag": unique_tag}, master=True)
     assert [e async for e in sub] == []
 
 
 async def test_a_subscribe_after_close_opens_a_new_connection(
-    parse_server: ParseServer, standard_api: standard.LiveQueryController, unique_tag: str
+    server: ServerHandle, standard_api: standard.LiveQueryController, unique_tag: str
 ) -> None:
     rec = Recorder().listen(standard_api, "open", "close")
     query = Query("Game").equal_to("tag", unique_tag)
@@ -222,41 +225,42 @@ async def test_a_subscribe_after_close_opens_a_new_connection(
     assert standard_api.client is not None
     assert standard_api.client is not first_client
     assert rec.names() == ["open", "close", "open"]  # listeners survive the new connection
-    await call(parse_server.rest.create, "Game", {"tag": unique_tag}, master=True)
+    await call(server.rest.create, "Game", {"tag": unique_tag}, master=True)
     assert (await next_event(sub)).op == "create"
 
 
+@pytest.mark.parse_server
 async def test_two_clients_against_two_servers(
     parse_server: ParseServer,
     parse_server_factory: Callable[..., ParseServer],
+    lq_server: LqServer,
     unique_tag: str,
 ) -> None:
+    """Two Parse Servers of different apps, and ``lq serve`` beside them: one client each."""
     other = await call(parse_server_factory, app_id="lq-other")
-    first, second = new_client(parse_server), new_client(other)
+    servers: list[ServerHandle] = [parse_server, other, lq_server]  # type: ignore[list-item]
+    clients = [new_client(s) for s in servers]
     try:
         query = Query("Game").equal_to("tag", unique_tag)
-        sub1, sub2 = await first.subscribe(query), await second.subscribe(query)
-        a = await call(parse_server.rest.create, "Game", {"tag": unique_tag}, master=True)
-        b = await call(other.rest.create, "Game", {"tag": unique_tag}, master=True)
-        assert (await next_event(sub1)).object["objectId"] == a["objectId"]
-        assert (await next_event(sub2)).object["objectId"] == b["objectId"]
-        # and neither saw the other's write: a second write on each arrives next
-        c = await call(parse_server.rest.create, "Game", {"tag": unique_tag}, master=True)
-        d = await call(other.rest.create, "Game", {"tag": unique_tag}, master=True)
-        assert (await next_event(sub1)).object["objectId"] == c["objectId"]
-        assert (await next_event(sub2)).object["objectId"] == d["objectId"]
+        subs = [await c.subscribe(query) for c in clients]
+        for _ in range(2):  # each sees its own server's writes, in order, and nothing else
+            made = [
+                await call(s.rest.create, "Game", {"tag": unique_tag}, master=True) for s in servers
+            ]
+            for sub, obj in zip(subs, made, strict=True):
+                assert (await next_event(sub)).object["objectId"] == obj["objectId"]
     finally:
-        await first.close()
-        await second.close()
+        for c in clients:
+            await c.close()
 
 
 async def test_acl_events_reach_only_readers_and_the_master_key(
-    parse_server: ParseServer,
+    server: ServerHandle,
     client: LiveQueryClient,
     master_client: LiveQueryClient,
     unique_tag: str,
 ) -> None:
-    rest = parse_server.rest
+    rest = server.rest
     alice = await call(rest.sign_up, f"alice-{uuid.uuid4().hex[:8]}", "pw-alice")
     bob = await call(rest.sign_up, f"bob-{uuid.uuid4().hex[:8]}", "pw-bob")
     query = Query("Secret").equal_to("tag", unique_tag)
@@ -300,9 +304,9 @@ async def test_an_invalid_session_token_is_a_typed_auth_error(client: LiveQueryC
 
 
 async def test_keys_project_object_and_original(
-    parse_server: ParseServer, client: LiveQueryClient, unique_tag: str
+    server: ServerHandle, client: LiveQueryClient, unique_tag: str
 ) -> None:
-    rest = parse_server.rest
+    rest = server.rest
     sub = await client.subscribe(Query("Game").equal_to("tag", unique_tag).select("score"))
     created = await call(
         rest.create, "Game", {"tag": unique_tag, "score": 1, "name": "x"}, master=True
@@ -321,9 +325,9 @@ async def test_keys_project_object_and_original(
 
 
 async def test_watch_sends_create_and_update_only_when_a_watched_field_changes(
-    parse_server: ParseServer, client: LiveQueryClient, unique_tag: str
+    server: ServerHandle, client: LiveQueryClient, unique_tag: str
 ) -> None:
-    rest = parse_server.rest
+    rest = server.rest
     sub = await client.subscribe(Query("Game").equal_to("tag", unique_tag).watch("score"))
     created = await call(rest.create, "Game", {"tag": unique_tag, "name": "a"}, master=True)
     oid = created["objectId"]
@@ -338,9 +342,9 @@ async def test_watch_sends_create_and_update_only_when_a_watched_field_changes(
 
 
 async def test_update_op_changes_a_live_subscriptions_query(
-    parse_server: ParseServer, client: LiveQueryClient, unique_tag: str
+    server: ServerHandle, client: LiveQueryClient, unique_tag: str
 ) -> None:
-    rest = parse_server.rest
+    rest = server.rest
     sub = await client.subscribe(Query("Game").equal_to("tag", unique_tag).equal_to("c", "red"))
     opens = Recorder().listen(sub, "open")
     await opens.wait("open")
