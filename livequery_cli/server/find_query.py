@@ -9,12 +9,13 @@ silently returning nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 
 from livequery_cli.exceptions import QueryError
-from livequery_cli.matching import matches, validate_where
+from livequery_cli.matching import Matcher, compile_where
 from livequery_cli.server.acl import Identity, can_read
 from livequery_cli.server.documents import RELATIONS, JsonDict, pointer, relation_ids
 from livequery_cli.server.errors import INVALID_QUERY, ParseApiError
@@ -120,16 +121,34 @@ def _matchable(view: JsonDict, body: JsonDict) -> JsonDict:
     return expanded
 
 
-def check_where(where: Any) -> JsonDict:
+def check_where(where: Any) -> Matcher:
+    """Compile ``where`` once per request (a refusal is Parse's code 102)."""
     if where is None:
-        return {}
+        where = {}
     if not isinstance(where, dict):
         raise ParseApiError(INVALID_QUERY, "where must be a JSON object")
     try:
-        validate_where(where)
+        return compile_where(where)
     except QueryError as exc:
         raise ParseApiError(INVALID_QUERY, str(exc)) from None
-    return where
+
+
+def _object_id_after(where: Mapping[str, Any]) -> str | None:
+    """The ``objectId`` a paging cursor starts after, if ``where`` requires one.
+
+    Clients page through large result sets with ``order=objectId`` and
+    ``objectId > last`` (top level, or one item of a top-level ``$and``);
+    starting the scan there keeps each page's cost independent of its depth.
+    ``$gte`` starts one id earlier, so the matcher still sees the bound itself.
+    """
+    constraints = [where.get("objectId")]
+    and_items = where.get("$and")
+    if isinstance(and_items, list):
+        constraints += [item.get("objectId") for item in and_items if isinstance(item, dict)]
+    bounds = [
+        c["$gt"] for c in constraints if isinstance(c, dict) and isinstance(c.get("$gt"), str)
+    ]
+    return max(bounds) if bounds else None
 
 
 def run_find(
@@ -141,26 +160,35 @@ def run_find(
     if isinstance(where, dict) and "$relatedTo" in where:
         where = dict(where)
         related = _related_ids(service, where.pop("$relatedTo"))
-    where = check_where(where)
+    matcher = check_where(where)
     limit = _int_param(params, "limit", DEFAULT_LIMIT)
     skip = _int_param(params, "skip", 0)
     keys = key_list(params.get("keys"))
     order = key_list(params.get("order"))
     want_count = str(params.get("count", "")).lower() in ("1", "true")
+    # In objectId order with no count to report, the scan can start at the
+    # paging cursor and stop as soon as the page is full.
+    by_id = order == ["objectId"] and not want_count
+    if by_id:
+        candidates = service.storage.scan_by_id(class_name, _object_id_after(matcher.where))
+    else:
+        candidates = service.storage.scan(class_name)
     found: list[JsonDict] = []
-    for body in service.storage.scan(class_name):
+    for body in candidates:
         if related is not None and body["objectId"] not in related:
             continue
         if not can_read(body.get("ACL"), identity):
             continue
         view = service.view(class_name, body, identity)
         try:
-            if where and not matches(_matchable(view, body), where):
+            if matcher.where and not matcher(_matchable(view, body)):
                 continue
         except QueryError as exc:
             raise ParseApiError(INVALID_QUERY, str(exc)) from None
         found.append(view)
-    for key in reversed(order or []):
+        if by_id and len(found) >= skip + limit:
+            break
+    for key in reversed([] if by_id else order or []):
         name = key.lstrip("-")
 
         def sort_key(view: JsonDict, name: str = name) -> tuple[int, Any]:

@@ -15,6 +15,7 @@ single writer keeps the mirror and the file in the same order.
 
 from __future__ import annotations
 
+import bisect
 import fcntl
 import sqlite3
 from collections.abc import Iterator
@@ -69,10 +70,16 @@ class Storage:
         except sqlite3.Error as exc:
             raise ConfigError(f"cannot open the database {path}: {exc}") from None
         self._objects: dict[str, dict[str, JsonDict]] = {}
+        # Each class's objectIds, sorted: REST clients page through large
+        # result sets with ``order=objectId`` and ``objectId > last``, and a
+        # page must cost what it returns, not a scan of the whole class.
+        self._ids: dict[str, list[str]] = {}
         self._schemas: dict[str, dict[str, JsonDict]] = {}
         for cls, body in self._db.execute("SELECT class, body FROM objects"):
             obj = orjson.loads(body)
             self._objects.setdefault(cls, {})[obj["objectId"]] = obj
+        for cls, objects in self._objects.items():
+            self._ids[cls] = sorted(objects)
         for cls, fields in self._db.execute("SELECT class, fields FROM schemas"):
             self._schemas[cls] = orjson.loads(fields)
 
@@ -94,6 +101,21 @@ class Storage:
         """Every object of a class, in creation order."""
         return iter(list(self._objects.get(class_name, {}).values()))
 
+    def scan_by_id(self, class_name: str, after: str | None = None) -> Iterator[JsonDict]:
+        """The class's objects in ``objectId`` order, from the first id greater than ``after``.
+
+        Lazy, so a caller that stops after one page pays for one page. Callers
+        must not write to the class while iterating (``find`` runs without
+        awaiting, so no write can interleave).
+        """
+        ids = self._ids.get(class_name, [])
+        objects = self._objects.get(class_name, {})
+        start = 0 if after is None else bisect.bisect_right(ids, after)
+        for index in range(start, len(ids)):
+            body = objects.get(ids[index])
+            if body is not None:
+                yield body
+
     def count(self, class_name: str) -> int:
         return len(self._objects.get(class_name, {}))
 
@@ -103,11 +125,16 @@ class Storage:
             "INSERT OR REPLACE INTO objects (class, id, body) VALUES (?, ?, ?)",
             (class_name, body["objectId"], orjson.dumps(body).decode()),
         )
-        self._objects.setdefault(class_name, {})[body["objectId"]] = body
+        objects = self._objects.setdefault(class_name, {})
+        if body["objectId"] not in objects:
+            bisect.insort(self._ids.setdefault(class_name, []), body["objectId"])
+        objects[body["objectId"]] = body
 
     def delete(self, class_name: str, object_id: str) -> None:
         self._db.execute("DELETE FROM objects WHERE class = ? AND id = ?", (class_name, object_id))
-        self._objects.get(class_name, {}).pop(object_id, None)
+        if self._objects.get(class_name, {}).pop(object_id, None) is not None:
+            ids = self._ids[class_name]
+            del ids[bisect.bisect_left(ids, object_id)]
 
     # -- schemas -------------------------------------------------------------
 
@@ -129,3 +156,4 @@ class Storage:
         self._db.execute("DELETE FROM objects WHERE class = ?", (class_name,))
         self._schemas.pop(class_name, None)
         self._objects.pop(class_name, None)
+        self._ids.pop(class_name, None)

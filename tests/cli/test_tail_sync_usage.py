@@ -74,8 +74,18 @@ def test_a_command_line_that_does_not_match_the_parse_is_not_trusted() -> None:
     assert group_wheres(["pytest", "-x"], ["a = 1"], ["Player"]) is None
 
 
-def test_unplaceable_where_with_also_is_refused_not_guessed() -> None:
-    # In-process runs cannot see the command line: the flags' order is unknown.
-    result = lq("tail", "Game", "--also", "Player", "--where", "a = 1", env=APP)
-    assert result.status == 2
-    assert "cannot tell which query each --where belongs to" in result.stderr
+def test_unplaceable_where_with_also_is_refused_not_guessed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A caller of run_tail that passes no command line: the flags' order is unknown.
+    import io
+
+    from livequery_cli.cli.environment import Environment
+    from livequery_cli.cli.tail_cmd import TailArgs, run_tail
+
+    monkeypatch.setattr("sys.argv", ["lq"])
+    stderr = io.StringIO()
+    env = Environment(stdin=io.StringIO(), stdout=io.StringIO(), stderr=stderr, env=APP)
+    args = TailArgs(class_name="Game", wheres=["a = 1"], also=["Player"], argv=None)
+    assert run_tail(env, args) == 2
+    assert "cannot tell which query each --where belongs to" in stderr.getvalue()
