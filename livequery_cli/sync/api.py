@@ -23,6 +23,8 @@ __all__ = ["SYNC_OPTIONS", "rest_client_for_standard", "subscribe_standard", "su
 SYNC_OPTIONS = frozenset({"snapshot", "resync", "since", "rest"})
 """The options ``Query.subscribe(**options)`` takes for a synced subscription."""
 
+_START_READ_TIMEOUT_S = 10.0
+
 
 async def subscribe_synced(
     client_or_standard: Any,
@@ -54,6 +56,11 @@ async def subscribe_synced(
         keys=query_json.get("keys"),
         since=since,
     )
+    started_at = None
+    if resync and not snapshot and since is None:
+        # Read before subscribing: it tells the silent first load's old objects
+        # from the ones whose events may yet be lost (see ``SyncEngine``).
+        started_at = await _newest_version(rest, str(query_json["className"]))
     try:
         sub = await client_or_standard.subscribe(query_json, session_token=session_token)
     except BaseException:
@@ -61,8 +68,26 @@ async def subscribe_synced(
             await owned.close()
         raise
     return SyncedSubscription(
-        sub, fetch, snapshot=snapshot or since is not None, resync=resync, owned=owned
+        sub,
+        fetch,
+        snapshot=snapshot or since is not None,
+        resync=resync,
+        owned=owned,
+        unshown_after=started_at,
     )
+
+
+async def _newest_version(rest: RestClient, class_name: str) -> str | None:
+    """``newest_version``, or None when the REST API does not answer in time."""
+    import asyncio
+
+    from livequery_cli.exceptions import LiveQueryError
+    from livequery_cli.sync.fetch import newest_version
+
+    try:
+        return await asyncio.wait_for(newest_version(rest, class_name), _START_READ_TIMEOUT_S)
+    except (LiveQueryError, OSError, TimeoutError, ValueError):
+        return None
 
 
 async def subscribe_standard(

@@ -78,6 +78,7 @@ class SyncedSubscription(EventEmitter):
         snapshot: bool = True,
         resync: bool = True,
         owned: Any = None,
+        unshown_after: str | None = None,
     ) -> None:
         super().__init__(SYNCED_EVENTS)
         self.subscription = subscription
@@ -97,6 +98,7 @@ class SyncedSubscription(EventEmitter):
             failed=self._failed,
             first=first,
             resync=resync,
+            unshown_after=unshown_after,
         )
         for name in ("open", "close", "error"):
             subscription.on(name, self._forward(name))

@@ -108,6 +108,8 @@ def test_config_show_exact_output_with_masked_secret(isolated_config: Path) -> N
         "js_key          js1                         (flag --js-key)\n"
         f"master_key      ******** (set)              (profile 'prod' ({path}))\n"
         "session_token   -                           (unset)\n"
+        "ca_file         -                           (unset)\n"
+        "insecure        -                           (unset)\n"
     )
     assert "prod-master-secret" not in result.stdout
 
