@@ -1,11 +1,14 @@
 """Running a measured process: exact exit time, CPU and peak RSS of its tree, RSS samples.
 
 The exit time comes from a pidfd (the kernel wakes us the instant the process
-ends, no polling granularity); CPU (user + sys) and peak RSS come from
-``wait4``, whose rusage covers the process and every descendant it reaped
-(threads included), so Node's worker threads and any helper processes count.
-While it runs, ``/proc/PID/status`` is sampled for VmRSS so a slow-consumer
-run can show whether memory stays bounded.
+ends, no polling granularity); CPU (user + sys) comes from ``wait4``, whose
+rusage covers the process and every descendant it reaped (threads included),
+so Node's worker threads count. Peak RSS is *not* taken from ``ru_maxrss``:
+Linux carries the pre-exec address space's high-water mark into it, which is
+the harness's own RSS at spawn time. It is VmHWM from ``/proc/PID/status``,
+read every 20 ms while the process runs (VmHWM only grows, so the last read
+holds the peak up to then). VmRSS is sampled too, so a slow-consumer run can
+show whether memory stays bounded.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
+
+HWM_EVERY_MS = 20
 
 
 @dataclass
@@ -41,15 +46,19 @@ class Measured:
         return (self.end_ns - self.start_ns) / 1e9
 
 
-def vm_rss_kb(pid: int) -> int:
+def vm_status_kb(pid: int, field: bytes) -> int:
     try:
         with open(f"/proc/{pid}/status", "rb") as f:
             for line in f:
-                if line.startswith(b"VmRSS:"):
+                if line.startswith(field):
                     return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def vm_rss_kb(pid: int) -> int:
+    return vm_status_kb(pid, b"VmRSS:")
 
 
 def proc_cpu_s(pid: int) -> float:
@@ -78,6 +87,7 @@ def wait_measured(
     poller.register(pidfd, select.POLLIN)
     deadline = start_ns + int(timeout_s * 1e9)
     samples: list[tuple[float, int]] = []
+    hwm_kb = 0
     timed_out = False
     try:
         while True:
@@ -86,7 +96,8 @@ def wait_measured(
                 timed_out = True
                 proc.send_signal(signal.SIGKILL)
                 break
-            step_ms = (deadline - now) / 1e6
+            step_ms = min((deadline - now) / 1e6, HWM_EVERY_MS)
+            hwm_kb = max(hwm_kb, vm_status_kb(proc.pid, b"VmHWM:"))
             if sample_every_s:
                 step_ms = min(step_ms, sample_every_s * 1000)
                 samples.append(((now - start_ns) / 1e9, vm_rss_kb(proc.pid)))
@@ -104,7 +115,7 @@ def wait_measured(
         end_ns=end_ns,
         user_s=usage.ru_utime,
         sys_s=usage.ru_stime,
-        maxrss_kb=usage.ru_maxrss,
+        maxrss_kb=hwm_kb or usage.ru_maxrss,
         timed_out=timed_out,
         rss_samples_kb=samples,
     )

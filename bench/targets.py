@@ -148,11 +148,11 @@ def _server_rows(server: dict[str, Any]) -> list[Row]:
     most = max((r["clients"] for r in lq["fanout"]), default=0)
     lq_fan = _find(lq["fanout"], clients=most)
     parse_fan = _find(parse["fanout"], clients=most)
-    if lq_fan and parse_fan and parse_fan["events_per_s"]:
+    if lq_fan and parse_fan and parse_fan.get("events_per_s"):
         rows.append(
             _check(
                 f"lq serve fan-out events/s vs Parse Server ({most:,} clients)",
-                lq_fan["events_per_s"] / parse_fan["events_per_s"],
+                (lq_fan.get("events_per_s") or 0) / parse_fan["events_per_s"],
                 ">= 1x",
                 lambda v: v >= 1,
                 "x",

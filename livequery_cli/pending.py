@@ -83,4 +83,9 @@ class PendingRequests:
 
     @staticmethod
     def _new() -> asyncio.Future[None]:
-        return asyncio.get_running_loop().create_future()
+        # The caller may be gone (cancelled by Ctrl-C or SIGTERM) by the time
+        # the connection ends and rejects its request: mark the exception as
+        # seen so asyncio does not log "Future exception was never retrieved".
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        waiter.add_done_callback(retrieve_exception)
+        return waiter

@@ -140,7 +140,14 @@ class SyncEngine:
         if buffer is not None:
             buffer.append((op, obj, original))
             return
-        self.view.apply(op, obj)
+        view = self.view
+        if op not in REMOVING_OPS:
+            # A load's find can see a write whose event frame is still on its
+            # way: that event, arriving after the load, is already shown.
+            oid = obj.get("objectId")
+            if type(oid) is str and _already_shown(view, oid, obj):
+                return
+        view.apply(op, obj)
         notes = self._notes
         if notes is not None:
             notes.append((op, obj, original))
@@ -361,6 +368,12 @@ class SyncEngine:
         for op, obj, original in buffered or ():
             self.view.apply(op, obj)
             self._live(op, obj, original)
+
+
+def _already_shown(view: ResultView, oid: str, obj: dict[str, Any]) -> bool:
+    """True when the view holds this version (or a newer one) and the user has seen it."""
+    known = view.version_of(oid)
+    return known is not None and version(obj) <= known and not view.is_unshown(oid)
 
 
 def _monotonic() -> float:

@@ -97,3 +97,23 @@ async def test_a_seed_delivers_at_once_and_still_resyncs_exactly() -> None:
     gate.set_result({"a": obj("a", 1), "b": obj("b", 1)})
     await engine.wait_loaded()
     assert set(engine.view) == {"b"}  # the leave noted during the find still counts
+
+
+async def test_an_event_arriving_after_the_load_that_already_showed_it_is_dropped() -> None:
+    """The resync's find saw ``n``; its ``create`` frame arrives only after the load."""
+    fresh: dict[str, dict[str, Any]] = {"a": obj("a", 1)}
+
+    async def fetch() -> dict[str, dict[str, Any]]:
+        return dict(fresh)
+
+    rec = Recorder()
+    engine = SyncEngine(fetch, live=rec.live, marked=rec.marked)
+    engine.start()
+    await engine.wait_loaded()
+    engine.interrupted()
+    fresh["n"] = obj("n", 5)
+    engine.reopened()
+    await engine.wait_loaded()
+    engine.event("create", obj("n", 5), None)  # late: the resync printed it already
+    engine.event("update", obj("n", 6), None)  # news
+    assert rec.out[1:] == [("enter", "n", "event", True), ("update", "n", "event", False)]
