@@ -36,7 +36,7 @@ from typing import Generic, TypeVar
 
 from livequery_cli.matching.values import MISSING, TIME_FIELDS, canonical
 
-__all__ = ["SubscriptionIndex", "index_keys"]
+__all__ = ["SubscriptionIndex", "index_key_options", "index_keys"]
 
 S = TypeVar("S", bound=Hashable)
 
@@ -78,8 +78,20 @@ def _constraint_keys(name: str, constraint: object) -> frozenset[IndexKey] | Non
 
 
 def index_keys(where: Mapping[str, object]) -> frozenset[IndexKey] | None:
-    """The key set under which a subscription to ``where`` is filed; ``None`` = fallback."""
-    best: frozenset[IndexKey] | None = None
+    """The smallest key set a subscription to ``where`` can be filed under; ``None`` = fallback."""
+    options = index_key_options(where)
+    return min(options, key=len) if options else None
+
+
+def index_key_options(where: Mapping[str, object]) -> list[frozenset[IndexKey]]:
+    """Every key set ``where`` could be filed under, one per indexable top-level constraint.
+
+    The index picks among the smallest by how full their buckets already are:
+    with ``{run: TAG, slot: i}`` every subscription shares ``run`` but not
+    ``slot``, and filing them all under ``run`` would make each write test
+    every one of them.
+    """
+    options: list[frozenset[IndexKey]] = []
     for name, constraint in where.items():
         found: frozenset[IndexKey] | None = None
         if name == "$and" and isinstance(constraint, list):
@@ -98,9 +110,9 @@ def index_keys(where: Mapping[str, object]) -> frozenset[IndexKey] | None:
                 found = frozenset(union)
         elif not name.startswith("$") and "." not in name and name not in TIME_FIELDS:
             found = _constraint_keys(name, constraint)
-        if found is not None and (best is None or len(found) < len(best)):
-            best = found
-    return best
+        if found is not None:
+            options.append(found)
+    return options
 
 
 def _value_keys(value: object) -> Iterator[Hashable]:
@@ -129,6 +141,17 @@ class _ClassIndex(Generic[S]):
     def __bool__(self) -> bool:
         return bool(self.by_field or self.fallback)
 
+    def emptiest(self, options: list[frozenset[IndexKey]]) -> frozenset[IndexKey] | None:
+        """Of the smallest key sets, the one whose buckets hold the fewest subscriptions."""
+        if not options:
+            return None
+        fewest = min(len(keys) for keys in options)
+
+        def load(keys: frozenset[IndexKey]) -> int:
+            return sum(len(self.by_field.get(name, {}).get(key, ())) for name, key in keys)
+
+        return min((keys for keys in options if len(keys) == fewest), key=load)
+
 
 class SubscriptionIndex(Generic[S]):
     """Subscriptions filed by class and by one equality key set each."""
@@ -146,9 +169,9 @@ class SubscriptionIndex(Generic[S]):
     def add(self, subscription: S, class_name: str, where: Mapping[str, object]) -> None:
         """File ``subscription`` (replacing any earlier filing of the same handle)."""
         self.remove(subscription)
-        keys = index_keys(where)
-        self._entries[subscription] = (class_name, keys)
         index = self._classes.setdefault(class_name, _ClassIndex())
+        keys = index.emptiest(index_key_options(where))
+        self._entries[subscription] = (class_name, keys)
         if keys is None:
             index.fallback.add(subscription)
             return

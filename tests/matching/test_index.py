@@ -126,3 +126,13 @@ def test_candidates_per_write_do_not_grow_with_distinct_subscriptions() -> None:
         return len(index.candidates("Game", {"room": "r3"}, {"room": "r7", "score": 9}))
 
     assert candidate_count(100) == candidate_count(10_000) == 2 + 5
+
+
+def test_a_key_every_subscription_shares_does_not_swallow_the_index() -> None:
+    """``{run: TAG, slot: i}``: filed by ``slot``, so a write tests one or two matchers, not all."""
+    index: SubscriptionIndex[int] = SubscriptionIndex()
+    for i in range(1000):
+        index.add(i, "Game", {"run": "r1", "slot": i})
+    found = index.candidates("Game", None, {"run": "r1", "slot": 500})
+    assert 500 in found
+    assert len(found) <= 2  # the first subscription filed may sit under the shared key
