@@ -74,6 +74,13 @@ def serve(
         int | None,
         typer.Option("--max-frame-bytes", help="Largest client frame. [default: 1048576]"),
     ] = None,
+    max_connections_per_address: Annotated[
+        int | None,
+        typer.Option(
+            "--max-connections-per-address",
+            help="LiveQuery connections one client address may hold. [default: 256]",
+        ),
+    ] = None,
     profile: Annotated[
         str | None,
         typer.Option(
@@ -107,6 +114,7 @@ def serve(
             mount=mount,
             max_subscriptions=max_subscriptions,
             max_frame_bytes=max_frame_bytes,
+            max_connections_per_address=max_connections_per_address,
         )
     except ConfigError as exc:
         raise _fail(str(exc), USAGE_EXIT) from None

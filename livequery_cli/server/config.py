@@ -59,6 +59,8 @@ class ServerConfig:
             raise ConfigError("the frame size limit must be at least 1024 bytes")
         if self.max_subscriptions < 1:
             raise ConfigError("the subscription limit must be at least 1")
+        if self.max_connections_per_address < 1:
+            raise ConfigError("the connections-per-address limit must be at least 1")
 
     def with_port(self, port: int) -> ServerConfig:
         """The same settings bound to another port (after ``--port 0`` picked one)."""
@@ -114,6 +116,7 @@ def resolve_config(
     mount: str | None = None,
     max_subscriptions: int | None = None,
     max_frame_bytes: int | None = None,
+    max_connections_per_address: int | None = None,
 ) -> ServerConfig:
     """Merge flags (given, not None) over ``LQ_*`` environment variables over defaults.
 
@@ -144,4 +147,6 @@ def resolve_config(
         kwargs["max_subscriptions"] = max_subscriptions
     if max_frame_bytes is not None:
         kwargs["max_frame_bytes"] = max_frame_bytes
+    if max_connections_per_address is not None:
+        kwargs["max_connections_per_address"] = max_connections_per_address
     return ServerConfig(**kwargs)  # type: ignore[arg-type]

@@ -168,6 +168,19 @@ async def test_connections_per_address_are_bounded_at_256(
     await _still_serving(server, unique_tag)
 
 
+async def test_the_connections_per_address_limit_is_a_serve_option(lq_server_factory: Any) -> None:
+    server: LqServer = lq_server_factory(extra_args=("--max-connections-per-address", "2"))
+    held: list[ClientConnection] = []
+    try:
+        for _ in range(2):
+            held.append(await connect(server.ws_url, open_timeout=WAIT_S))
+        with pytest.raises(InvalidStatus) as refused:
+            await connect(server.ws_url, open_timeout=WAIT_S)
+        assert refused.value.response.status_code == 429
+    finally:
+        await asyncio.gather(*(ws.close() for ws in held), return_exceptions=True)
+
+
 def _rss_kb(pid: int) -> int:
     with open(f"/proc/{pid}/status") as status:
         for line in status:

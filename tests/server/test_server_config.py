@@ -37,7 +37,7 @@ def test_master_key_never_in_repr() -> None:
 @pytest.mark.parametrize(
     "options",
     [{"port": 70000}, {"mount": "parse"}, {"mount": "/parse/"}, {"app_id": ""},
-     {"max_subscriptions": 0}],
+     {"max_subscriptions": 0}, {"max_connections_per_address": 0}],
 )  # fmt: skip
 def test_bad_settings_are_config_errors(options: dict[str, object]) -> None:
     with pytest.raises(ConfigError):
