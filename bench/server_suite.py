@@ -256,7 +256,9 @@ def _servers(log: Log) -> Iterator[tuple[list[Target], dict[str, str]]]:
     targets: list[Target] = []
     with ExitStack() as stack:
         try:
-            lq = stack.enter_context(LqServer())
+            # The fan-out section connects 1,000 clients from one address:
+            # lift lq serve's per-address limit (Parse Server has none).
+            lq = stack.enter_context(LqServer(extra_args=("--max-connections-per-address", "5000")))
             targets.append(Target("lq serve", lq))
         except Exception as exc:  # a server that cannot start is reported, not fatal
             problems["lq serve"] = f"did not start: {str(exc).splitlines()[0][:300]}"
