@@ -89,4 +89,9 @@ class TemplateFormat:
             for literal, path in self._pieces
         ]
         out.append("\n")
-        return "".join(out).encode("utf-8", "surrogateescape")
+        text = "".join(out)
+        try:
+            # surrogateescape gives back the bytes of a template argv could not decode
+            return text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # a lone surrogate no byte stands for
+            return text.encode("utf-8", "backslashreplace")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from livequery_cli.cli.event_record import TailEvent
@@ -56,6 +56,7 @@ def test_any_text_compiles_or_is_a_usage_error(text: str) -> None:
 
 
 @settings(max_examples=300)
+@example(template="\ud800", obj={}, original=None, op="create")  # a lone surrogate
 @given(
     template=templates,
     obj=st.dictionaries(st.text(max_size=8), wire_values, max_size=5),
