@@ -26,7 +26,7 @@ from livequery_cli.backoff import ReconnectPolicy
 from livequery_cli.client import LiveQueryClient
 
 RESTARTS = 50
-TAIL_RESTARTS = 20
+TAIL_RESTARTS = 50
 BATCH = 3
 CLASS = "Game"
 # Growth allowed over the run (the first cycles warm caches, imports, pools).
