@@ -103,20 +103,13 @@ class SubscribeRequest:
 
 
 @dataclass(frozen=True, slots=True)
-class UpdateRequest:
-    """``update``: replaces the query of a live subscription (same ``requestId``)."""
+class UpdateRequest(SubscribeRequest):
+    """``update``: replaces the query of a live subscription (same ``requestId``).
 
-    request_id: int
-    query: JSONObject
-    session_token: str | None = field(default=None, repr=False)
+    The same shape as ``subscribe``; only the ``op`` differs.
+    """
 
     op: ClassVar[str] = "update"
-
-    def to_json(self) -> JSONObject:
-        out: JSONObject = {"op": self.op, "requestId": self.request_id, "query": self.query}
-        if self.session_token is not None:
-            out["sessionToken"] = self.session_token
-        return out
 
 
 @dataclass(frozen=True, slots=True)
