@@ -18,6 +18,7 @@ import contextlib
 import ctypes
 import signal
 import socket
+import subprocess
 import threading
 from collections.abc import Callable
 
@@ -47,3 +48,14 @@ def child_preexec() -> Callable[[], None] | None:
     if threading.current_thread() is threading.main_thread():
         return _die_with_parent
     return None
+
+
+def discard(process: subprocess.Popen[str] | subprocess.Popen[bytes] | None) -> None:
+    """SIGKILL ``process`` if it still runs, reap it and close its stdout pipe."""
+    if process is None:
+        return
+    if process.poll() is None:
+        process.kill()
+    process.wait(timeout=10)
+    if process.stdout is not None:
+        process.stdout.close()

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rig.child_process import discard
 from rig.parse_server import CLASS_NAMES
 from rig.rest_writer import RestWriter
 
@@ -158,13 +159,7 @@ class LqServer:
 
     def _discard(self) -> None:
         process, self._process = self._process, None
-        if process is None:
-            return
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
+        discard(process)
 
     def kill(self) -> None:
         """SIGKILL: sockets drop without a close frame."""

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rig.child_process import child_preexec
+from rig.child_process import child_preexec, discard
 from rig.rest_writer import RestWriter
 from rig.scratch_dir import make_scratch_dir
 
@@ -324,13 +324,7 @@ class ParseServer:
 
     def _discard_process(self) -> None:
         process, self._process = self._process, None
-        if process is None:
-            return
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
+        discard(process)
 
     def kill(self) -> None:
         """SIGKILL the server (a crash: sockets drop without a close frame)."""
