@@ -50,7 +50,9 @@ class Sizes:
 
 FULL = Sizes(100_000, 3, (1_000, 10_000), 5.0, 200_000, 3.0, 2, 180.0)
 QUICK = Sizes(20_000, 1, (1_000, 10_000), 1.5, 40_000, 1.0, 1, 120.0)
-SMOKE = Sizes(300, 1, (1_000,), 0.3, 600, 0.2, 1, 60.0)
+# More events than the firehose has templates (1,000): objects then repeat with
+# the same ``updatedAt``, which a consumer must still print every time.
+SMOKE = Sizes(2_500, 1, (1_000,), 0.3, 600, 0.2, 1, 60.0)
 
 
 def _median_run(runs: list[Run]) -> Run:

@@ -8,7 +8,9 @@ a client-side view of a query's result set (``ResultView``, by objectId with
   snapshot or the differences, replay the buffer de-duplicated, go live);
 - ``bind_engine``: wires an engine to a ``Subscription``'s events;
 - ``SyncedSubscription`` / ``subscribe_synced``: the library API;
-- ``result_set_fetch``, ``parse_since``, ``since_where``: the REST side.
+- ``result_set_fetch`` (a ``ResultSetReader``), ``parse_since``,
+  ``since_where``: the REST side; a lean view reads it in two passes
+  (versions, then objects that differ: ``livequery_cli.sync.lean``).
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ from __future__ import annotations
 from livequery_cli.sync.api import SYNC_OPTIONS, subscribe_standard, subscribe_synced
 from livequery_cli.sync.binding import bind_engine
 from livequery_cli.sync.engine import ResyncReport, SyncEngine
-from livequery_cli.sync.fetch import parse_since, result_set_fetch, since_where
+from livequery_cli.sync.fetch import ResultSetReader, parse_since, result_set_fetch, since_where
+from livequery_cli.sync.lean import ResultSetSource
 from livequery_cli.sync.synced import SyncedEvent, SyncedSubscription
 from livequery_cli.sync.view import ResultView
 
 __all__ = [
     "SYNC_OPTIONS",
+    "ResultSetReader",
+    "ResultSetSource",
     "ResultView",
     "ResyncReport",
     "SyncEngine",

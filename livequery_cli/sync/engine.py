@@ -8,7 +8,11 @@ already has, using one procedure for the first load and for every reconnect:
 1. Start buffering events (at construction for the first load; on the
    subscription's ``open`` after a resubscribe, before any event of the new
    socket is delivered).
-2. Run the ``find`` (paged by ``objectId``, exact while others write).
+2. Run the ``find`` (paged by ``objectId``, exact while others write). For
+   a lean view's seed or resync it is the lean read of
+   ``livequery_cli.sync.lean``: every member's version, then whole objects
+   only for the members that differ from the view; its snapshot parks
+   the objects on disk until they are sorted.
 3. Without yielding to the event loop: turn the old view into the fresh
    result set (snapshot records, or synthetic ``enter``/``update``/``leave``
    events), then replay the buffer, skipping what the ``find`` already
@@ -38,6 +42,12 @@ no noted event showed are marked *unshown*: the next comparison reports
 them, and a seed that had to restart after a reconnect reports them at
 once (as a resync). Objects written before the tail started stay silent.
 
+An event frame can also trail the ``find`` that already read its write: for
+``IN_FLIGHT_WINDOW`` seconds after a load, a live event at a version the load
+printed (or an older one) is dropped as a repeat. Nothing else is compared
+with the view: two saves within one millisecond carry the same ``updatedAt``,
+and both are shown.
+
 Once live, an event costs one dict operation on the view plus the delivery.
 """
 
@@ -49,6 +59,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from livequery_cli.sync.lean import (
+    FreshSet,
+    ResultSetSource,
+    Wanted,
+    fetch_or_source,
+    read_lean,
+    read_spilled,
+    shown_versions,
+    unshown_test,
+)
+from livequery_cli.sync.replay import Held, found_among, replay
 from livequery_cli.sync.view import REMOVING_OPS, ResultView, object_id, version
 
 __all__ = ["Fetch", "LoadKind", "Marked", "ResyncReport", "SyncEngine"]
@@ -56,7 +77,7 @@ __all__ = ["Fetch", "LoadKind", "Marked", "ResyncReport", "SyncEngine"]
 logger = logging.getLogger("livequery_cli")
 
 Fetch = Callable[[], Awaitable[dict[str, dict[str, Any]]]]
-"""The fresh result set, by objectId (a REST ``find_all``)."""
+"""The fresh result set, by objectId (a REST ``find_all``); or a ``ResultSetSource``."""
 Live = Callable[[str, dict[str, Any], "dict[str, Any] | None"], None]
 """``(op, object, original)``: a real event, in wire order."""
 Marked = Callable[[str, dict[str, Any], "dict[str, Any] | None", str, bool], None]
@@ -64,6 +85,12 @@ Marked = Callable[[str, dict[str, Any], "dict[str, Any] | None", str, bool], Non
 LoadKind = Literal["snapshot", "seed", "resync"]
 
 _RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+IN_FLIGHT_WINDOW = 30.0
+"""Seconds after a load during which a live event may repeat what the load printed.
+
+A frame that left the server before the ``find`` read its object arrives
+well within this; afterwards the record of what the load printed is freed.
+"""
 
 
 @dataclass
@@ -109,8 +136,11 @@ class SyncEngine:
         clock: Callable[[], float] | None = None,
         keep_objects: bool = True,
         unshown_after: str | None = None,
+        in_flight_window: float = IN_FLIGHT_WINDOW,
     ) -> None:
         self._fetch = fetch
+        # Set once a lean read is possible (see ``livequery_cli.sync.lean``).
+        self._source: ResultSetSource | None = fetch if isinstance(fetch, ResultSetSource) else None
         self._live = live
         self._marked = marked
         self._loaded = loaded
@@ -122,15 +152,15 @@ class SyncEngine:
         self._unshown_after = unshown_after
         self._seed_interrupted = False
         self.view = ResultView(keep_objects=keep_objects)
-        self._buffer: list[tuple[str, dict[str, Any], dict[str, Any] | None]] | None = (
-            None if first == "seed" else []
-        )
-        self._notes: list[tuple[str, dict[str, Any], dict[str, Any] | None]] | None = (
-            [] if first == "seed" else None
-        )
+        self._buffer: Held | None = None if first == "seed" else []
+        self._notes: Held | None = [] if first == "seed" else None
         self._task: asyncio.Task[None] | None = None
         self._left_at: float | None = None
         self._closed = False
+        # Versions the last load printed, for ``in_flight_window`` seconds.
+        self._load_shown: dict[str, str] = {}
+        self._load_shown_timer: asyncio.TimerHandle | None = None
+        self._in_flight_window = in_flight_window
 
     # --- events -------------------------------------------------------------------
 
@@ -141,17 +171,49 @@ class SyncEngine:
             buffer.append((op, obj, original))
             return
         view = self.view
-        if op not in REMOVING_OPS:
-            # A load's find can see a write whose event frame is still on its
-            # way: that event, arriving after the load, is already shown.
-            oid = obj.get("objectId")
-            if type(oid) is str and _already_shown(view, oid, obj):
-                return
+        if self._load_shown and op not in REMOVING_OPS and self._shown_by_load(obj):
+            return
         view.apply(op, obj)
         notes = self._notes
         if notes is not None:
             notes.append((op, obj, original))
         self._live(op, obj, original)
+
+    def _shown_by_load(self, obj: dict[str, Any]) -> bool:
+        """True for the late frame of a version the last load already printed.
+
+        A load's ``find`` can see a write whose event frame is still on its
+        way; arriving after the load, that event is a repeat. Only versions
+        the load *printed* are checked, each absorbing one frame at its own
+        version: two live saves within one millisecond share an ``updatedAt``,
+        and the second is news, not a repeat.
+        """
+        oid = obj.get("objectId")
+        if type(oid) is not str:
+            return False
+        shown = self._load_shown.get(oid)
+        if shown is None:
+            return False
+        found = version(obj)
+        if found < shown:
+            return True  # an older save's frame, from before the find
+        del self._load_shown[oid]
+        return found == shown
+
+    def _remember_shown(self, shown: dict[str, str]) -> None:
+        """Keep what a load printed for as long as its events can still be in flight."""
+        timer = self._load_shown_timer
+        if timer is not None:
+            timer.cancel()
+        self._load_shown = shown
+        self._load_shown_timer = None
+        if shown:
+            loop = asyncio.get_running_loop()
+            self._load_shown_timer = loop.call_later(self._in_flight_window, self._forget_shown)
+
+    def _forget_shown(self) -> None:
+        self._load_shown = {}
+        self._load_shown_timer = None
 
     @property
     def loading(self) -> bool:
@@ -189,6 +251,7 @@ class SyncEngine:
     def close(self) -> None:
         """Stop: cancel a running load; events are delivered as they come."""
         self._closed = True
+        self._remember_shown({})
         task, self._task = self._task, None
         if task is not None and not task.done():
             task.cancel()
@@ -223,7 +286,7 @@ class SyncEngine:
         attempt = 0
         while True:
             try:
-                fresh = await self._fetch()
+                fresh = await self._read(kind)
                 break
             except asyncio.CancelledError:
                 raise
@@ -248,67 +311,107 @@ class SyncEngine:
             if self._failed is not None:
                 self._failed(exc, "snapshot")
 
-    def _apply(self, kind: LoadKind, fresh: dict[str, dict[str, Any]]) -> None:
+    async def _read(self, kind: LoadKind) -> FreshSet:
+        """The fresh result set: whole, or for a lean view's seed or resync, lean.
+
+        A lean read fetches whole objects only for the members a seed or
+        resync will print (see ``livequery_cli.sync.lean``); a snapshot prints
+        them all, so a lean view parks them on disk until they are sorted; a
+        view that keeps objects needs them all.
+        """
+        if self._keep_objects:
+            return FreshSet.of_objects(await self._fetch())
+        source = self._source
+        if source is None:
+            answer = await fetch_or_source(self._fetch)
+            if isinstance(answer, dict):
+                return FreshSet.of_objects(answer)
+            self._source = source = answer
+        if kind == "snapshot":
+            return await read_spilled(source)
+        return await read_lean(source, self._wanted(kind), self.view)
+
+    def _wanted(self, kind: LoadKind) -> Wanted | None:
+        """Which members' objects a lean load prints (the view and notes hold still meanwhile)."""
+        if kind == "resync":
+            return self.view.differs
+        if self._seed_interrupted and self._unshown_after is not None:
+            return unshown_test(self._unshown_after, shown_versions(self._notes or []))
+        return None  # a silent seed prints nothing
+
+    def _apply(self, kind: LoadKind, fresh: FreshSet) -> None:
         """Emit the differences and the buffered events, then go live (no awaits)."""
         report = ResyncReport(kind, size=len(fresh))
+        found = found_among(fresh.versions, self._notes, self._buffer)
         if self._left_at is not None:
             report.away = self._clock() - self._left_at
             self._left_at = None
         marked = self._marked
+        printed: dict[str, str] = {}
         if kind == "snapshot":
             # Oldest change first: the snapshot reads as the start of the log
             # that the live events continue.
-            for obj in sorted(fresh.values(), key=version):
-                marked("snapshot", obj, None, "snapshot", False)
-            self.view = ResultView(fresh, keep_objects=self._keep_objects)
+            spilled = fresh.spilled
+            try:
+                ordered = (
+                    spilled.in_version_order()
+                    if spilled is not None
+                    else sorted(fresh.objects.values(), key=version)
+                )
+                for obj in ordered:
+                    marked("snapshot", obj, None, "snapshot", False)
+                printed = dict(fresh.versions)
+            finally:
+                if spilled is not None:
+                    spilled.close()
+            self.view = self._view_of(fresh)
         elif kind == "seed":
-            self.view = ResultView(fresh, keep_objects=self._keep_objects)
+            self.view = self._view_of(fresh)
             notes, self._notes = self._notes or [], None
             if self._unshown_after is not None:
-                self._mark_unshown(fresh, notes, self._unshown_after)
-            self._replay(notes, set(fresh), emit=False)
+                self._mark_unshown(fresh.versions, notes, self._unshown_after)
+            replay(self.view, notes, found, None)
             if self._seed_interrupted:
                 # The socket dropped before the seed was in: events may be lost.
                 self._seed_interrupted = False
                 report.kind = "resync"
                 self._leave_to_buffer(self._buffer or [])
-                for op, obj, original in self.view.reveal(fresh):
+                for op, obj, original in self.view.reveal(fresh.objects):
                     report.counts[op] = report.counts.get(op, 0) + 1
+                    _note_printed(printed, op, obj)
                     marked(op, obj, original, "event", True)
         else:
-            for op, obj, original in self.view.replace(fresh):
+            for op, obj, original in self.view.replace_versions(fresh.versions, fresh.objects):
                 report.counts[op] = report.counts.get(op, 0) + 1
+                _note_printed(printed, op, obj)
                 marked(op, obj, original, "event", True)
+        self._remember_shown(printed)
         self._first = None
         buffered, self._buffer = self._buffer or [], None
-        self._replay(buffered, set(fresh), emit=True)
+        replay(self.view, buffered, found, self._live)
         if self._loaded is not None:
             self._loaded(report)
 
+    def _view_of(self, fresh: FreshSet) -> ResultView:
+        return ResultView.of_versions(
+            fresh.versions, fresh.objects, keep_objects=self._keep_objects
+        )
+
     def _mark_unshown(
         self,
-        fresh: dict[str, dict[str, Any]],
-        notes: list[tuple[str, dict[str, Any], dict[str, Any] | None]],
+        fresh: dict[str, str],
+        notes: Held,
         bound: str,
     ) -> None:
         """Mark seed members written since ``bound`` that no noted event showed."""
-        shown: dict[str, str] = {}
-        for op, obj, _ in notes:
-            oid = object_id(obj)
-            if oid is not None and op not in REMOVING_OPS:
-                shown[oid] = max(shown.get(oid, ""), version(obj))
+        shown = shown_versions(notes)
+        may_be_news = unshown_test(bound, shown)
         view = self.view
-        for oid, obj in fresh.items():
-            found = version(obj)
-            if found < bound:
-                continue
-            seen = shown.get(oid)
-            if seen is None or seen < found:
-                view.mark_unshown(oid, seen_before=seen is not None)
+        for oid, found in fresh.items():
+            if may_be_news(oid, found):
+                view.mark_unshown(oid, seen_before=oid in shown)
 
-    def _leave_to_buffer(
-        self, buffered: list[tuple[str, dict[str, Any], dict[str, Any] | None]]
-    ) -> None:
+    def _leave_to_buffer(self, buffered: Held) -> None:
         """Unshown members whose real events are held back: let those events show them.
 
         The replay then prints the ``create``/``update`` as it happened
@@ -326,41 +429,6 @@ class SyncEngine:
         for oid in covered:
             view.forget(oid)
 
-    def _replay(
-        self,
-        buffered: list[tuple[str, dict[str, Any], dict[str, Any] | None]],
-        found: set[str],
-        *,
-        emit: bool,
-    ) -> None:
-        if not buffered:
-            return
-        last_op: dict[str, str] = {}
-        for op, obj, _ in buffered:
-            oid = obj.get("objectId")
-            if type(oid) is str:
-                last_op[oid] = op
-        view = self.view
-        for op, obj, original in buffered:
-            oid = obj.get("objectId")
-            if type(oid) is not str:
-                continue
-            current = view.version_of(oid)
-            if op == "delete":
-                if current is None:
-                    continue
-            elif op in REMOVING_OPS:
-                if current is None or version(obj) <= current:
-                    continue
-            elif current is not None:
-                if version(obj) <= current:
-                    continue
-            elif oid not in found and last_op[oid] in REMOVING_OPS:
-                continue
-            view.apply(op, obj)
-            if emit:
-                self._live(op, obj, original)
-
     def _flush_unfiltered(self) -> None:
         """Deliver whatever is buffered as is (no picture to compare it with)."""
         self._notes = None
@@ -370,10 +438,10 @@ class SyncEngine:
             self._live(op, obj, original)
 
 
-def _already_shown(view: ResultView, oid: str, obj: dict[str, Any]) -> bool:
-    """True when the view holds this version (or a newer one) and the user has seen it."""
-    known = view.version_of(oid)
-    return known is not None and version(obj) <= known and not view.is_unshown(oid)
+def _note_printed(printed: dict[str, str], op: str, obj: dict[str, Any]) -> None:
+    oid = object_id(obj)
+    if oid is not None and op not in REMOVING_OPS:
+        printed[oid] = version(obj)
 
 
 def _monotonic() -> float:

@@ -3,22 +3,32 @@
 ``result_set_fetch`` turns a subscribe query into the ``Fetch`` a
 ``SyncEngine`` calls: a paged ``find_all`` (exact while others write) for
 the same class, ``where`` and ``keys``, optionally narrowed to objects
-changed since a point in time. Objects get the ``className`` LiveQuery
+changed since a point in time. The same reader serves a lean view's two
+passes (versions only, then whole objects by id; see
+``livequery_cli.sync.lean``). Objects get the ``className`` LiveQuery
 events carry, so snapshot records and events look alike to consumers.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from livequery_cli.rest import RestClient
-from livequery_cli.sync.engine import Fetch
+from livequery_cli.sync.lean import accept_lean_read
 from livequery_cli.sync.view import version
 
-__all__ = ["newest_version", "parse_since", "result_set_fetch", "since_where"]
+__all__ = [
+    "VERSION_KEYS",
+    "ResultSetReader",
+    "among_ids",
+    "newest_version",
+    "parse_since",
+    "result_set_fetch",
+    "since_where",
+]
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
@@ -86,6 +96,95 @@ def since_where(where: Mapping[str, Any], since: datetime | None) -> dict[str, A
     return {**where, **bound}
 
 
+VERSION_KEYS = ("objectId", "updatedAt")
+"""What a lean read's first pass asks for: a member's identity and version."""
+
+
+class ResultSetReader:
+    """A subscribe query's result set over REST: whole, or in the lean read's two passes.
+
+    Calling it is the ``Fetch``: every matching object, by objectId. A
+    ``SyncEngine`` with a lean view reads it with ``versions`` and
+    ``objects`` instead (directly, or by the offer a wrapped fetch takes up;
+    see ``livequery_cli.sync.lean``).
+    """
+
+    def __init__(
+        self,
+        rest: RestClient,
+        class_name: str,
+        where: Mapping[str, Any],
+        *,
+        keys: Sequence[str] | None = None,
+        since: datetime | None = None,
+    ) -> None:
+        self._rest = rest
+        self._class_name = class_name
+        self._where = since_where(where, since)
+        self._keys = list(keys) if keys else None
+
+    async def __call__(self) -> dict[str, dict[str, Any]]:
+        if accept_lean_read(self):
+            return {}
+        found: dict[str, dict[str, Any]] = {}
+        async for obj in self.members():
+            oid = obj.get("objectId")
+            if isinstance(oid, str):
+                found[oid] = obj
+        return found
+
+    async def members(self) -> AsyncIterator[dict[str, Any]]:
+        """Every member's whole object, paged by objectId."""
+        async for obj in self._rest.find_all(self._class_name, self._where, keys=self._keys):
+            obj.setdefault("className", self._class_name)
+            yield obj
+
+    async def versions(self) -> AsyncIterator[tuple[str, str]]:
+        """``(objectId, updatedAt)`` of every member, paged by objectId."""
+        members = self._rest.find_all(self._class_name, self._where, keys=VERSION_KEYS)
+        async for obj in members:
+            oid = obj.get("objectId")
+            if isinstance(oid, str):
+                yield oid, version(obj)
+
+    async def objects(
+        self, ids: Sequence[str], after: str | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """The members among ``ids`` (one request), as the subscription's query has them.
+
+        ``after`` (an objectId all of ``ids`` sort after) is passed on as a
+        paging cursor: a server that pages by objectId starts its scan there.
+        """
+        if not ids:
+            return {}
+        where = among_ids(self._where, ids, after)
+        found: dict[str, dict[str, Any]] = {}
+        page = await self._rest.find(
+            self._class_name, where, keys=self._keys, order="objectId", limit=len(ids)
+        )
+        for obj in page:
+            oid = obj.get("objectId")
+            if isinstance(oid, str):
+                obj.setdefault("className", self._class_name)
+                found[oid] = obj
+        return found
+
+
+def among_ids(
+    where: Mapping[str, Any], ids: Sequence[str], after: str | None = None
+) -> dict[str, Any]:
+    """``where`` narrowed to the objects whose ``objectId`` is one of ``ids`` (and > ``after``)."""
+    constraint: dict[str, Any] = {"$in": list(ids)}
+    if after is not None:
+        constraint["$gt"] = after
+    among = {"objectId": constraint}
+    if not where:
+        return among
+    if "objectId" in where:
+        return {"$and": [dict(where), among]}
+    return {**where, **among}
+
+
 def result_set_fetch(
     rest: RestClient,
     class_name: str,
@@ -93,21 +192,13 @@ def result_set_fetch(
     *,
     keys: Sequence[str] | None = None,
     since: datetime | None = None,
-) -> Fetch:
-    """The ``Fetch`` for a subscribe query: every matching object, by objectId."""
-    narrowed = since_where(where, since)
-    fields = list(keys) if keys else None
+) -> ResultSetReader:
+    """The ``Fetch`` for a subscribe query: every matching object, by objectId.
 
-    async def fetch() -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
-        async for obj in rest.find_all(class_name, narrowed, keys=fields):
-            oid = obj.get("objectId")
-            if isinstance(oid, str):
-                obj.setdefault("className", class_name)
-                found[oid] = obj
-        return found
-
-    return fetch
+    It can also read lean (``ResultSetReader``): a ``SyncEngine`` whose view
+    keeps only versions then fetches whole objects only for what it prints.
+    """
+    return ResultSetReader(rest, class_name, where, keys=keys, since=since)
 
 
 async def newest_version(rest: RestClient, class_name: str) -> str:

@@ -12,7 +12,9 @@ object currently in the result set, dropped on ``leave``/``delete``. Its
 memory is bounded by the size of the result set, not by the number of
 objects ever seen, and not by their size. The library's synced subscription
 also exposes the result set itself, so by default the view keeps the
-members' objects too (still only members).
+members' objects too (still only members). A load of a lean view fetches whole
+objects only for the members whose events it prints (``differs``; see
+``livequery_cli.sync.lean``).
 
 Versions are compared by ``updatedAt``: Parse stamps every save with it, the
 REST ``find`` and the LiveQuery events carry the same ISO 8601 text, and that
@@ -77,6 +79,24 @@ class ResultView:
         self._objects: dict[str, dict[str, Any]] | None = dict(fresh) if keep_objects else None
         self._unshown: dict[str, bool] = {}
         """Unshown members -> whether an older version of them was shown."""
+
+    @classmethod
+    def of_versions(
+        cls,
+        versions: dict[str, str],
+        objects: Mapping[str, dict[str, Any]],
+        *,
+        keep_objects: bool = True,
+    ) -> ResultView:
+        """A view of a load's answer; it takes ``versions`` over (no copy).
+
+        ``objects`` must hold every member when the view keeps objects.
+        """
+        view = cls(keep_objects=keep_objects)
+        view._versions = versions
+        if keep_objects:
+            view._objects = dict(objects)
+        return view
 
     def __len__(self) -> int:
         return len(self._versions)
@@ -163,6 +183,11 @@ class ResultView:
 
     # --- comparison with a fresh find -------------------------------------------------
 
+    def differs(self, object_id: str, found: str) -> bool:
+        """Whether a member found at version ``found`` gets an event from ``replace``."""
+        known = self._versions.get(object_id)
+        return known is None or known != found or object_id in self._unshown
+
     def replace(self, fresh: Mapping[str, dict[str, Any]]) -> list[Change]:
         """Make the view equal ``fresh``; return the events that turn the old view into it.
 
@@ -174,26 +199,45 @@ class ResultView:
         nobody was watching is indistinguishable from a leave here, and is
         reported as one.
         """
+        return self.replace_versions({oid: version(obj) for oid, obj in fresh.items()}, fresh)
+
+    def replace_versions(
+        self, fresh: dict[str, str], objects: Mapping[str, dict[str, Any]]
+    ) -> list[Change]:
+        """``replace`` for a load's answer: every member's version, and the objects.
+
+        ``objects`` needs only the members for which ``differs`` is true
+        (every member when the view keeps objects); the view takes
+        ``fresh`` over (no copy).
+        """
         changes: list[Change] = []
         versions = self._versions
         unshown = self._unshown
-        for oid, obj in fresh.items():
+        for oid, found in fresh.items():
             known = versions.get(oid)
             if known is None or (oid in unshown and not unshown[oid]):
-                changes.append(("enter", obj, None))
-            elif known != version(obj) or oid in unshown:
+                changes.append(("enter", _object_or_stub(objects, oid, found), None))
+            elif known != found or oid in unshown:
                 before = self._objects.get(oid) if self._objects is not None else None
+                obj = _object_or_stub(objects, oid, found)
                 changes.append(("update", obj, before if oid not in unshown else None))
         for oid in versions:
             if oid not in fresh:
                 gone = self.get(oid)
                 assert gone is not None
                 changes.append(("leave", gone, gone))
-        self._versions = {oid: version(obj) for oid, obj in fresh.items()}
+        self._versions = fresh
         if self._objects is not None:
-            self._objects = dict(fresh)
+            self._objects = dict(objects)
         self._unshown = {}
         return changes
+
+
+def _object_or_stub(
+    objects: Mapping[str, dict[str, Any]], object_id: str, known: str
+) -> dict[str, Any]:
+    obj = objects.get(object_id)
+    return _stub(object_id, known) if obj is None else obj
 
 
 def _stub(object_id: str, known: str) -> dict[str, Any]:

@@ -117,3 +117,92 @@ async def test_an_event_arriving_after_the_load_that_already_showed_it_is_droppe
     engine.event("create", obj("n", 5), None)  # late: the resync printed it already
     engine.event("update", obj("n", 6), None)  # news
     assert rec.out[1:] == [("enter", "n", "event", True), ("update", "n", "event", False)]
+
+
+async def test_two_live_saves_in_one_millisecond_are_both_shown() -> None:
+    """Equal ``updatedAt`` on two live events is two saves, not a repeat."""
+    fresh: dict[str, dict[str, Any]] = {"a": obj("a", 1)}
+
+    async def fetch() -> dict[str, dict[str, Any]]:
+        return dict(fresh)
+
+    rec = Recorder()
+    engine = SyncEngine(fetch, live=rec.live, marked=rec.marked, first="seed")
+    engine.start()
+    await engine.wait_loaded()
+    engine.event("update", obj("a", 7, score=1), None)
+    engine.event("update", obj("a", 7, score=2), None)
+    engine.event("create", obj("b", 7), None)
+    engine.event("update", obj("b", 7), None)
+    assert rec.out == [
+        ("update", "a", "event", False),
+        ("update", "a", "event", False),
+        ("create", "b", "event", False),
+        ("update", "b", "event", False),
+    ]
+
+
+async def test_repeated_versions_are_shown_when_the_first_load_failed() -> None:
+    """No load printed anything, so nothing live can be a repeat of it."""
+
+    async def fetch() -> dict[str, dict[str, Any]]:
+        raise OSError("no REST")
+
+    rec = Recorder()
+    failures: list[str] = []
+    engine = SyncEngine(
+        fetch,
+        live=rec.live,
+        marked=rec.marked,
+        first="seed",
+        failed=lambda exc, kind: failures.append(kind),
+    )
+    engine.start()
+    await engine.wait_loaded()
+    assert failures == ["seed"]
+    for _ in range(3):
+        engine.event("create", obj("a", 1), None)
+    assert rec.out == [("create", "a", "event", False)] * 3
+
+
+async def test_a_late_frame_older_than_the_printed_version_is_dropped_too() -> None:
+    """Two saves during the resync: the find printed the second, both frames trail it."""
+    fresh: dict[str, dict[str, Any]] = {}
+
+    async def fetch() -> dict[str, dict[str, Any]]:
+        return dict(fresh)
+
+    rec = Recorder()
+    engine = SyncEngine(fetch, live=rec.live, marked=rec.marked, first="seed")
+    engine.start()
+    await engine.wait_loaded()
+    engine.interrupted()
+    fresh["n"] = obj("n", 6)
+    engine.reopened()
+    await engine.wait_loaded()
+    engine.event("create", obj("n", 5), None)
+    engine.event("update", obj("n", 6), None)
+    engine.event("update", obj("n", 6), None)  # a third save in the same millisecond
+    assert rec.out == [("enter", "n", "event", True), ("update", "n", "event", False)]
+
+
+async def test_the_record_of_what_a_load_printed_expires() -> None:
+    fresh: dict[str, dict[str, Any]] = {"n": obj("n", 5)}
+
+    async def fetch() -> dict[str, dict[str, Any]]:
+        return dict(fresh)
+
+    rec = Recorder()
+    engine = SyncEngine(fetch, live=rec.live, marked=rec.marked, in_flight_window=0.01)
+    engine.start()
+    await engine.wait_loaded()
+    assert engine._load_shown == {"n": fresh["n"]["updatedAt"]}
+
+    async def expired() -> None:
+        while engine._load_shown:
+            await asyncio.sleep(0.005)
+
+    await asyncio.wait_for(expired(), 5)
+    engine.event("update", obj("n", 5), None)  # the window is over: shown
+    assert rec.out == [("snapshot", "n", "snapshot", False), ("update", "n", "event", False)]
+    engine.close()
