@@ -198,11 +198,10 @@ async def test_the_record_of_what_a_load_printed_expires() -> None:
     await engine.wait_loaded()
     assert engine._load_shown == {"n": fresh["n"]["updatedAt"]}
 
-    async def expired() -> None:
-        while engine._load_shown:
-            await asyncio.sleep(0.005)
-
-    await asyncio.wait_for(expired(), 5)
+    later = asyncio.Event()
+    asyncio.get_running_loop().call_later(0.02, later.set)  # timers fire in deadline order
+    await asyncio.wait_for(later.wait(), 5)
+    assert engine._load_shown == {}
     engine.event("update", obj("n", 5), None)  # the window is over: shown
     assert rec.out == [("snapshot", "n", "snapshot", False), ("update", "n", "event", False)]
     engine.close()
