@@ -1,11 +1,14 @@
-"""The Typer app behind ``lq``: the command tree, with some commands loaded lazily.
+"""The Typer app behind ``lq``: the command tree, every command but ``tail`` loaded lazily.
 
-Only Typer and the standard library are imported here. Commands whose
-modules pull in the network stack or the server (``login``, ``serve``, ...)
-are registered lazily: their module is imported only when that command runs,
-and ``lq --help`` shows their one-line help from ``LAZY_COMMANDS``. Help is
-rendered by Typer's plain formatter (``rich_markup_mode=None``), which keeps
-Rich out of start-up.
+Only Typer and the standard library are imported here. ``tail`` is the one
+command whose start-up is measured against its peers (process start to
+``subscribed``), so it is the only one built eagerly: every other command
+(``explain``, the ``config`` and ``completions`` groups, and those whose
+modules pull in the network stack or the server, ``login``, ``serve``...) is
+registered lazily. Its module is imported, and its Click command built, only
+when it runs; ``lq --help`` shows its one-line help from ``LAZY_COMMANDS``.
+Help is rendered by Typer's plain formatter (``rich_markup_mode=None``),
+which keeps Rich out of start-up.
 """
 
 from __future__ import annotations
@@ -20,8 +23,25 @@ from livequery_cli import __version__
 
 HELP_OPTION_NAMES = ["-h", "--help"]
 
-# name -> (module, function, one-line help): imported only when invoked.
+# name -> (module, attribute, help): imported only when invoked. The attribute is a
+# command function, or a Typer app for a group; the help is its docstring's first
+# paragraph, shortened for ``lq --help`` as Click shortens an eager command's.
 LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "explain": (
+        "livequery_cli.cli.explain_cmd",
+        "explain",
+        "Print the Parse where JSON that --where compiles to, after LiveQuery's checks.",
+    ),
+    "config": (
+        "livequery_cli.cli.config_cmd",
+        "config_app",
+        "Show the configuration: effective settings, config file, profiles.",
+    ),
+    "completions": (
+        "livequery_cli.cli.completions_cmd",
+        "completions_app",
+        "Shell completion scripts for bash, zsh and fish.",
+    ),
     "login": ("livequery_cli.cli.auth_cmd", "login", "Log in and store the session token."),
     "logout": ("livequery_cli.cli.auth_cmd", "logout", "End the session and forget its token."),
     "whoami": ("livequery_cli.cli.auth_cmd", "whoami", "Show the user of the session token."),
@@ -43,12 +63,15 @@ class LazyGroup(TyperGroup):
             return command
         module_name, attr, _ = LAZY_COMMANDS[cmd_name]
         try:
-            function = getattr(importlib.import_module(module_name), attr)
+            target = getattr(importlib.import_module(module_name), attr)
         except (ImportError, AttributeError):
             return None
-        single = typer.Typer(add_completion=False, rich_markup_mode=None)
-        single.command(cmd_name)(function)
-        loaded = typer.main.get_command(single)
+        if isinstance(target, typer.Typer):
+            loaded: Any = typer.main.get_group(target)
+        else:
+            single = typer.Typer(add_completion=False, rich_markup_mode=None)
+            single.command(cmd_name)(target)
+            loaded = typer.main.get_command(single)
         loaded.name = cmd_name
         from livequery_cli.cli import plain_coercion
 
@@ -57,14 +80,17 @@ class LazyGroup(TyperGroup):
         return loaded
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
+        from typer._click.utils import make_default_short_help
+
+        limit = formatter.width - 20
         rows = []
         for name in self.list_commands(ctx):
             if name in LAZY_COMMANDS and name not in self.commands:
-                rows.append((name, LAZY_COMMANDS[name][2]))
+                rows.append((name, make_default_short_help(LAZY_COMMANDS[name][2], limit)))
                 continue
             command = super().get_command(ctx, name)
             if command is not None and not command.hidden:
-                rows.append((name, command.get_short_help_str(formatter.width - 20)))
+                rows.append((name, command.get_short_help_str(limit)))
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
@@ -106,12 +132,9 @@ def root(
 
 
 def _register() -> None:
-    from livequery_cli.cli import completions_cmd, config_cmd, explain_cmd, tail_cmd
+    from livequery_cli.cli import tail_cmd
 
     app.command("tail", no_args_is_help=True)(tail_cmd.tail)
-    app.command("explain")(explain_cmd.explain)
-    app.add_typer(config_cmd.config_app, name="config")
-    app.add_typer(completions_cmd.completions_app, name="completions")
 
 
 _register()

@@ -146,18 +146,27 @@ class LiveQuerySource:
         client.on("close", self._on_close)
         client.on("reconnect", lambda attempt, delay: status.reconnecting(delay, attempt))
         client.on("error", on_error)
-        if self._settings.get("session_token"):
-            self._session_check = asyncio.ensure_future(self._check_session(fail))
         if self._make_sync is not None:
             self._sync = self._make_sync(fail)
-            # Before the first subscribe: it reads where the tail starts.
+            # Before the first subscribe: it reads where the tail starts, while
+            # the socket connects (the subscription starts only at subscribe).
+            opening = asyncio.ensure_future(client.open())
+            opening.add_done_callback(_retrieve)
             await self._sync.prepare(self._queries)
+            failure = opening.exception() if opening.done() and not opening.cancelled() else None
+            if failure is not None:
+                # Given up already (a bad URL, say): the error subscribe would have raised.
+                raise failure
         if stats is not None:
             stats.start()
         for index, query in enumerate(self._queries):
             sub = await client.subscribe(query.to_subscribe_query())
             self._subs.append(sub)
             self._bind(sub, index, query, deliver, fail)
+        if self._settings.get("session_token"):
+            # After the subscribes: the check brings in the REST stack, whose
+            # import would otherwise hold the subscribe frames back.
+            self._session_check = asyncio.ensure_future(self._check_session(fail))
         self._watch = asyncio.ensure_future(self._watch_client(client, fail))
 
     def _on_close(self) -> None:
@@ -177,14 +186,15 @@ class LiveQuerySource:
         description = describe_query(query)
         status = self._status
 
+        sub.on("open", lambda: status.subscribed(class_name, description))
+        if sub.is_open:  # confirmed before the listener was added: report it now
+            status.subscribed(class_name, description)
+        # The status line first: binding the sync stage imports its modules.
         if self._sync is not None:
             self._sync.bind(sub, index, query, deliver)
         else:
             for op in EVENT_TYPES:
                 sub.on(op, _handler(deliver, index, class_name, op))
-        sub.on("open", lambda: status.subscribed(class_name, description))
-        if sub.is_open:  # confirmed before the listener was added: report it now
-            status.subscribed(class_name, description)
 
         def on_error(error: BaseException) -> None:
             if (isinstance(error, ServerError) and not error.reconnect) or isinstance(
@@ -264,6 +274,12 @@ class LiveQuerySource:
 
 def _ignore(*args: Any, **kwargs: Any) -> None:
     return None
+
+
+def _retrieve(task: asyncio.Future[None]) -> None:
+    """Mark a background task's outcome as seen (``start`` or ``subscribe`` reports it)."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _display_url(url: str) -> str:

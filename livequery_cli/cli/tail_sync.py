@@ -115,22 +115,28 @@ class SyncStage:
         with the socket, would never be printed. With this bound the load
         tells those objects from the ones that were there before. Without it
         (the REST API did not answer in time) everything the load finds
-        counts as already there.
+        counts as already there. The read does not use the REST client:
+        it is on the start-up path (see ``start_version``).
         """
         if not self._seeds:
             return
         import asyncio
 
-        from livequery_cli.exceptions import LiveQueryError
-        from livequery_cli.sync.fetch import newest_version
+        from livequery_cli.cli.start_version import StartVersionReader
 
-        for class_name in dict.fromkeys(q.class_name for q in queries):
-            try:
-                self._started_at[class_name] = await asyncio.wait_for(
-                    newest_version(self._rest_client(), class_name), _PREPARE_TIMEOUT_S
-                )
-            except (LiveQueryError, OSError, TimeoutError, ValueError):
-                self._started_at[class_name] = None
+        settings = self._settings
+        reader = StartVersionReader(
+            settings.server_url,
+            settings.get("app_id") or "",
+            javascript_key=settings.get("js_key"),
+            master_key=settings.get("master_key"),
+            session_token=settings.get("session_token"),
+            tls=self._tls,
+            timeout=_PREPARE_TIMEOUT_S,
+        )
+        classes = list(dict.fromkeys(q.class_name for q in queries))
+        versions = await asyncio.gather(*(reader.newest_version(name) for name in classes))
+        self._started_at.update(zip(classes, versions, strict=True))
 
     def bind(self, sub: Subscription, index: int, query: SubscribeQuery, deliver: Deliver) -> None:
         """Put an engine between ``sub`` and the runner and start its first load."""

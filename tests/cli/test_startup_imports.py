@@ -6,10 +6,14 @@ fast path import a heavy module, which is what makes start-up slow.
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from rig.lq_server import LqServer
 
 HEAVY = ("rich", "pydantic", "aiohttp", "websockets", "asyncio")
 
@@ -59,3 +63,100 @@ def test_commands_that_do_not_connect_stay_light(tmp_path: object, args: tuple[s
     status, heavy = loaded_after(str(tmp_path), *args)
     assert status in (0, 2)
     assert heavy == set()
+
+
+# Runs ``lq`` and, when the first ``subscribe`` frame is handed to the socket, writes
+# what is imported by then (and how many TLS contexts were made) to argv[1], then
+# stops the tail with SIGINT as a user would. The socket's ``send`` is the hook: it
+# is the transport every ``lq tail`` uses (``livequery_cli.transport``).
+TAIL_PROBE = r"""
+import json, os, signal, ssl, sys
+
+snapshot_path = sys.argv[1]
+contexts = []
+_new_context = ssl.SSLContext.__new__
+
+
+def _counting_new(cls, *args, **kwargs):
+    contexts.append(cls.__name__)
+    return _new_context(cls, *args, **kwargs)
+
+
+ssl.SSLContext.__new__ = staticmethod(_counting_new)
+
+from livequery_cli.ws_connection import WebSocketConnection
+
+_send = WebSocketConnection.send
+
+
+async def send(self, message):
+    if '"op":"subscribe"' in message.replace(" ", "") and not os.path.exists(snapshot_path):
+        with open(snapshot_path, "w") as out:
+            json.dump({"modules": sorted(sys.modules), "tls_contexts": len(contexts)}, out)
+        os.kill(os.getpid(), signal.SIGINT)
+    await _send(self, message)
+
+
+WebSocketConnection.send = send
+from livequery_cli.cli.app import main
+
+main(sys.argv[2:])
+"""
+
+# What must wait until the subscription is on the wire: the REST stack (aiohttp and
+# what it brings, our REST client and the sync package built on it), Rich, Pydantic.
+NOT_BEFORE_SUBSCRIBE = (
+    "aiohttp",
+    "yarl",
+    "multidict",
+    "rich",
+    "pydantic",
+    "livequery_cli.rest",
+    "livequery_cli.sync",
+)
+
+
+def imported_at_subscribe(tmp_path: Path, server: LqServer, *args: str) -> dict[str, object]:
+    snapshot = tmp_path / "at-subscribe.json"
+    argv = [
+        "tail", "Game", "--server-url", server.rest_url, "--live-query-url", server.ws_url,
+        "--app-id", server.app_id, "--js-key", server.js_key, "--json", "-q", "--timeout", "30s",
+        *args,
+    ]  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", TAIL_PROBE, str(snapshot), *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "LQ_CONFIG_DIR": str(tmp_path)},
+    )
+    assert snapshot.exists(), f"no subscribe was sent (exit {done.returncode}): {done.stderr}"
+    assert done.returncode == 130, done.stderr
+    loaded: dict[str, object] = json.loads(snapshot.read_text())
+    return loaded
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (),  # the REST URL is known, so resync is on: its start-version read runs first
+        ("--no-resync",),
+        ("--snapshot",),
+        ("--session-token", "r:not-a-real-token"),
+    ],
+    ids=["resync", "no-resync", "snapshot", "session-token"],
+)
+def test_tail_sends_subscribe_before_importing_the_rest_stack(
+    tmp_path: Path, lq_server: LqServer, args: tuple[str, ...]
+) -> None:
+    loaded = imported_at_subscribe(tmp_path, lq_server, *args)
+    modules = loaded["modules"]
+    assert isinstance(modules, list)
+    early = sorted(
+        name
+        for name in modules
+        if any(name == heavy or name.startswith(heavy + ".") for heavy in NOT_BEFORE_SUBSCRIBE)
+    )
+    assert early == []
+    # ``ssl`` itself comes with asyncio; a context (the trust store loaded) is what costs.
+    assert loaded["tls_contexts"] == 0

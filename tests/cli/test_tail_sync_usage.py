@@ -89,3 +89,15 @@ def test_unplaceable_where_with_also_is_refused_not_guessed(
     args = TailArgs(class_name="Game", wheres=["a = 1"], also=["Player"], argv=None)
     assert run_tail(env, args) == 2
     assert "cannot tell which query each --where belongs to" in stderr.getvalue()
+
+
+@pytest.mark.parametrize("resync", ["--resync", "--no-resync"])
+def test_a_live_query_url_that_cannot_work_fails_alike_with_or_without_resync(resync: str) -> None:
+    # With resync the socket opens while the start version is read: its failure
+    # must still end the run as the failed subscribe does without resync.
+    result = lq(
+        "tail", "Game", "--server-url", "http://127.0.0.1:9/parse",
+        "--live-query-url", "ws://127.0.0.1:99999/parse", resync, env=APP,
+    )  # fmt: skip
+    assert result.status == 3, result.stderr
+    assert "lq: error: cannot connect to <invalid URL>: Port out of range" in result.stderr
