@@ -9,6 +9,16 @@ drives ``websockets``' own sans-I/O ``ClientProtocol`` from an
 chunk, and ``recv_batch()`` hands them over as one list, so the reader wakes
 once per TCP chunk rather than once per frame.
 
+Unfragmented text frames, nearly all of an event stream, skip even the
+sans-I/O parser: a server's frames are unmasked, so such a frame is two to
+ten header bytes and its payload, and ``_split_frames`` slices the payloads
+out of the read buffer in one loop. Every other frame (control frames,
+fragments, anything malformed or too big) goes to ``websockets``' parser as
+a complete frame, in order, so its state (pings answered, close handshake,
+fragment assembly, limits) is exactly what it would be had it seen them all.
+The shortcut is taken only while the connection is open and that parser is
+between frames.
+
 The rest is what the default ``websockets`` connection did and the client
 relies on:
 
@@ -76,6 +86,11 @@ class WebSocketConnection(asyncio.BufferedProtocol):
         self._read_buffer = bytearray(_READ_SIZE)
         self._read_view = memoryview(self._read_buffer)
         self._messages: deque[bytes] = deque()
+        # Bytes of a frame that is not complete yet (fast path only).
+        self._partial = bytearray()
+        self._fast = False
+        max_size = ws.max_message_size
+        self._max_size = max_size if max_size is not None else 2**63
         self._fragments: list[bytes] = []
         self._waiter: asyncio.Future[None] | None = None
         self._handshake: asyncio.Future[None] = self._loop.create_future()
@@ -147,17 +162,87 @@ class WebSocketConnection(asyncio.BufferedProtocol):
         return self._read_view
 
     def buffer_updated(self, nbytes: int) -> None:
-        self.data_received(self._read_buffer[:nbytes])
+        # A view, not a copy: the fast path copies out only the payloads.
+        self.data_received(self._read_view[:nbytes])
 
-    def data_received(self, data: bytes | bytearray) -> None:
+    def data_received(self, data: bytes | bytearray | memoryview) -> None:
+        if self._fast:
+            self._split_frames(data)
+        else:
+            self._parse(data)
+        messages = self._messages
+        if messages:
+            waiter = self._waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+            if not self._reading_paused and len(messages) >= self._max_pending:
+                self._reading_paused = True
+                if self._transport is not None:
+                    self._transport.pause_reading()
+
+    def _split_frames(self, data: bytes | bytearray | memoryview) -> None:
+        """Slice out unfragmented text frames; hand any other frame to ``_parse``."""
+        partial = self._partial
+        if partial:
+            partial += data
+            buf = memoryview(partial)
+        else:
+            buf = data if isinstance(data, memoryview) else memoryview(data)
+        append = self._messages.append
+        max_size = self._max_size
+        end = len(buf)
+        pos = 0
+        while end - pos >= 2:
+            head = buf[pos + 1]
+            length = head & 0x7F
+            start = pos + 2
+            if length == 126:
+                start = pos + 4
+                if start > end:
+                    break
+                length = int.from_bytes(buf[pos + 2 : start], "big")
+            elif length == 127:
+                start = pos + 10
+                if start > end:
+                    break
+                length = int.from_bytes(buf[pos + 2 : start], "big")
+            if head & 0x80:
+                start += 4  # masked: a protocol error, which the parser reports
+            if length > max_size:
+                # The parser fails the connection with 1009 from the header alone.
+                self._fast = False
+                self._parse(buf[pos:])
+                pos = end
+                break
+            stop = start + length
+            if stop > end:
+                break
+            if buf[pos] == 0x81 and not head & 0x80:  # FIN + text, unmasked
+                append(bytes(buf[start:stop]))
+            else:
+                self._fast = False
+                self._parse(buf[pos:stop])
+                if not self._fast:
+                    self._parse(buf[stop:])
+                    pos = end
+                    break
+            pos = stop
+        if pos == 0 and partial:
+            buf.release()  # still one incomplete frame: keep growing it in place
+            return
+        rest = bytearray(buf[pos:]) if pos < end else bytearray()
+        buf.release()
+        self._partial = rest
+
+    def _parse(self, data: bytes | bytearray | memoryview) -> None:
+        """Feed ``websockets``' parser and take its events."""
         ws = self._ws
-        ws.receive_data(data)
+        ws.receive_data(bytes(data) if isinstance(data, memoryview) else data)
         messages = self._messages
         for event in ws.events_received():
             if type(event) is Frame:
                 opcode = event.opcode
-                # Parsed frames carry a bytearray, which orjson reads as is.
-                payload: bytes = event.data  # type: ignore[assignment]
+                payload = bytes(event.data)
                 if opcode is _TEXT or opcode is _BINARY:
                     if event.fin:
                         messages.append(payload)
@@ -177,14 +262,12 @@ class WebSocketConnection(asyncio.BufferedProtocol):
         self._write_pending()
         if ws.close_expected():
             self._expect_close()
-        if messages:
-            waiter = self._waiter
-            if waiter is not None and not waiter.done():
-                waiter.set_result(None)
-            if not self._reading_paused and len(messages) >= self._max_pending:
-                self._reading_paused = True
-                if self._transport is not None:
-                    self._transport.pause_reading()
+        self._fast = (
+            ws.state is State.OPEN
+            and ws.current_size is None
+            and not ws.reader.buffer
+            and not self._fragments
+        )
 
     def eof_received(self) -> bool | None:
         self._ws.receive_eof()
