@@ -62,11 +62,11 @@ class TailEvent:
         original = self.original
         if original is None:
             return []
+        obj = self.object
         get = original.get
-        names = [key for key, value in self.object.items() if get(key, _MISSING) != value]
-        gone = original.keys() - self.object.keys()
-        if gone:
-            names.extend(gone)
+        names = [key for key, value in obj.items() if get(key, _MISSING) != value]
+        if not original.keys() <= obj.keys():  # no temporary set in the common case
+            names.extend(original.keys() - obj.keys())
         for key in BOOKKEEPING_FIELDS:
             if key in names:
                 names.remove(key)

@@ -7,18 +7,21 @@
 identical without the ANSI codes, so ``grep``/``awk`` see what a person sees.
 
 Rich is too slow for a line per event at tens of thousands of events per
-second, so the styles are precomputed ANSI strings and a line is one join.
-All server text goes through ``escape_text``.
+second, so the styles are precomputed ANSI strings and a line is one f-string.
+Everything that repeats from line to line (the painted op, class and time, a
+painted field name with its separator) is built once and cached, so per event
+only the values are formatted. All server text goes through ``escape_text``.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 
-from livequery_cli.cli.event_record import BOOKKEEPING_FIELDS, TailEvent
+from livequery_cli.cli.event_record import TailEvent
 from livequery_cli.cli.terminal_text import escape_text
 
 RESET = "\x1b[0m"
@@ -43,6 +46,59 @@ ARROW_STYLE = "\x1b[2m"
 # Shown for every object; listing them on each create line would be noise.
 _IMPLICIT_FIELDS = frozenset({"objectId", "className", "createdAt", "updatedAt", "ACL"})
 
+# The caches below are keyed by server text (field names, class names), so a
+# hostile or very dynamic schema must not grow them without bound.
+_CACHE_LIMIT = 4096
+
+_dumps = orjson.dumps
+# Tells a field that is absent from one that holds null.
+_ABSENT: Any = object()
+
+
+def _format_str(value: str) -> str:
+    # The JSON spelling of a printable string without quote or backslash is
+    # the string in quotes (orjson escapes nothing else), and such a string
+    # needs no terminal escaping: skip both the encoder and the scan.
+    if value.isprintable() and '"' not in value and "\\" not in value:
+        return f'"{value}"'
+    return escape_text(_dumps(value).decode())
+
+
+def _format_dict(value: dict[str, Any]) -> str:
+    kind = value.get("__type")
+    if kind == "Date" and isinstance(value.get("iso"), str):
+        return escape_text("@" + value["iso"])
+    if kind == "Pointer":
+        return escape_text(f"{value.get('className')}:{value.get('objectId')}")
+    return _format_json(value)
+
+
+def _format_json(value: Any) -> str:
+    try:
+        return escape_text(_dumps(value).decode())
+    except TypeError:
+        return escape_text(repr(value))
+
+
+def _format_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _format_none(value: None) -> str:
+    return "null"
+
+
+# Exact types as ``orjson.loads`` produces them; anything else (subclasses,
+# floats, lists) takes the general path. ``str(int)`` is what orjson writes, and
+# what ``repr`` gives for the integers orjson refuses (beyond 64 bits).
+_FORMATTERS: dict[type, Callable[[Any], str]] = {
+    str: _format_str,
+    int: str,
+    bool: _format_bool,
+    type(None): _format_none,
+    dict: _format_dict,
+}
+
 
 def format_value(value: Any) -> str:
     """A field value as one short, unambiguous token.
@@ -51,27 +107,18 @@ def format_value(value: Any) -> str:
     ``@ISO`` and pointers as ``Class:objectId``, the spellings ``--where``
     accepts, so a value can be pasted back into a query.
     """
-    if isinstance(value, dict):
-        kind = value.get("__type")
-        if kind == "Date" and isinstance(value.get("iso"), str):
-            return escape_text("@" + value["iso"])
-        if kind == "Pointer":
-            return escape_text(f"{value.get('className')}:{value.get('objectId')}")
-    if isinstance(value, str):
-        return escape_text(orjson.dumps(value).decode())
-    try:
-        return escape_text(orjson.dumps(value).decode())
-    except TypeError:
-        return escape_text(repr(value))
+    return _FORMATTERS.get(type(value), _format_json)(value)
 
 
 class _ClockStamp:
-    """``HH:MM:SS.mmm`` in local time (or UTC), cached per millisecond."""
+    """``HH:MM:SS.mmm`` in local time (or UTC) between ``before`` and ``after``, cached per ms."""
 
-    __slots__ = ("_convert", "_last_ms", "_last_text")
+    __slots__ = ("_after", "_before", "_convert", "_last_ms", "_last_text")
 
-    def __init__(self, *, local: bool) -> None:
+    def __init__(self, *, local: bool, before: str = "", after: str = "") -> None:
         self._convert = time.localtime if local else time.gmtime
+        self._before = before
+        self._after = after
         self._last_ms = -1
         self._last_text = ""
 
@@ -79,7 +126,8 @@ class _ClockStamp:
         ms = int(ts * 1000)
         if ms != self._last_ms:
             seconds, millis = divmod(ms, 1000)
-            self._last_text = time.strftime("%H:%M:%S", self._convert(seconds)) + f".{millis:03d}"
+            clock = time.strftime("%H:%M:%S", self._convert(seconds))
+            self._last_text = f"{self._before}{clock}.{millis:03d}{self._after}"
             self._last_ms = ms
         return self._last_text
 
@@ -89,59 +137,94 @@ class PrettyFormat:
 
     def __init__(self, *, color: bool, local_time: bool = True) -> None:
         self._color = color
-        self._clock = _ClockStamp(local=local_time)
+        self._reset = RESET if color else ""
+        self._clock = _ClockStamp(
+            local=local_time, before=self._style(TIME_STYLE), after=self._reset
+        )
         if color:
             self._ops = {op: f"{style}{op:<6}{RESET}" for op, style in OP_STYLES.items()}
         else:
             self._ops = {op: f"{op:<6}" for op in OP_STYLES}
-        self._class_cache: dict[tuple[int, str], str] = {}
+        self._resync = " " + self._paint(TIME_STYLE, "(resync)")
+        # " -> " between the old and the new value, with the styles around it.
+        self._arrow = f"{self._reset} {self._paint(ARROW_STYLE, '->')} {self._style(NEW_STYLE)}"
+        # (op, class, sub) -> " op class " plus the opening of the id's style.
+        self._heads: dict[tuple[str, str, int], str] = {}
+        # field name -> painted ``name=`` (create/delete) or ``name: `` + old style.
+        self._field_keys: dict[str, str] = {}
+        self._change_keys: dict[str, str] = {}
+
+    def _style(self, style: str) -> str:
+        return style if self._color else ""
 
     def _paint(self, style: str, text: str) -> str:
         return f"{style}{text}{RESET}" if self._color else text
 
-    def _class(self, name: str, sub: int) -> str:
-        cached = self._class_cache.get((sub, name))
-        if cached is None:
+    def _head(self, op: str, class_name: str, sub: int) -> str:
+        key = (op, class_name, sub)
+        head = self._heads.get(key)
+        if head is None:
             style = SUB_STYLES[sub % len(SUB_STYLES)] if sub else CLASS_STYLE
-            cached = self._paint(style, escape_text(name))
-            self._class_cache[(sub, name)] = cached
-        return cached
+            shown_op = self._ops.get(op) or escape_text(op)
+            shown_class = self._paint(style, escape_text(class_name))
+            head = f" {shown_op} {shown_class} {self._style(ID_STYLE)}"
+            if len(self._heads) >= _CACHE_LIMIT:
+                self._heads.clear()
+            self._heads[key] = head
+        return head
 
     def __call__(self, event: TailEvent) -> bytes:
-        op = event.op
-        parts = [
-            self._paint(TIME_STYLE, self._clock(event.ts)),
-            self._ops.get(op) or escape_text(op),
-            self._class(event.class_name, event.sub),
-            self._paint(ID_STYLE, escape_text(event.object_id)),
-        ]
-        detail = self._changes(event) if event.original is not None else self._fields(event)
-        if event.synthetic:
-            parts.append(self._paint(TIME_STYLE, "(resync)"))
+        obj = event.object
+        head = self._heads.get((event.op, event.class_name, event.sub))
+        if head is None:
+            head = self._head(event.op, event.class_name, event.sub)
+        object_id = obj.get("objectId")
+        shown_id = escape_text(object_id) if isinstance(object_id, str) else ""
+        original = event.original
+        detail = self._fields(obj) if original is None else self._changes(event, original, obj)
+        tail = self._resync if event.synthetic else ""
         if detail:
-            parts.append(detail)
-        return (" ".join(parts) + "\n").encode("utf-8", "surrogateescape")
+            tail = f"{tail} {detail}"
+        line = f"{self._clock(event.ts)}{head}{shown_id}{self._reset}{tail}\n"
+        return line.encode("utf-8", "surrogateescape")
 
-    def _fields(self, event: TailEvent) -> str:
-        paint = self._paint
-        return " ".join(
-            f"{paint(KEY_STYLE, escape_text(key))}={format_value(value)}"
-            for key, value in event.object.items()
-            if key not in _IMPLICIT_FIELDS
-        )
+    def _field_key(self, key: str) -> str:
+        shown = self._paint(KEY_STYLE, escape_text(key)) + "="
+        if len(self._field_keys) >= _CACHE_LIMIT:
+            self._field_keys.clear()
+        self._field_keys[key] = shown
+        return shown
 
-    def _changes(self, event: TailEvent) -> str:
-        paint = self._paint
-        original = event.original or {}
-        current = event.object
+    def _change_key(self, key: str) -> str:
+        shown = f"{self._paint(KEY_STYLE, escape_text(key))}: {self._style(OLD_STYLE)}"
+        if len(self._change_keys) >= _CACHE_LIMIT:
+            self._change_keys.clear()
+        self._change_keys[key] = shown
+        return shown
+
+    def _fields(self, obj: dict[str, Any]) -> str:
+        keys = self._field_keys
+        formatters = _FORMATTERS
         items = []
-        for key in event.changed():
-            if key in BOOKKEEPING_FIELDS:
+        for key, value in obj.items():
+            if key in _IMPLICIT_FIELDS:
                 continue
-            old = format_value(original[key]) if key in original else "(none)"
-            new = format_value(current[key]) if key in current else "(none)"
-            items.append(
-                f"{paint(KEY_STYLE, escape_text(key))}: "
-                f"{paint(OLD_STYLE, old)} {paint(ARROW_STYLE, '->')} {paint(NEW_STYLE, new)}"
-            )
+            shown_key = keys.get(key) or self._field_key(key)
+            items.append(shown_key + formatters.get(type(value), _format_json)(value))
+        return " ".join(items)
+
+    def _changes(self, event: TailEvent, original: dict[str, Any], current: dict[str, Any]) -> str:
+        keys = self._change_keys
+        formatters = _FORMATTERS
+        arrow = self._arrow
+        reset = self._reset
+        items = []
+        # ``changed()`` already leaves out the bookkeeping fields.
+        for key in event.changed():
+            value = original.get(key, _ABSENT)
+            old = "(none)" if value is _ABSENT else formatters.get(type(value), _format_json)(value)
+            value = current.get(key, _ABSENT)
+            new = "(none)" if value is _ABSENT else formatters.get(type(value), _format_json)(value)
+            shown_key = keys.get(key) or self._change_key(key)
+            items.append(f"{shown_key}{old}{arrow}{new}{reset}")
         return ", ".join(items)

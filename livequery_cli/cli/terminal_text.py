@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 
 # C0 controls, DEL, C1 controls, and the bidirectional overrides/isolates that
-# can make a line read differently from what it contains.
+# can make a line read differently from what it contains. Every one of them is
+# in Unicode category Cc or Cf, which ``str.isprintable`` rejects: that is what
+# makes the fast path in ``escape_text`` sound.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\e"}
 
@@ -29,9 +31,11 @@ def _replacement(match: re.Match[str]) -> str:
 def escape_text(text: str) -> str:
     """``text`` with every control or bidi-override character spelled out (``\\e``, ``\\x07``).
 
-    Clean text is returned unchanged (one regex scan, no copy), which keeps the
-    pretty printer fast on the common case.
+    Clean text is returned unchanged, without a copy. ``str.isprintable`` is a
+    single C loop, cheaper than a regex scan, and true only when no character
+    is a control or format character; only text it rejects (which includes
+    harmless non-printables such as a non-breaking space) goes to the regex.
     """
-    if _UNSAFE.search(text) is None:
+    if text.isprintable():
         return text
     return _UNSAFE.sub(_replacement, text)
