@@ -223,6 +223,9 @@ class LiveQuerySource:
         it, which ends the run as a refusal. Other REST failures (no REST URL
         reachable, say) are not the token's fault and are ignored.
         """
+        from livequery_cli.cli.rest_stack import load_rest_stack
+
+        await load_rest_stack()  # off the event loop: events are already streaming
         from livequery_cli.cli.tls_settings import rest_session
         from livequery_cli.exceptions import RestAuthError
         from livequery_cli.rest import RestClient

@@ -244,7 +244,13 @@ def build_query(
 
 
 def validate(where: dict[str, Any]) -> None:
-    """Reject what LiveQuery would accept and never match (raises ``QueryError``)."""
+    """Reject what LiveQuery would accept and never match (raises ``QueryError``).
+
+    An empty ``where`` (every object of the class) has nothing to reject, so
+    ``lq tail CLASS`` does not import the matcher before it subscribes.
+    """
+    if not where:
+        return
     from livequery_cli.matching import validate_where
 
     validate_where(where)

@@ -149,8 +149,12 @@ class SyncStage:
         made: list[Fetch] = []
 
         async def fetch() -> dict[str, dict[str, Any]]:
-            # The REST stack (aiohttp) is imported at the first load, not at start-up.
+            # The REST stack (aiohttp) is imported at the first load, not at start-up,
+            # and off the event loop: events are already streaming (see rest_stack).
             if not made:
+                from livequery_cli.cli.rest_stack import load_rest_stack
+
+                await load_rest_stack()
                 from livequery_cli.sync.fetch import result_set_fetch
 
                 made.append(

@@ -14,11 +14,15 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from livequery_cli.rest import RestClient
 from livequery_cli.sync.lean import accept_lean_read
 from livequery_cli.sync.view import version
+
+if TYPE_CHECKING:
+    # A type only: ``lq tail --since`` reads ``parse_since`` before it
+    # subscribes, which must not wait for aiohttp.
+    from livequery_cli.rest import RestClient
 
 __all__ = [
     "VERSION_KEYS",

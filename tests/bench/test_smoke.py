@@ -80,12 +80,25 @@ def test_throughput_and_slow_consumer_lose_nothing(tmp_path: Path) -> None:
 
 
 def test_latency_and_startup_records_are_complete(tmp_path: Path) -> None:
-    record, _ = run_bench(tmp_path, "--sections", "latency,startup", "--consumers", "lq_json")
-    (latency,) = record["latency"]
-    assert latency["consumer"] == "lq_json"
-    assert latency["loss"] == 0
-    assert latency["reader"]["latency_samples"] > 0
-    assert latency["reader"]["latency_us"]["p99"] >= latency["reader"]["latency_us"]["p50"] > 0
+    record, markdown = run_bench(
+        tmp_path, "--sections", "latency,startup", "--consumers", "lq_json,raw_orjson"
+    )
+    rows = {r["consumer"]: r for r in record["latency"]}
+    assert set(rows) == {"lq_json", "raw_orjson"}
+    latency, floor = rows["lq_json"], rows["raw_orjson"]
+    for row in (latency, floor):
+        assert row["loss"] == 0
+        assert row["reader"]["latency_samples"] > 0
+        assert row["reader"]["latency_us"]["p99"] >= row["reader"]["latency_us"]["p50"] > 0
+        # One repetition in a smoke run: the row is it, and lists its p99.
+        assert row["reps_p99_us"] == [row["reader"]["latency_us"]["p99"]]
+    # Each row carries the floor's median p99 from the same repetitions.
+    assert latency["floor"] == "raw_orjson"
+    assert latency["floor_p99_us_median"] == floor["p99_us_median"]
+    assert "floor p99 µs (same reps)" in markdown
+    # Every event of a 0.3 s smoke run is sent within the 0.5 s start window.
+    assert latency["reader"]["latency_steady_samples"] == 0
+    assert latency["reader"]["latency_start_us"] == latency["reader"]["latency_us"]
     commands = {r["command"]: r for r in record["startup_commands"]}
     assert commands["lq --version"]["runs"] == 2, commands["lq --version"]["note"]
     assert commands["lq --help"]["runs"] == 2, commands["lq --help"]["note"]
