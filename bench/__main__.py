@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import client_suite, machine, report, startup
+from bench import client_suite, codec_floor, machine, report, startup
 from bench.catalog import REPO
 
 SECTIONS = ("throughput", "latency", "slow", "startup", "server")
@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     if "throughput" in sections:
         log("== throughput")
         result["throughput"] = client_suite.throughput(sizes, only, log)
+        result["codec_floor"] = codec_floor.measure(events=sizes.throughput_events)
     if "latency" in sections:
         log("== latency")
         result["latency"] = client_suite.latency(sizes, only, log)

@@ -75,6 +75,18 @@ def ceiling_note(rows: list[dict[str, Any]]) -> str:
     )
 
 
+def codec_note(floor: dict[str, Any] | None) -> str:
+    """The JSON codec's own cost per event (``bench.codec_floor``), and the ceiling it sets."""
+    if not floor:
+        return ""
+    return (
+        f"Codec floor (in-process, same frames, mean {floor['mean_frame_bytes']:,} bytes): "
+        f"orjson.loads {floor['decode_us']} µs + orjson.dumps {floor['encode_us']} µs per event, "
+        f"so one core decoding and re-encoding tops out at "
+        f"{floor['ceiling_events_per_s']:,} events/s before any other work."
+    )
+
+
 def latency(rows: list[dict[str, Any]]) -> str:
     """One row per consumer and rate: its median-p99 repetition, next to the floor's."""
     body = []
@@ -190,6 +202,7 @@ def markdown(result: dict[str, Any]) -> str:
             throughput(result["throughput"]),
             "",
             ceiling_note(result["throughput"]),
+            codec_note(result.get("codec_floor")),
         ]
     if "latency" in result:
         parts += [

@@ -141,32 +141,28 @@ class SyncStage:
     def bind(self, sub: Subscription, index: int, query: SubscribeQuery, deliver: Deliver) -> None:
         """Put an engine between ``sub`` and the runner and start its first load."""
         from livequery_cli.sync.binding import bind_engine
-        from livequery_cli.sync.engine import Fetch, SyncEngine
+        from livequery_cli.sync.engine import SyncEngine
+        from livequery_cli.sync.lean import DeferredSource, ResultSetSource
 
         options = self._options
         class_name = query.class_name
         snapshot = options.snapshot or options.since is not None
-        made: list[Fetch] = []
 
-        async def fetch() -> dict[str, dict[str, Any]]:
+        async def make_reader() -> ResultSetSource:
             # The REST stack (aiohttp) is imported at the first load, not at start-up,
             # and off the event loop: events are already streaming (see rest_stack).
-            if not made:
-                from livequery_cli.cli.rest_stack import load_rest_stack
+            from livequery_cli.cli.rest_stack import load_rest_stack
 
-                await load_rest_stack()
-                from livequery_cli.sync.fetch import result_set_fetch
+            await load_rest_stack()
+            from livequery_cli.sync.fetch import result_set_fetch
 
-                made.append(
-                    result_set_fetch(
-                        self._rest_client(),
-                        class_name,
-                        query.where,
-                        keys=query.keys,
-                        since=options.since,
-                    )
-                )
-            return await made[0]()
+            return result_set_fetch(
+                self._rest_client(),
+                class_name,
+                query.where,
+                keys=query.keys,
+                since=options.since,
+            )
 
         marked = self._deliver_marked
 
@@ -179,7 +175,7 @@ class SyncStage:
             marked(index, class_name, op, obj, original, kind, syn)
 
         engine = SyncEngine(
-            fetch,
+            DeferredSource(make_reader),
             live=live,
             marked=on_marked,
             loaded=lambda report: self._loaded(index, class_name, report),

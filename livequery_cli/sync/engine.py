@@ -63,7 +63,6 @@ from livequery_cli.sync.lean import (
     FreshSet,
     ResultSetSource,
     Wanted,
-    fetch_or_source,
     read_lean,
     read_spilled,
     shown_versions,
@@ -139,7 +138,7 @@ class SyncEngine:
         in_flight_window: float = IN_FLIGHT_WINDOW,
     ) -> None:
         self._fetch = fetch
-        # Set once a lean read is possible (see ``livequery_cli.sync.lean``).
+        # A source can be read lean (see ``livequery_cli.sync.lean``).
         self._source: ResultSetSource | None = fetch if isinstance(fetch, ResultSetSource) else None
         self._live = live
         self._marked = marked
@@ -176,7 +175,10 @@ class SyncEngine:
         view.apply(op, obj)
         notes = self._notes
         if notes is not None:
-            notes.append((op, obj, original))
+            # A seed can take seconds on a big result set, and every event of
+            # that time is noted: a lean view notes only what the replay reads.
+            noted = obj if self._keep_objects else _identity(obj)
+            notes.append((op, noted, None))
         self._live(op, obj, original)
 
     def _shown_by_load(self, obj: dict[str, Any]) -> bool:
@@ -323,10 +325,7 @@ class SyncEngine:
             return FreshSet.of_objects(await self._fetch())
         source = self._source
         if source is None:
-            answer = await fetch_or_source(self._fetch)
-            if isinstance(answer, dict):
-                return FreshSet.of_objects(answer)
-            self._source = source = answer
+            return FreshSet.of_objects(await self._fetch())
         if kind == "snapshot":
             return await read_spilled(source)
         return await read_lean(source, self._wanted(kind), self.view)
@@ -436,6 +435,11 @@ class SyncEngine:
         for op, obj, original in buffered or ():
             self.view.apply(op, obj)
             self._live(op, obj, original)
+
+
+def _identity(obj: dict[str, Any]) -> dict[str, Any]:
+    """The fields a lean view's replay reads: the member and its version."""
+    return {"objectId": obj.get("objectId"), "updatedAt": obj.get("updatedAt")}
 
 
 def _note_printed(printed: dict[str, str], op: str, obj: dict[str, Any]) -> None:

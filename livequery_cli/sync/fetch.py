@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from livequery_cli.sync.lean import accept_lean_read
 from livequery_cli.sync.view import version
 
 if TYPE_CHECKING:
@@ -109,8 +108,7 @@ class ResultSetReader:
 
     Calling it is the ``Fetch``: every matching object, by objectId. A
     ``SyncEngine`` with a lean view reads it with ``versions`` and
-    ``objects`` instead (directly, or by the offer a wrapped fetch takes up;
-    see ``livequery_cli.sync.lean``).
+    ``objects`` instead (see ``livequery_cli.sync.lean``).
     """
 
     def __init__(
@@ -128,8 +126,6 @@ class ResultSetReader:
         self._keys = list(keys) if keys else None
 
     async def __call__(self) -> dict[str, dict[str, Any]]:
-        if accept_lean_read(self):
-            return {}
         found: dict[str, dict[str, Any]] = {}
         async for obj in self.members():
             oid = obj.get("objectId")

@@ -27,20 +27,15 @@ A lean view's snapshot prints every member, so it reads them whole, but
 parks them on disk until they are sorted (``read_spilled``,
 ``livequery_cli.sync.spill``) instead of holding them.
 
-A ``Fetch`` is an opaque coroutine function (callers wrap it, e.g. to build
-the REST client at the first load), so a source that can read lean takes up
-the engine's *offer*: while the engine awaits the fetch it sets a context
-variable; a ``ResultSetSource`` seeing it registers itself instead of reading
-the whole set, and the engine drives the two passes. A fetch that knows
-nothing of this answers with the whole set, which then works as before. (So
-a wrapper must pass its fetch's answer on as is: after the offer is taken,
-the engine reads the source itself.)
+The engine reads lean when its fetch is a ``ResultSetSource``; a plain
+coroutine function is read whole. A caller that must not build its reader
+up front (``lq tail`` imports the REST stack only at the first load) hands
+over a ``DeferredSource``, which builds the real one at its first read.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -51,11 +46,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "OBJECTS_PER_REQUEST",
+    "DeferredSource",
     "FreshSet",
     "ResultSetSource",
     "Wanted",
-    "accept_lean_read",
-    "fetch_or_source",
     "read_lean",
     "read_spilled",
     "shown_versions",
@@ -117,29 +111,33 @@ class ResultSetSource(Protocol):
         ...
 
 
-_OFFER: ContextVar[list[ResultSetSource] | None] = ContextVar("lq_lean_read_offer", default=None)
+class DeferredSource:
+    """A ``ResultSetSource`` built by ``make`` at its first read (once, shared by all reads)."""
 
+    def __init__(self, make: Callable[[], Awaitable[ResultSetSource]]) -> None:
+        self._make = make
+        self._source: ResultSetSource | None = None
 
-def accept_lean_read(source: ResultSetSource) -> bool:
-    """Inside a ``Fetch``: True when the caller offered a lean read (the fetch then returns {})."""
-    offer = _OFFER.get()
-    if offer is None:
-        return False
-    offer.append(source)
-    return True
+    async def _built(self) -> ResultSetSource:
+        if self._source is None:
+            self._source = await self._make()
+        return self._source
 
+    async def __call__(self) -> dict[str, dict[str, Any]]:
+        return await (await self._built())()
 
-async def fetch_or_source(
-    fetch: Callable[[], Awaitable[dict[str, dict[str, Any]]]],
-) -> dict[str, dict[str, Any]] | ResultSetSource:
-    """Await ``fetch`` offering a lean read: the source that took it, or the whole set."""
-    offer: list[ResultSetSource] = []
-    token = _OFFER.set(offer)
-    try:
-        fresh = await fetch()
-    finally:
-        _OFFER.reset(token)
-    return offer[0] if offer else fresh
+    async def members(self) -> AsyncIterator[dict[str, Any]]:
+        async for obj in (await self._built()).members():
+            yield obj
+
+    async def versions(self) -> AsyncIterator[tuple[str, str]]:
+        async for pair in (await self._built()).versions():
+            yield pair
+
+    async def objects(
+        self, ids: Sequence[str], after: str | None = None
+    ) -> dict[str, dict[str, Any]]:
+        return await (await self._built()).objects(ids, after)
 
 
 async def read_lean(source: ResultSetSource, wanted: Wanted | None, view: ResultView) -> FreshSet:

@@ -205,3 +205,23 @@ async def test_the_record_of_what_a_load_printed_expires() -> None:
     engine.event("update", obj("n", 5), None)  # the window is over: shown
     assert rec.out == [("snapshot", "n", "snapshot", False), ("update", "n", "event", False)]
     engine.close()
+
+
+async def test_a_lean_seed_notes_only_identities_while_it_runs() -> None:
+    """Events during a long seed are noted; a lean view must not keep their bodies."""
+    gate: asyncio.Future[dict[str, dict[str, Any]]] = asyncio.get_running_loop().create_future()
+    rec = Recorder()
+    engine = SyncEngine(
+        lambda: gate, live=rec.live, marked=rec.marked, first="seed", keep_objects=False
+    )
+    engine.start()
+    for i in range(100):
+        engine.event("update", obj(f"o{i}", 3, blob="x" * 10_000), {"objectId": f"o{i}"})
+    assert len(rec.out) == 100  # delivered at once, whole
+    notes = engine._notes or []
+    assert len(notes) == 100
+    assert all(set(o) == {"objectId", "updatedAt"} and orig is None for _, o, orig in notes)
+    gate.set_result({"o1": obj("o1", 1)})
+    await engine.wait_loaded()
+    assert engine.view.version_of("o1") == obj("o1", 3)["updatedAt"]
+    assert engine.view.version_of("o7") == obj("o7", 3)["updatedAt"]

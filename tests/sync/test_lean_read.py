@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from livequery_cli.sync import ResultSetSource, SyncEngine
-from livequery_cli.sync.lean import OBJECTS_PER_REQUEST, accept_lean_read
+from livequery_cli.sync.lean import OBJECTS_PER_REQUEST, DeferredSource
 
 
 def obj(oid: str, t: int, **fields: Any) -> dict[str, Any]:
@@ -52,8 +52,6 @@ class MemorySource:
         return sum(len(ids) for ids in self.object_requests)
 
     async def __call__(self) -> dict[str, dict[str, Any]]:
-        if accept_lean_read(self):
-            return {}
         self.whole_reads += 1
         return {oid: dict(o) for oid, o in sorted(self.result.items())}
 
@@ -173,16 +171,18 @@ async def test_a_member_updated_between_the_passes_counts_at_its_newer_version()
     assert engine.view.version_of("a") == obj("a", 7)["updatedAt"]
 
 
-async def test_a_wrapped_fetch_still_reads_lean() -> None:
-    """A caller may wrap the reader in its own coroutine (``lq tail`` builds it lazily)."""
+async def test_a_deferred_source_is_built_once_at_the_first_read_and_reads_lean() -> None:
+    """``lq tail`` builds its reader at the first load (the REST stack comes in then)."""
     source = MemorySource({"a": obj("a", 1, blob="z")})
-    made: list[MemorySource] = []
+    builds: list[MemorySource] = []
 
-    async def fetch() -> dict[str, dict[str, Any]]:
-        if not made:
-            made.append(source)
-        return await made[0]()
+    async def make() -> MemorySource:
+        builds.append(source)
+        return source
 
+    fetch = DeferredSource(make)
+    assert isinstance(fetch, ResultSetSource)
+    assert builds == []
     rec = Recorder()
     engine = lean_engine(fetch, rec, first="snapshot")
     engine.start()
@@ -197,6 +197,24 @@ async def test_a_wrapped_fetch_still_reads_lean() -> None:
     assert source.member_passes == 1
     assert source.version_passes == 1
     assert source.object_requests == [["a"]]
+    assert len(builds) == 1
+
+
+async def test_a_plain_coroutine_function_is_read_whole() -> None:
+    source = MemorySource({"a": obj("a", 1)})
+    rec = Recorder()
+
+    async def fetch() -> dict[str, dict[str, Any]]:
+        return await source()
+
+    engine = lean_engine(fetch, rec, first="seed")
+    engine.start()
+    await engine.wait_loaded()
+    source.result["a"] = obj("a", 2, v=1)
+    await resync(engine)
+    assert rec.out == [("update", "a", True)]
+    assert source.whole_reads == 2
+    assert source.version_passes == 0
 
 
 async def test_a_view_that_keeps_objects_reads_whole() -> None:
@@ -214,19 +232,23 @@ async def test_a_view_that_keeps_objects_reads_whole() -> None:
 
 async def test_an_interrupted_seed_fetches_only_the_unshown_members() -> None:
     old = {f"o{i}": obj(f"o{i}", 1) for i in range(50)}
-    source = MemorySource({**old, "late": obj("late", 9, blob="z")})
     gate: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    first = True
 
-    async def fetch() -> dict[str, dict[str, Any]]:
-        nonlocal first
-        if first:  # the first seed never finishes: the socket drops meanwhile
-            first = False
-            await gate
-        return await source()
+    class StuckOnce(MemorySource):
+        """The first seed never finishes: the socket drops meanwhile."""
 
+        first = True
+
+        async def versions(self) -> AsyncIterator[tuple[str, str]]:
+            if self.first:
+                self.first = False
+                await gate
+            async for pair in super().versions():
+                yield pair
+
+    source = StuckOnce({**old, "late": obj("late", 9, blob="z")})
     rec = Recorder()
-    engine = lean_engine(fetch, rec, first="seed", unshown_after=obj("", 5)["updatedAt"])
+    engine = lean_engine(source, rec, first="seed", unshown_after=obj("", 5)["updatedAt"])
     engine.start()
     await asyncio.sleep(0)
     await resync(engine)
