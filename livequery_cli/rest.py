@@ -32,6 +32,7 @@ import aiohttp
 import orjson
 
 from livequery_cli.exceptions import RestAuthError, RestError, TransportError
+from livequery_cli.parse_headers import parse_headers
 
 __all__ = ["DEFAULT_PAGE_SIZE", "RestClient"]
 
@@ -268,15 +269,13 @@ class RestClient:
         return entry
 
     def _headers(self, *, revocable: bool) -> dict[str, str]:
-        headers = {"X-Parse-Application-Id": self.application_id}
-        if self.javascript_key:
-            headers["X-Parse-JavaScript-Key"] = self.javascript_key
-        if self.rest_api_key:
-            headers["X-Parse-REST-API-Key"] = self.rest_api_key
-        if self.master_key:
-            headers["X-Parse-Master-Key"] = self.master_key
-        if self.session_token:
-            headers["X-Parse-Session-Token"] = self.session_token
+        headers = parse_headers(
+            self.application_id,
+            javascript_key=self.javascript_key,
+            rest_api_key=self.rest_api_key,
+            master_key=self.master_key,
+            session_token=self.session_token,
+        )
         if revocable:
             headers["X-Parse-Revocable-Session"] = "1"
         return headers

@@ -23,6 +23,8 @@ import contextlib
 import threading
 from typing import TYPE_CHECKING, Any
 
+from livequery_cli.parse_headers import parse_headers
+
 if TYPE_CHECKING:
     import ssl
 
@@ -48,15 +50,13 @@ class StartVersionReader:
         self._server_url = server_url.rstrip("/")
         self._tls = tls
         self._timeout = timeout
-        headers = {"X-Parse-Application-Id": application_id, "Accept": "application/json"}
-        for name, value in (
-            ("X-Parse-JavaScript-Key", javascript_key),
-            ("X-Parse-Master-Key", master_key),
-            ("X-Parse-Session-Token", session_token),
-        ):
-            if value:
-                headers[name] = value
-        self._headers = headers
+        self._headers = parse_headers(
+            application_id,
+            javascript_key=javascript_key,
+            master_key=master_key,
+            session_token=session_token,
+        )
+        self._headers["Accept"] = "application/json"
 
     def __repr__(self) -> str:  # the headers hold secrets
         return f"StartVersionReader(server_url={self._server_url!r})"
