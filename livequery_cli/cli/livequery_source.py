@@ -28,6 +28,7 @@ from livequery_cli.exceptions import (
     LiveQueryError,
     ServerError,
 )
+from livequery_cli.pending import retrieve_exception
 
 if TYPE_CHECKING:
     import ssl
@@ -151,7 +152,8 @@ class LiveQuerySource:
             # Before the first subscribe: it reads where the tail starts, while
             # the socket connects (the subscription starts only at subscribe).
             opening = asyncio.ensure_future(client.open())
-            opening.add_done_callback(_retrieve)
+            # ``start`` or ``subscribe`` reports its outcome.
+            opening.add_done_callback(retrieve_exception)
             await self._sync.prepare(self._queries)
             failure = opening.exception() if opening.done() and not opening.cancelled() else None
             if failure is not None:
@@ -277,12 +279,6 @@ class LiveQuerySource:
 
 def _ignore(*args: Any, **kwargs: Any) -> None:
     return None
-
-
-def _retrieve(task: asyncio.Future[None]) -> None:
-    """Mark a background task's outcome as seen (``start`` or ``subscribe`` reports it)."""
-    if not task.cancelled():
-        task.exception()
 
 
 def _display_url(url: str) -> str:
