@@ -24,6 +24,7 @@ DEFAULT_MAX_FRAME_BYTES = 1 << 20
 DEFAULT_MAX_SUBSCRIPTIONS = 1000
 DEFAULT_PING_INTERVAL = 10.0
 DEFAULT_QUEUE_LIMIT = 10_000
+DEFAULT_QUEUE_BYTES_LIMIT = 32 << 20
 DEFAULT_FIND_LIMIT = 100
 DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256
 
@@ -43,6 +44,7 @@ class ServerConfig:
     max_subscriptions: int = DEFAULT_MAX_SUBSCRIPTIONS
     ping_interval: float = DEFAULT_PING_INTERVAL
     queue_limit: int = DEFAULT_QUEUE_LIMIT
+    queue_bytes_limit: int = DEFAULT_QUEUE_BYTES_LIMIT
     max_connections_per_address: int = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
     allow_client_class_creation: bool = True
 

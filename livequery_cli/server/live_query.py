@@ -6,7 +6,9 @@ request schema get error 1 and the connection lives on; nothing a client
 sends is allowed to raise out of the handler. Outgoing frames go through a
 per-connection queue drained by one writer task, so the fan-out never waits
 on a slow socket; a client that lets the queue overflow is disconnected
-(close code 1008) instead of growing the server's memory without bound.
+(close code 1008) instead of growing the server's memory without bound. The
+queue is bounded in frames and in bytes: frames of big objects would
+otherwise let one reader that stopped hold hundreds of megabytes.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ class LiveConnection:
         self.subscriptions: dict[int | float, Subscriber] = {}
         self._prefixes: dict[str, str] = {}
         self._outbox: deque[str] = deque()
+        self._outbox_chars = 0
         self._wake = asyncio.Event()
         self._closing = False
 
@@ -87,14 +90,20 @@ class LiveConnection:
     def send(self, frame: str) -> None:
         if self._closing:
             return
-        if len(self._outbox) >= self.config.queue_limit:
+        config = self.config
+        if (
+            len(self._outbox) >= config.queue_limit
+            or self._outbox_chars + len(frame) > config.queue_bytes_limit
+        ):
             self._closing = True
             self._outbox.clear()
+            self._outbox_chars = 0
             asyncio.get_running_loop().create_task(
                 self.ws.close(code=1008, message=b"client too slow: outgoing queue full")
             )
             return
         self._outbox.append(frame)
+        self._outbox_chars += len(frame)  # characters: a str holds 1 to 4 bytes each
         self._wake.set()
 
     def send_json(self, frame: dict[str, Any]) -> None:
@@ -122,6 +131,7 @@ class LiveConnection:
             self._wake.clear()
             while self._outbox:
                 frame = self._outbox.popleft()
+                self._outbox_chars -= len(frame)
                 await self.ws.send_str(frame)
 
     # -- incoming ------------------------------------------------------------
