@@ -6,10 +6,20 @@ import asyncio
 from typing import Any
 
 from livequery_cli.sync import ResultView, SyncEngine, parse_since, since_where
+from livequery_cli.sync.engine import Fetch
 
 
 def obj(oid: str, t: int, **fields: Any) -> dict[str, Any]:
     return {"objectId": oid, "updatedAt": f"2026-01-01T00:00:{t:02d}.000Z", **fields}
+
+
+def reading(fresh: dict[str, dict[str, Any]]) -> Fetch:
+    """A fetch that answers with ``fresh`` as it is at each load."""
+
+    async def fetch() -> dict[str, dict[str, Any]]:
+        return dict(fresh)
+
+    return fetch
 
 
 class Recorder:
@@ -50,11 +60,8 @@ async def test_buffered_events_already_in_the_snapshot_are_not_repeated() -> Non
 async def test_resync_emits_synthetic_differences() -> None:
     fresh: dict[str, dict[str, Any]] = {"a": obj("a", 1), "b": obj("b", 1)}
 
-    async def fetch() -> dict[str, dict[str, Any]]:
-        return dict(fresh)
-
     rec = Recorder()
-    engine = SyncEngine(fetch, live=rec.live, marked=rec.marked, first="seed")
+    engine = SyncEngine(reading(fresh), live=rec.live, marked=rec.marked, first="seed")
     engine.start()
     await engine.wait_loaded()
     assert rec.out == []  # a seed is silent
@@ -103,11 +110,8 @@ async def test_an_event_arriving_after_the_load_that_already_showed_it_is_droppe
     """The resync's find saw ``n``; its ``create`` frame arrives only after the load."""
     fresh: dict[str, dict[str, Any]] = {"a": obj("a", 1)}
 
-    async def fetch() -> dict[str, dict[str, Any]]:
-        return dict(fresh)
-
     rec = Recorder()
-    engine = SyncEngine(fetch, live=rec.live, marked=rec.marked)
+    engine = SyncEngine(reading(fresh), live=rec.live, marked=rec.marked)
     engine.start()
     await engine.wait_loaded()
     engine.interrupted()
@@ -123,11 +127,8 @@ async def test_two_live_saves_in_one_millisecond_are_both_shown() -> None:
     """Equal ``updatedAt`` on two live events is two saves, not a repeat."""
     fresh: dict[str, dict[str, Any]] = {"a": obj("a", 1)}
 
-    async def fetch() -> dict[str, dict[str, Any]]:
-        return dict(fresh)
-
     rec = Recorder()
-    engine = SyncEngine(fetch, live=rec.live, marked=rec.marked, first="seed")
+    engine = SyncEngine(reading(fresh), live=rec.live, marked=rec.marked, first="seed")
     engine.start()
     await engine.wait_loaded()
     engine.event("update", obj("a", 7, score=1), None)
@@ -169,11 +170,8 @@ async def test_a_late_frame_older_than_the_printed_version_is_dropped_too() -> N
     """Two saves during the resync: the find printed the second, both frames trail it."""
     fresh: dict[str, dict[str, Any]] = {}
 
-    async def fetch() -> dict[str, dict[str, Any]]:
-        return dict(fresh)
-
     rec = Recorder()
-    engine = SyncEngine(fetch, live=rec.live, marked=rec.marked, first="seed")
+    engine = SyncEngine(reading(fresh), live=rec.live, marked=rec.marked, first="seed")
     engine.start()
     await engine.wait_loaded()
     engine.interrupted()
@@ -189,11 +187,8 @@ async def test_a_late_frame_older_than_the_printed_version_is_dropped_too() -> N
 async def test_the_record_of_what_a_load_printed_expires() -> None:
     fresh: dict[str, dict[str, Any]] = {"n": obj("n", 5)}
 
-    async def fetch() -> dict[str, dict[str, Any]]:
-        return dict(fresh)
-
     rec = Recorder()
-    engine = SyncEngine(fetch, live=rec.live, marked=rec.marked, in_flight_window=0.01)
+    engine = SyncEngine(reading(fresh), live=rec.live, marked=rec.marked, in_flight_window=0.01)
     engine.start()
     await engine.wait_loaded()
     assert engine._load_shown == {"n": fresh["n"]["updatedAt"]}
