@@ -8,7 +8,7 @@ pay for websockets, aiohttp and the client before it prints a line.
 
 from __future__ import annotations
 
-import importlib
+from livequery_cli.lazy_exports import lazy_exports
 
 # Not ``typing.TYPE_CHECKING``: importing ``typing`` costs start-up time that
 # ``lq --version`` does not need (mypy treats any ``TYPE_CHECKING`` as true).
@@ -77,8 +77,6 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from typing import Any
-
     from livequery_cli.backoff import ReconnectPolicy
     from livequery_cli.client import LiveQueryClient
     from livequery_cli.exceptions import (
@@ -102,15 +100,4 @@ if TYPE_CHECKING:
     from livequery_cli.sync import SyncedEvent, SyncedSubscription, subscribe_synced
     from livequery_cli.user import User
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'livequery_cli' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -20,7 +20,7 @@ for.
 
 from __future__ import annotations
 
-import importlib
+from livequery_cli.lazy_exports import lazy_exports
 
 # Not ``typing.TYPE_CHECKING``: see ``livequery_cli/__init__.py``.
 TYPE_CHECKING = False
@@ -61,8 +61,6 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from typing import Any
-
     from livequery_cli.sync.api import SYNC_OPTIONS, subscribe_standard, subscribe_synced
     from livequery_cli.sync.binding import bind_engine
     from livequery_cli.sync.engine import ResyncReport, SyncEngine
@@ -76,15 +74,4 @@ if TYPE_CHECKING:
     from livequery_cli.sync.synced import SyncedEvent, SyncedSubscription
     from livequery_cli.sync.view import ResultView
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'livequery_cli.sync' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
