@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from livequery_cli.parse.errors import AUTH_CODES
+
 __all__ = [
     "AuthError",
     "ConfigError",
@@ -39,9 +41,6 @@ __all__ = [
     "TransportError",
     "WhereSyntaxError",
 ]
-
-# Parse error codes that mean "who you are is not accepted": no retry helps.
-AUTH_CODES = frozenset({4, 209})
 
 
 class LiveQueryError(Exception):

@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Self, overload
 
-from livequery_cli.where.values import GeoPoint, Pointer, encode
+from livequery_cli.parse.values import GeoPoint, Pointer, encode
 
 if TYPE_CHECKING:
     from datetime import datetime

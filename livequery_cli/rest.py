@@ -32,7 +32,7 @@ import aiohttp
 import orjson
 
 from livequery_cli.exceptions import RestAuthError, RestError, TransportError
-from livequery_cli.parse_headers import parse_headers
+from livequery_cli.parse.headers import parse_headers
 
 __all__ = ["DEFAULT_PAGE_SIZE", "RestClient"]
 

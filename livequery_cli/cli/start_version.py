@@ -23,7 +23,7 @@ import contextlib
 import threading
 from typing import TYPE_CHECKING, Any
 
-from livequery_cli.parse_headers import parse_headers
+from livequery_cli.parse.headers import parse_headers
 
 if TYPE_CHECKING:
     import ssl

@@ -31,7 +31,8 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from livequery_cli.exceptions import AUTH_CODES, InvalidStateError, ProtocolError, server_error
+from livequery_cli.exceptions import InvalidStateError, ProtocolError, server_error
+from livequery_cli.parse.errors import AUTH_CODES
 from livequery_cli.protocol.events import (
     Connected,
     FrameError,

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from livequery_cli.server.errors import INVALID_ACL, ParseApiError
+from livequery_cli.parse.errors import ErrorCode
+from livequery_cli.server.errors import ParseApiError
 
 
 @dataclass(frozen=True)
@@ -71,10 +72,12 @@ def is_public_read(acl: Any) -> bool:
 def validate_acl(acl: Any) -> None:
     """Reject an ACL that is not ``{name: {"read"?: bool, "write"?: bool}}`` (code 123)."""
     if not isinstance(acl, dict):
-        raise ParseApiError(INVALID_ACL, "Invalid ACL: it must be an object")
+        raise ParseApiError(ErrorCode.INVALID_ACL, "Invalid ACL: it must be an object")
     for name, perms in acl.items():
         if not isinstance(perms, dict) or not name:
-            raise ParseApiError(INVALID_ACL, f"Invalid ACL entry for {name!r}")
+            raise ParseApiError(ErrorCode.INVALID_ACL, f"Invalid ACL entry for {name!r}")
         for right, value in perms.items():
             if right not in ("read", "write") or not isinstance(value, bool):
-                raise ParseApiError(INVALID_ACL, f"Invalid permission type in the ACL: {right!r}")
+                raise ParseApiError(
+                    ErrorCode.INVALID_ACL, f"Invalid permission type in the ACL: {right!r}"
+                )

@@ -18,9 +18,9 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.acl import Identity
 from livequery_cli.server.documents import (
-    JsonDict,
     new_object_id,
     now_iso,
     pointer,
@@ -95,7 +95,7 @@ class AuthService:
         token = "r:" + secrets.token_hex(16)
         now = now_iso()
         expires = (datetime.now(UTC) + SESSION_LIFETIME).isoformat(timespec="milliseconds")
-        session: JsonDict = {
+        session: JsonObject = {
             "objectId": new_object_id(),
             "createdAt": now,
             "updatedAt": now,
@@ -113,7 +113,7 @@ class AuthService:
         self._token_user[token] = user_id
         return token
 
-    def session_for_token(self, token: str) -> JsonDict | None:
+    def session_for_token(self, token: str) -> JsonObject | None:
         session_id = self._session_by_token.get(token)
         return None if session_id is None else self._storage.get("_Session", session_id)
 

@@ -15,9 +15,8 @@ import re
 import secrets
 import string
 from datetime import UTC, datetime
-from typing import Any
 
-JsonDict = dict[str, Any]
+from livequery_cli.parse.json_types import JsonObject
 
 _ID_ALPHABET = string.ascii_letters + string.digits
 FIELD_NAME = re.compile(r"^[A-Za-z][0-9A-Za-z_]*$")
@@ -39,7 +38,7 @@ def now_iso() -> str:
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
-def public_view(body: JsonDict) -> JsonDict:
+def public_view(body: JsonObject) -> JsonObject:
     """The body as REST answers show it: no internal keys, relations as ``Relation`` values."""
     view = {k: v for k, v in body.items() if not k.startswith("_") and k not in PROTECTED_FIELDS}
     relations = body.get(RELATIONS)
@@ -49,18 +48,18 @@ def public_view(body: JsonDict) -> JsonDict:
     return view
 
 
-def event_view(class_name: str, body: JsonDict) -> JsonDict:
+def event_view(class_name: str, body: JsonObject) -> JsonObject:
     """The body as LiveQuery events show it: the public view with ``className`` first."""
-    view: JsonDict = {"className": class_name}
+    view: JsonObject = {"className": class_name}
     view.update(public_view(body))
     return view
 
 
-def pointer(class_name: str, object_id: str) -> JsonDict:
+def pointer(class_name: str, object_id: str) -> JsonObject:
     return {"__type": "Pointer", "className": class_name, "objectId": object_id}
 
 
-def relation_ids(body: JsonDict, key: str) -> list[str]:
+def relation_ids(body: JsonObject, key: str) -> list[str]:
     """The objectIds a relation field of ``body`` holds (empty when it has none)."""
     relations = body.get(RELATIONS)
     if not isinstance(relations, dict):

@@ -33,9 +33,10 @@ from livequery_cli.matching import (
     project,
     watch_triggers,
 )
+from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.acl import can_read, is_public_read
 from livequery_cli.server.auth import AuthService
-from livequery_cli.server.documents import JsonDict, event_view
+from livequery_cli.server.documents import event_view
 
 
 class FrameSink(Protocol):
@@ -76,12 +77,12 @@ class QueryGroup:
 
     key: str
     class_name: str
-    where: JsonDict
+    where: JsonObject
     matcher: Matcher
     subscribers: dict[int, Subscriber] = field(default_factory=dict)
 
 
-def group_key(class_name: str, where: JsonDict) -> str:
+def group_key(class_name: str, where: JsonObject) -> str:
     return class_name + "\x00" + orjson.dumps(where, option=orjson.OPT_SORT_KEYS).decode()
 
 
@@ -90,7 +91,7 @@ class _Event:
 
     __slots__ = ("class_name", "current", "original", "serialized")
 
-    def __init__(self, class_name: str, current: JsonDict, original: JsonDict | None) -> None:
+    def __init__(self, class_name: str, current: JsonObject, original: JsonObject | None) -> None:
         self.class_name = class_name
         self.current = current
         self.original = original
@@ -136,7 +137,7 @@ class LiveQueryHub:
         sink: FrameSink,
         request_id: int | float,
         class_name: str,
-        where: JsonDict,
+        where: JsonObject,
         *,
         keys: list[str] | None,
         watch: list[str] | None,
@@ -175,7 +176,7 @@ class LiveQueryHub:
     # -- fan-out -------------------------------------------------------------
 
     def _candidates(
-        self, class_name: str, original: JsonDict | None, current: JsonDict
+        self, class_name: str, original: JsonObject | None, current: JsonObject
     ) -> Iterable[QueryGroup]:
         return self.index.candidates(class_name, original, current)
 
@@ -217,7 +218,9 @@ class LiveQueryHub:
         sub.sink.send("".join(parts))
         self.events_sent += 1
 
-    def publish_save(self, class_name: str, original: JsonDict | None, current: JsonDict) -> None:
+    def publish_save(
+        self, class_name: str, original: JsonObject | None, current: JsonObject
+    ) -> None:
         if not self.groups:
             return
         cur_view = event_view(class_name, current)
@@ -269,7 +272,7 @@ class LiveQueryHub:
             was_readable = not orig_match and self._readable(orig_acl, sub)
             self._send(sub, op, event, 0, 1 if was_readable else None)
 
-    def publish_delete(self, class_name: str, deleted: JsonDict) -> None:
+    def publish_delete(self, class_name: str, deleted: JsonObject) -> None:
         if not self.groups:
             return
         view = event_view(class_name, deleted)

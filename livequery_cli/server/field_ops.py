@@ -12,35 +12,31 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from livequery_cli.server.documents import FIELD_NAME, RELATIONS, RESERVED_FIELDS, JsonDict
-from livequery_cli.server.errors import (
-    INCORRECT_TYPE,
-    INVALID_JSON,
-    INVALID_KEY_NAME,
-    INVALID_POINTER,
-    ParseApiError,
-)
+from livequery_cli.parse.errors import ErrorCode
+from livequery_cli.parse.json_types import JsonObject
+from livequery_cli.server.documents import FIELD_NAME, RELATIONS, RESERVED_FIELDS
+from livequery_cli.server.errors import ParseApiError
 from livequery_cli.server.schema import value_type
 
 _OP_RESULT = frozenset({"Increment", "Add", "AddUnique", "Remove"})
 
 
 def apply_changes(
-    body: JsonDict, changes: JsonDict, *, class_name: str
-) -> tuple[dict[str, JsonDict], JsonDict]:
+    body: JsonObject, changes: JsonObject, *, class_name: str
+) -> tuple[dict[str, JsonObject], JsonObject]:
     """Apply ``changes`` to ``body`` in place.
 
     Returns the field types the write introduces (for the schema check) and
     the values the REST answer must echo (results of ``Increment``/``Add``...,
     as Parse Server does so the SDK learns the server-side result).
     """
-    types: dict[str, JsonDict] = {}
-    echo: JsonDict = {}
+    types: dict[str, JsonObject] = {}
+    echo: JsonObject = {}
     for key, value in changes.items():
         if key in RESERVED_FIELDS or key == "ACL":
             continue
         if not FIELD_NAME.match(key):
-            raise ParseApiError(INVALID_KEY_NAME, f"Invalid field name: {key}.")
+            raise ParseApiError(ErrorCode.INVALID_KEY_NAME, f"Invalid field name: {key}.")
         if isinstance(value, dict) and "__op" in value:
             _apply_op(body, key, value, types, echo, class_name)
         else:
@@ -53,21 +49,21 @@ def apply_changes(
 
 
 def _apply_op(
-    body: JsonDict,
+    body: JsonObject,
     key: str,
-    op: JsonDict,
-    types: dict[str, JsonDict],
-    echo: JsonDict,
+    op: JsonObject,
+    types: dict[str, JsonObject],
+    echo: JsonObject,
     class_name: str,
 ) -> None:
     name = op.get("__op")
     if name == "Batch":
         ops = op.get("ops")
         if not isinstance(ops, list):
-            raise ParseApiError(INVALID_JSON, "Batch ops must be an array.")
+            raise ParseApiError(ErrorCode.INVALID_JSON, "Batch ops must be an array.")
         for sub in ops:
             if not isinstance(sub, dict):
-                raise ParseApiError(INVALID_JSON, "Batch ops must be objects.")
+                raise ParseApiError(ErrorCode.INVALID_JSON, "Batch ops must be objects.")
             _apply_op(body, key, sub, types, echo, class_name)
         return
     if name == "Delete":
@@ -80,19 +76,23 @@ def _apply_op(
         amount = op.get("amount", 1)
         current = body.get(key, 0)
         if not _is_number(amount) or not _is_number(current):
-            raise ParseApiError(INCORRECT_TYPE, f"Cannot increment a non-number field {key}.")
+            raise ParseApiError(
+                ErrorCode.INCORRECT_TYPE, f"Cannot increment a non-number field {key}."
+            )
         result = current + amount
         if isinstance(result, int) and not -(2**63) <= result < 2**63:
-            raise ParseApiError(INCORRECT_TYPE, f"{key} would exceed the 64-bit integer range")
+            raise ParseApiError(
+                ErrorCode.INCORRECT_TYPE, f"{key} would exceed the 64-bit integer range"
+            )
         body[key] = result
         types[key] = {"type": "Number"}
     elif name in ("Add", "AddUnique", "Remove"):
         objects = op.get("objects")
         if not isinstance(objects, list):
-            raise ParseApiError(INVALID_JSON, "objects to add must be an array")
+            raise ParseApiError(ErrorCode.INVALID_JSON, "objects to add must be an array")
         current = body.get(key, [])
         if not isinstance(current, list):
-            raise ParseApiError(INCORRECT_TYPE, f"{key} is not an array.")
+            raise ParseApiError(ErrorCode.INCORRECT_TYPE, f"{key} is not an array.")
         current = list(current)
         if name == "Add":
             current.extend(copy.deepcopy(objects))
@@ -108,17 +108,17 @@ def _apply_op(
         _apply_relation(body, key, op, name == "AddRelation", types)
         return
     else:
-        raise ParseApiError(INVALID_JSON, f"unknown operator {name!r} for field {key}")
+        raise ParseApiError(ErrorCode.INVALID_JSON, f"unknown operator {name!r} for field {key}")
     if name in _OP_RESULT:
         echo[key] = body[key]
 
 
 def _apply_relation(
-    body: JsonDict, key: str, op: JsonDict, add: bool, types: dict[str, JsonDict]
+    body: JsonObject, key: str, op: JsonObject, add: bool, types: dict[str, JsonObject]
 ) -> None:
     objects = op.get("objects")
     if not isinstance(objects, list) or not objects:
-        raise ParseApiError(INVALID_JSON, "relation objects must be a non-empty array")
+        raise ParseApiError(ErrorCode.INVALID_JSON, "relation objects must be a non-empty array")
     target: str | None = None
     ids: list[str] = []
     for item in objects:
@@ -128,16 +128,18 @@ def _apply_relation(
             and isinstance(item.get("className"), str)
             and isinstance(item.get("objectId"), str)
         ):
-            raise ParseApiError(INVALID_POINTER, "relation objects must be pointers")
+            raise ParseApiError(ErrorCode.INVALID_POINTER, "relation objects must be pointers")
         if target is not None and item["className"] != target:
-            raise ParseApiError(INCORRECT_TYPE, "relation objects must all be of one class")
+            raise ParseApiError(
+                ErrorCode.INCORRECT_TYPE, "relation objects must all be of one class"
+            )
         target = item["className"]
         ids.append(item["objectId"])
     relations = body.setdefault(RELATIONS, {})
     rel = relations.setdefault(key, {"className": target, "ids": []})
     if rel.get("className") != target:
         raise ParseApiError(
-            INCORRECT_TYPE, f"{key} is a relation to {rel.get('className')}, not {target}"
+            ErrorCode.INCORRECT_TYPE, f"{key} is a relation to {rel.get('className')}, not {target}"
         )
     have: list[str] = rel["ids"]
     if add:
@@ -153,10 +155,10 @@ def _check_value(key: str, value: Any) -> None:
         if kind == "Pointer" and not (
             isinstance(value.get("className"), str) and isinstance(value.get("objectId"), str)
         ):
-            raise ParseApiError(INVALID_POINTER, f"invalid pointer in field {key}")
+            raise ParseApiError(ErrorCode.INVALID_POINTER, f"invalid pointer in field {key}")
         for sub in value:
             if isinstance(sub, str) and (sub.startswith("$") or "." in sub) and kind is None:
-                raise ParseApiError(INVALID_KEY_NAME, f"Invalid nested key name: {sub}.")
+                raise ParseApiError(ErrorCode.INVALID_KEY_NAME, f"Invalid nested key name: {sub}.")
 
 
 def _is_number(value: Any) -> bool:

@@ -16,35 +16,37 @@ import orjson
 
 from livequery_cli.exceptions import QueryError
 from livequery_cli.matching import Matcher, compile_where
+from livequery_cli.parse.errors import ErrorCode
+from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.acl import Identity, can_read
-from livequery_cli.server.documents import RELATIONS, JsonDict, pointer, relation_ids
-from livequery_cli.server.errors import INVALID_QUERY, ParseApiError
+from livequery_cli.server.documents import RELATIONS, pointer, relation_ids
+from livequery_cli.server.errors import ParseApiError
 from livequery_cli.server.object_service import ObjectService
 
 DEFAULT_LIMIT = 100
 ALWAYS_KEPT = ("objectId", "createdAt", "updatedAt", "ACL")
 
 
-def _json_param(params: JsonDict, name: str) -> Any:
+def _json_param(params: JsonObject, name: str) -> Any:
     value = params.get(name)
     if isinstance(value, str) and name == "where":
         try:
             return orjson.loads(value)
         except orjson.JSONDecodeError:
-            raise ParseApiError(INVALID_QUERY, f"invalid JSON in {name}") from None
+            raise ParseApiError(ErrorCode.INVALID_QUERY, f"invalid JSON in {name}") from None
     return value
 
 
-def _int_param(params: JsonDict, name: str, default: int) -> int:
+def _int_param(params: JsonObject, name: str, default: int) -> int:
     value = params.get(name)
     if value is None or value == "":
         return default
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise ParseApiError(INVALID_QUERY, f"{name} must be an integer") from None
+        raise ParseApiError(ErrorCode.INVALID_QUERY, f"{name} must be an integer") from None
     if number < 0:
-        raise ParseApiError(INVALID_QUERY, f"{name} must not be negative")
+        raise ParseApiError(ErrorCode.INVALID_QUERY, f"{name} must not be negative")
     return number
 
 
@@ -56,10 +58,10 @@ def key_list(value: Any) -> list[str] | None:
         return [k.strip() for k in value.split(",") if k.strip()]
     if isinstance(value, list) and all(isinstance(k, str) for k in value):
         return list(value)
-    raise ParseApiError(INVALID_QUERY, "keys and order must be strings")
+    raise ParseApiError(ErrorCode.INVALID_QUERY, "keys and order must be strings")
 
 
-def project_keys(view: JsonDict, keys: list[str] | None) -> JsonDict:
+def project_keys(view: JsonObject, keys: list[str] | None) -> JsonObject:
     """Keep the requested top-level keys (``a.b`` keeps ``a``) and the system fields."""
     if keys is None:
         return view
@@ -84,7 +86,7 @@ def _sort_value(value: Any) -> tuple[int, Any]:
     return (5, orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode())
 
 
-def _lookup(view: JsonDict, path: str) -> Any:
+def _lookup(view: JsonObject, path: str) -> Any:
     value: Any = view
     for part in path.split("."):
         if not isinstance(value, dict):
@@ -103,12 +105,12 @@ def _related_ids(service: ObjectService, related: Any) -> set[str]:
         and isinstance(owner.get("objectId"), str)
         and isinstance(key, str)
     ):
-        raise ParseApiError(INVALID_QUERY, "$relatedTo needs an object pointer and a key")
+        raise ParseApiError(ErrorCode.INVALID_QUERY, "$relatedTo needs an object pointer and a key")
     body = service.storage.get(owner["className"], owner["objectId"])
     return set(relation_ids(body, key)) if body is not None else set()
 
 
-def _matchable(view: JsonDict, body: JsonDict) -> JsonDict:
+def _matchable(view: JsonObject, body: JsonObject) -> JsonObject:
     """The view with relation fields as arrays of pointers, so that ``{"users": <pointer>}``
     finds the objects whose relation holds that object (as Parse's relation queries do)."""
     relations = body.get(RELATIONS)
@@ -126,11 +128,11 @@ def check_where(where: Any) -> Matcher:
     if where is None:
         where = {}
     if not isinstance(where, dict):
-        raise ParseApiError(INVALID_QUERY, "where must be a JSON object")
+        raise ParseApiError(ErrorCode.INVALID_QUERY, "where must be a JSON object")
     try:
         return compile_where(where)
     except QueryError as exc:
-        raise ParseApiError(INVALID_QUERY, str(exc)) from None
+        raise ParseApiError(ErrorCode.INVALID_QUERY, str(exc)) from None
 
 
 def _object_id_after(where: Mapping[str, Any]) -> str | None:
@@ -152,8 +154,8 @@ def _object_id_after(where: Mapping[str, Any]) -> str | None:
 
 
 def run_find(
-    service: ObjectService, class_name: str, identity: Identity, params: JsonDict
-) -> JsonDict:
+    service: ObjectService, class_name: str, identity: Identity, params: JsonObject
+) -> JsonObject:
     """The answer to ``GET classes/<class>``: ``{"results": [...], "count"?: n}``."""
     where = _json_param(params, "where")
     related: set[str] | None = None
@@ -173,7 +175,7 @@ def run_find(
         candidates = service.storage.scan_by_id(class_name, _object_id_after(matcher.where))
     else:
         candidates = service.storage.scan(class_name)
-    found: list[JsonDict] = []
+    found: list[JsonObject] = []
     for body in candidates:
         if related is not None and body["objectId"] not in related:
             continue
@@ -184,18 +186,18 @@ def run_find(
             if matcher.where and not matcher(_matchable(view, body)):
                 continue
         except QueryError as exc:
-            raise ParseApiError(INVALID_QUERY, str(exc)) from None
+            raise ParseApiError(ErrorCode.INVALID_QUERY, str(exc)) from None
         found.append(view)
         if by_id and len(found) >= skip + limit:
             break
     for key in reversed([] if by_id else order or []):
         name = key.lstrip("-")
 
-        def sort_key(view: JsonDict, name: str = name) -> tuple[int, Any]:
+        def sort_key(view: JsonObject, name: str = name) -> tuple[int, Any]:
             return _sort_value(_lookup(view, name))
 
         found.sort(key=sort_key, reverse=key.startswith("-"))
-    answer: JsonDict = {
+    answer: JsonObject = {
         "results": [project_keys(v, keys) for v in found[skip : skip + limit]] if limit else []
     }
     if want_count:

@@ -16,30 +16,18 @@ from typing import Any, Protocol
 
 import orjson
 
+from livequery_cli.parse.errors import ErrorCode
+from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.acl import Identity, can_read, can_write, validate_acl
 from livequery_cli.server.auth import AuthService, hash_password
 from livequery_cli.server.documents import (
     CLASS_NAME,
     HASHED_PASSWORD,
-    JsonDict,
     new_object_id,
     now_iso,
     public_view,
 )
-from livequery_cli.server.errors import (
-    DUPLICATE_VALUE,
-    EMAIL_TAKEN,
-    INVALID_CLASS_NAME,
-    INVALID_JSON,
-    INVALID_ROLE_NAME,
-    OBJECT_NOT_FOUND,
-    OPERATION_FORBIDDEN,
-    PASSWORD_MISSING,
-    USERNAME_MISSING,
-    USERNAME_TAKEN,
-    ParseApiError,
-    not_found,
-)
+from livequery_cli.server.errors import ParseApiError, not_found
 from livequery_cli.server.field_ops import apply_changes
 from livequery_cli.server.schema import check_and_record
 from livequery_cli.server.storage import Storage
@@ -50,16 +38,18 @@ _ROLE_NAME = re.compile(r"^[0-9A-Za-z\-_ ]+$")
 class ChangePublisher(Protocol):
     """Receives every committed change (the LiveQuery hub)."""
 
-    def publish_save(self, class_name: str, original: JsonDict | None, current: JsonDict) -> None:
+    def publish_save(
+        self, class_name: str, original: JsonObject | None, current: JsonObject
+    ) -> None:
         """An object was created (``original`` None) or updated."""
 
-    def publish_delete(self, class_name: str, deleted: JsonDict) -> None:
+    def publish_delete(self, class_name: str, deleted: JsonObject) -> None:
         """An object was deleted; ``deleted`` is its last state."""
 
 
-def _snapshot(body: JsonDict) -> JsonDict:
+def _snapshot(body: JsonObject) -> JsonObject:
     """A deep copy (orjson round trip: several times faster than ``copy.deepcopy``)."""
-    result: JsonDict = orjson.loads(orjson.dumps(body))
+    result: JsonObject = orjson.loads(orjson.dumps(body))
     return result
 
 
@@ -81,7 +71,7 @@ class ObjectService:
 
     # -- views ---------------------------------------------------------------
 
-    def view(self, class_name: str, body: JsonDict, identity: Identity) -> JsonDict:
+    def view(self, class_name: str, body: JsonObject, identity: Identity) -> JsonObject:
         """What ``identity`` may see of a readable object (a user's email only to itself)."""
         view = public_view(body)
         if (
@@ -96,7 +86,7 @@ class ObjectService:
                 view["sessionToken"] = body["sessionToken"]
         return view
 
-    def readable(self, class_name: str, object_id: str, identity: Identity) -> JsonDict:
+    def readable(self, class_name: str, object_id: str, identity: Identity) -> JsonObject:
         body = self.storage.get(class_name, object_id)
         if body is None or not can_read(body.get("ACL"), identity):
             raise not_found()
@@ -105,18 +95,18 @@ class ObjectService:
     # -- writes --------------------------------------------------------------
 
     def create(
-        self, class_name: str, data: JsonDict, identity: Identity
-    ) -> tuple[JsonDict, JsonDict]:
+        self, class_name: str, data: JsonObject, identity: Identity
+    ) -> tuple[JsonObject, JsonObject]:
         """Create an object; returns (stored body, values to echo in the answer)."""
         self._check_class(class_name, identity, creating=True)
         if not isinstance(data, dict):
-            raise ParseApiError(INVALID_JSON, "request body must be a JSON object")
+            raise ParseApiError(ErrorCode.INVALID_JSON, "request body must be a JSON object")
         now = now_iso()
-        body: JsonDict = {"objectId": new_object_id(), "createdAt": now, "updatedAt": now}
+        body: JsonObject = {"objectId": new_object_id(), "createdAt": now, "updatedAt": now}
         while self.storage.get(class_name, body["objectId"]) is not None:
             body["objectId"] = new_object_id()
         if class_name == "_Session" and not identity.master:
-            raise ParseApiError(OPERATION_FORBIDDEN, "sessions are created by logging in")
+            raise ParseApiError(ErrorCode.OPERATION_FORBIDDEN, "sessions are created by logging in")
         if class_name == "_User":
             self._prepare_user(data, body, creating=True)
         if class_name == "_Role":
@@ -136,12 +126,12 @@ class ObjectService:
         return body, echo
 
     def update(
-        self, class_name: str, object_id: str, data: JsonDict, identity: Identity
-    ) -> tuple[JsonDict, JsonDict]:
+        self, class_name: str, object_id: str, data: JsonObject, identity: Identity
+    ) -> tuple[JsonObject, JsonObject]:
         """Update an object the caller may write; returns (stored body, echo values)."""
         self._check_class(class_name, identity, creating=False)
         if not isinstance(data, dict):
-            raise ParseApiError(INVALID_JSON, "request body must be a JSON object")
+            raise ParseApiError(ErrorCode.INVALID_JSON, "request body must be a JSON object")
         stored = self.storage.get(class_name, object_id)
         if stored is None or not can_write(stored.get("ACL"), identity):
             raise not_found()
@@ -151,7 +141,8 @@ class ObjectService:
             self._prepare_user(data, body, creating=False)
         if class_name == "_Role" and "name" in data and data["name"] != stored.get("name"):
             raise ParseApiError(
-                INVALID_ROLE_NAME, "A role's name can only be set before it has been saved."
+                ErrorCode.INVALID_ROLE_NAME,
+                "A role's name can only be set before it has been saved.",
             )
         if "ACL" in data:
             if data["ACL"] is None:
@@ -172,7 +163,7 @@ class ObjectService:
         self._check_class(class_name, identity, creating=False)
         stored = self.storage.get(class_name, object_id)
         if stored is None or not can_write(stored.get("ACL"), identity):
-            raise ParseApiError(OBJECT_NOT_FOUND, "Object not found for delete.")
+            raise ParseApiError(ErrorCode.OBJECT_NOT_FOUND, "Object not found for delete.")
         self.storage.delete(class_name, object_id)
         if class_name == "_User":
             self.auth.user_deleted(object_id)
@@ -187,7 +178,7 @@ class ObjectService:
     def _check_class(self, class_name: str, identity: Identity, *, creating: bool) -> None:
         if not CLASS_NAME.match(class_name):
             raise ParseApiError(
-                INVALID_CLASS_NAME,
+                ErrorCode.INVALID_CLASS_NAME,
                 f"Invalid class name: {class_name[:64]}. Class names start with a letter "
                 "and contain only letters, digits and underscores.",
             )
@@ -199,35 +190,39 @@ class ObjectService:
             and not class_name.startswith("_")
         ):
             raise ParseApiError(
-                OPERATION_FORBIDDEN,
+                ErrorCode.OPERATION_FORBIDDEN,
                 f"This user is not allowed to access non-existent class: {class_name}",
             )
 
-    def _prepare_user(self, data: JsonDict, body: JsonDict, *, creating: bool) -> None:
+    def _prepare_user(self, data: JsonObject, body: JsonObject, *, creating: bool) -> None:
         username = data.get("username", body.get("username"))
         if creating or "username" in data:
             if not isinstance(username, str) or not username:
-                raise ParseApiError(USERNAME_MISSING, "bad or missing username")
+                raise ParseApiError(ErrorCode.USERNAME_MISSING, "bad or missing username")
             if self._find_user("username", username, exclude=body["objectId"]):
-                raise ParseApiError(USERNAME_TAKEN, "Account already exists for this username.")
+                raise ParseApiError(
+                    ErrorCode.USERNAME_TAKEN, "Account already exists for this username."
+                )
         email = data.get("email")
         if (
             isinstance(email, str)
             and email
             and self._find_user("email", email, exclude=body["objectId"])
         ):
-            raise ParseApiError(EMAIL_TAKEN, "Account already exists for this email address.")
+            raise ParseApiError(
+                ErrorCode.EMAIL_TAKEN, "Account already exists for this email address."
+            )
         password = data.pop("password", None)
         if creating and (not isinstance(password, str) or not password):
-            raise ParseApiError(PASSWORD_MISSING, "password is required")
+            raise ParseApiError(ErrorCode.PASSWORD_MISSING, "password is required")
         if password is not None:
             if not isinstance(password, str) or not password:
-                raise ParseApiError(PASSWORD_MISSING, "password is required")
+                raise ParseApiError(ErrorCode.PASSWORD_MISSING, "password is required")
             body[HASHED_PASSWORD] = hash_password(password)
         data.pop("sessionToken", None)
         data.pop("authData", None)
 
-    def _find_user(self, field: str, value: str, *, exclude: str) -> JsonDict | None:
+    def _find_user(self, field: str, value: str, *, exclude: str) -> JsonObject | None:
         folded = value.lower() if field == "email" else value
         for user in self.storage.scan("_User"):
             have = user.get(field)
@@ -237,16 +232,18 @@ class ObjectService:
                 return user
         return None
 
-    def find_user_by_username(self, username: str) -> JsonDict | None:
+    def find_user_by_username(self, username: str) -> JsonObject | None:
         return self._find_user("username", username, exclude="")
 
     def _check_role_name(self, name: Any, *, creating: bool) -> None:
         if not isinstance(name, str) or not name:
-            raise ParseApiError(INVALID_ROLE_NAME, "Role names must be specified.")
+            raise ParseApiError(ErrorCode.INVALID_ROLE_NAME, "Role names must be specified.")
         if not _ROLE_NAME.match(name):
             raise ParseApiError(
-                INVALID_ROLE_NAME,
+                ErrorCode.INVALID_ROLE_NAME,
                 "Role names can only contain alphanumeric characters, _, -, and spaces.",
             )
         if creating and any(r.get("name") == name for r in self.storage.scan("_Role")):
-            raise ParseApiError(DUPLICATE_VALUE, f"Cannot add duplicate role name of {name}")
+            raise ParseApiError(
+                ErrorCode.DUPLICATE_VALUE, f"Cannot add duplicate role name of {name}"
+            )

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from livequery_cli.server.documents import JsonDict
-from livequery_cli.server.errors import INVALID_JSON, ParseApiError
+from livequery_cli.parse.errors import ErrorCode
+from livequery_cli.parse.json_types import JsonObject
+from livequery_cli.server.errors import ParseApiError
 from livequery_cli.server.rest_request import RestRequest, RestResponse, split_path
 
 MAX_BATCH = 1000
@@ -22,10 +23,10 @@ def run_batch(request: RestRequest, mount: str, dispatch: Dispatch) -> RestRespo
     body = request.body if isinstance(request.body, dict) else {}
     calls = body.get("requests")
     if not isinstance(calls, list):
-        raise ParseApiError(INVALID_JSON, "requests must be an array")
+        raise ParseApiError(ErrorCode.INVALID_JSON, "requests must be an array")
     if len(calls) > MAX_BATCH:
-        raise ParseApiError(INVALID_JSON, f"a batch holds at most {MAX_BATCH} requests")
-    answers: list[JsonDict] = []
+        raise ParseApiError(ErrorCode.INVALID_JSON, f"a batch holds at most {MAX_BATCH} requests")
+    answers: list[JsonObject] = []
     for call in calls:
         try:
             answers.append({"success": _one(call, request, mount, dispatch).body})
@@ -36,16 +37,16 @@ def run_batch(request: RestRequest, mount: str, dispatch: Dispatch) -> RestRespo
 
 def _one(call: object, batch: RestRequest, mount: str, dispatch: Dispatch) -> RestResponse:
     if not isinstance(call, dict):
-        raise ParseApiError(INVALID_JSON, "each batch request must be an object")
+        raise ParseApiError(ErrorCode.INVALID_JSON, "each batch request must be an object")
     method = call.get("method")
     path = call.get("path")
     if not isinstance(method, str) or not isinstance(path, str):
-        raise ParseApiError(INVALID_JSON, "each batch request needs a method and a path")
+        raise ParseApiError(ErrorCode.INVALID_JSON, "each batch request needs a method and a path")
     segments = split_path(path, mount)
     if segments is None:
         segments = split_path(path, "/") or []
     if segments and segments[0] == "batch":
-        raise ParseApiError(INVALID_JSON, "a batch cannot contain a batch")
+        raise ParseApiError(ErrorCode.INVALID_JSON, "a batch cannot contain a batch")
     sub = RestRequest(
         method=method.upper(),
         path=segments,

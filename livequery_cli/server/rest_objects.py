@@ -9,18 +9,19 @@ reveals that an object exists.
 
 from __future__ import annotations
 
-from livequery_cli.server.documents import JsonDict
-from livequery_cli.server.errors import INVALID_JSON, ParseApiError
+from livequery_cli.parse.errors import ErrorCode
+from livequery_cli.parse.json_types import JsonObject
+from livequery_cli.server.errors import ParseApiError
 from livequery_cli.server.find_query import key_list, project_keys, run_find
 from livequery_cli.server.object_service import ObjectService
 from livequery_cli.server.rest_request import RestRequest, RestResponse
 
 
-def _body(request: RestRequest) -> JsonDict:
+def _body(request: RestRequest) -> JsonObject:
     if request.body is None:
         return {}
     if not isinstance(request.body, dict):
-        raise ParseApiError(INVALID_JSON, "request body must be a JSON object")
+        raise ParseApiError(ErrorCode.INVALID_JSON, "request body must be a JSON object")
     return request.body
 
 
@@ -28,7 +29,7 @@ def create_object(
     service: ObjectService, request: RestRequest, class_name: str, location_base: str
 ) -> RestResponse:
     body, echo = service.create(class_name, _body(request), request.identity)
-    answer: JsonDict = {"objectId": body["objectId"], "createdAt": body["createdAt"], **echo}
+    answer: JsonObject = {"objectId": body["objectId"], "createdAt": body["createdAt"], **echo}
     return RestResponse(
         201, answer, {"Location": f"{location_base}/{class_name}/{body['objectId']}"}
     )

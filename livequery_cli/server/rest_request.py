@@ -19,11 +19,12 @@ from urllib.parse import unquote
 import orjson
 from multidict import MultiMapping
 
+from livequery_cli.parse.errors import ErrorCode
+from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.acl import Identity
 from livequery_cli.server.auth import AuthService
 from livequery_cli.server.config import ServerConfig
-from livequery_cli.server.documents import JsonDict
-from livequery_cli.server.errors import INVALID_JSON, ParseApiError, invalid_session, unauthorized
+from livequery_cli.server.errors import ParseApiError, invalid_session, unauthorized
 
 _BODY_KEYS = {
     "_ApplicationId": "app_id",
@@ -54,7 +55,7 @@ class RestRequest:
 
     method: str
     path: list[str]
-    params: JsonDict = field(default_factory=dict)
+    params: JsonObject = field(default_factory=dict)
     body: Any = None
     identity: Identity = field(default_factory=Identity)
     session_token: str | None = field(default=None, repr=False)
@@ -94,7 +95,7 @@ def decode_body(raw: bytes) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
-        raise ParseApiError(INVALID_JSON, "invalid JSON") from None
+        raise ParseApiError(ErrorCode.INVALID_JSON, "invalid JSON") from None
 
 
 def decode_call(
@@ -121,7 +122,7 @@ def decode_call(
                 setattr(creds, attr, value)
         for key in _IGNORED_BODY_KEYS:
             body.pop(key, None)
-    params: JsonDict = {}
+    params: JsonObject = {}
     for key in query:
         params[key] = query.get(key)
     if method in ("GET", "DELETE") and isinstance(body, dict):

@@ -8,16 +8,12 @@ also ends, at once, every LiveQuery subscription that relied on the token.
 
 from __future__ import annotations
 
+from livequery_cli.parse.errors import ErrorCode
+from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.acl import Identity
 from livequery_cli.server.auth import verify_password
-from livequery_cli.server.documents import HASHED_PASSWORD, JsonDict
-from livequery_cli.server.errors import (
-    OBJECT_NOT_FOUND,
-    PASSWORD_MISSING,
-    USERNAME_MISSING,
-    ParseApiError,
-    invalid_session,
-)
+from livequery_cli.server.documents import HASHED_PASSWORD
+from livequery_cli.server.errors import ParseApiError, invalid_session
 from livequery_cli.server.object_service import ObjectService
 from livequery_cli.server.rest_objects import create_object
 from livequery_cli.server.rest_request import RestRequest, RestResponse
@@ -33,15 +29,15 @@ def sign_up(service: ObjectService, request: RestRequest, location_base: str) ->
 
 
 def log_in(service: ObjectService, request: RestRequest) -> RestResponse:
-    source: JsonDict = dict(request.params)
+    source: JsonObject = dict(request.params)
     if isinstance(request.body, dict):
         source.update(request.body)
     username = source.get("username")
     password = source.get("password")
     if not isinstance(username, str) or not username:
-        raise ParseApiError(USERNAME_MISSING, "username/email is required.")
+        raise ParseApiError(ErrorCode.USERNAME_MISSING, "username/email is required.")
     if not isinstance(password, str) or not password:
-        raise ParseApiError(PASSWORD_MISSING, "password is required.")
+        raise ParseApiError(ErrorCode.PASSWORD_MISSING, "password is required.")
     user = service.find_user_by_username(username)
     stored_hash = user.get(HASHED_PASSWORD) if user else None
     if (
@@ -49,7 +45,7 @@ def log_in(service: ObjectService, request: RestRequest) -> RestResponse:
         or not isinstance(stored_hash, str)
         or not verify_password(password, stored_hash)
     ):
-        raise ParseApiError(OBJECT_NOT_FOUND, "Invalid username/password.")
+        raise ParseApiError(ErrorCode.OBJECT_NOT_FOUND, "Invalid username/password.")
     token = service.auth.create_session(user["objectId"], "login", request.installation_id)
     view = service.view("_User", user, Identity(user_id=user["objectId"]))
     view["sessionToken"] = token

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from livequery_cli.server.documents import JsonDict
-from livequery_cli.server.errors import INCORRECT_TYPE, ParseApiError
+from livequery_cli.parse.errors import ErrorCode
+from livequery_cli.parse.json_types import JsonObject
+from livequery_cli.server.errors import ParseApiError
 from livequery_cli.server.storage import Storage
 
-DEFAULT_FIELDS: dict[str, JsonDict] = {
+DEFAULT_FIELDS: dict[str, JsonObject] = {
     "objectId": {"type": "String"},
     "createdAt": {"type": "Date"},
     "updatedAt": {"type": "Date"},
     "ACL": {"type": "ACL"},
 }
-CLASS_FIELDS: dict[str, dict[str, JsonDict]] = {
+CLASS_FIELDS: dict[str, dict[str, JsonObject]] = {
     "_User": {
         "username": {"type": "String"},
         "password": {"type": "String"},
@@ -46,7 +47,7 @@ CLASS_FIELDS: dict[str, dict[str, JsonDict]] = {
 _TYPED = {"Date", "GeoPoint", "File", "Bytes", "Polygon"}
 
 
-def value_type(value: Any) -> JsonDict | None:
+def value_type(value: Any) -> JsonObject | None:
     """The Parse type of a REST JSON value (``None`` for null: it fixes no type)."""
     if value is None:
         return None
@@ -70,7 +71,7 @@ def value_type(value: Any) -> JsonDict | None:
     return {"type": "Object"}
 
 
-def class_fields(storage: Storage, class_name: str) -> dict[str, JsonDict]:
+def class_fields(storage: Storage, class_name: str) -> dict[str, JsonObject]:
     """All fields of a class: the defaults, the built-in class's fields, the stored ones."""
     fields = dict(DEFAULT_FIELDS)
     fields.update(CLASS_FIELDS.get(class_name, {}))
@@ -78,7 +79,7 @@ def class_fields(storage: Storage, class_name: str) -> dict[str, JsonDict]:
     return fields
 
 
-def check_and_record(storage: Storage, class_name: str, types: dict[str, JsonDict]) -> None:
+def check_and_record(storage: Storage, class_name: str, types: dict[str, JsonObject]) -> None:
     """Reject a write whose field types contradict the schema, else record new fields."""
     known = class_fields(storage, class_name)
     stored = dict(storage.fields(class_name) or {})
@@ -93,7 +94,7 @@ def check_and_record(storage: Storage, class_name: str, types: dict[str, JsonDic
             "targetClass" in have and have.get("targetClass") != wanted.get("targetClass")
         ):
             raise ParseApiError(
-                INCORRECT_TYPE,
+                ErrorCode.INCORRECT_TYPE,
                 f"schema mismatch for {class_name}.{name}; expected {_describe(have)} "
                 f"but got {_describe(wanted)}",
             )
@@ -101,7 +102,7 @@ def check_and_record(storage: Storage, class_name: str, types: dict[str, JsonDic
         storage.set_fields(class_name, stored)
 
 
-def _describe(field: JsonDict) -> str:
+def _describe(field: JsonObject) -> str:
     if "targetClass" in field:
         return f"{field['type']}<{field['targetClass']}>"
     return str(field.get("type"))

@@ -24,7 +24,7 @@ from typing import IO
 import orjson
 
 from livequery_cli.exceptions import ConfigError
-from livequery_cli.server.documents import JsonDict
+from livequery_cli.parse.json_types import JsonObject
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
@@ -69,12 +69,12 @@ class Storage:
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
             raise ConfigError(f"cannot open the database {path}: {exc}") from None
-        self._objects: dict[str, dict[str, JsonDict]] = {}
+        self._objects: dict[str, dict[str, JsonObject]] = {}
         # Each class's objectIds, sorted: REST clients page through large
         # result sets with ``order=objectId`` and ``objectId > last``, and a
         # page must cost what it returns, not a scan of the whole class.
         self._ids: dict[str, list[str]] = {}
-        self._schemas: dict[str, dict[str, JsonDict]] = {}
+        self._schemas: dict[str, dict[str, JsonObject]] = {}
         for cls, body in self._db.execute("SELECT class, body FROM objects"):
             obj = orjson.loads(body)
             self._objects.setdefault(cls, {})[obj["objectId"]] = obj
@@ -94,14 +94,14 @@ class Storage:
 
     # -- objects -------------------------------------------------------------
 
-    def get(self, class_name: str, object_id: str) -> JsonDict | None:
+    def get(self, class_name: str, object_id: str) -> JsonObject | None:
         return self._objects.get(class_name, {}).get(object_id)
 
-    def scan(self, class_name: str) -> Iterator[JsonDict]:
+    def scan(self, class_name: str) -> Iterator[JsonObject]:
         """Every object of a class, in creation order."""
         return iter(list(self._objects.get(class_name, {}).values()))
 
-    def scan_by_id(self, class_name: str, after: str | None = None) -> Iterator[JsonDict]:
+    def scan_by_id(self, class_name: str, after: str | None = None) -> Iterator[JsonObject]:
         """The class's objects in ``objectId`` order, from the first id greater than ``after``.
 
         Lazy, so a caller that stops after one page pays for one page. Callers
@@ -119,7 +119,7 @@ class Storage:
     def count(self, class_name: str) -> int:
         return len(self._objects.get(class_name, {}))
 
-    def put(self, class_name: str, body: JsonDict) -> None:
+    def put(self, class_name: str, body: JsonObject) -> None:
         """Insert or replace one object (the caller owns ``body`` from now on)."""
         self._db.execute(
             "INSERT OR REPLACE INTO objects (class, id, body) VALUES (?, ?, ?)",
@@ -141,10 +141,10 @@ class Storage:
     def class_names(self) -> list[str]:
         return sorted(set(self._schemas) | {c for c, objs in self._objects.items() if objs})
 
-    def fields(self, class_name: str) -> dict[str, JsonDict] | None:
+    def fields(self, class_name: str) -> dict[str, JsonObject] | None:
         return self._schemas.get(class_name)
 
-    def set_fields(self, class_name: str, fields: dict[str, JsonDict]) -> None:
+    def set_fields(self, class_name: str, fields: dict[str, JsonObject]) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO schemas (class, fields) VALUES (?, ?)",
             (class_name, orjson.dumps(fields).decode()),

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from livequery_cli.parse.values import iso_millis
 from livequery_cli.where.nodes import (
     And,
     Comparison,
@@ -36,7 +37,6 @@ from livequery_cli.where.nodes import (
     Regex,
     Value,
 )
-from livequery_cli.where.values import iso_millis
 
 Where = dict[str, Any]
 

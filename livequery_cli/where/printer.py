@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from livequery_cli.parse.values import iso_millis
 from livequery_cli.where.nodes import (
     And,
     Comparison,
@@ -26,7 +27,6 @@ from livequery_cli.where.nodes import (
     Value,
 )
 from livequery_cli.where.tokens import OP_SYMBOLS, RESERVED
-from livequery_cli.where.values import iso_millis
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _STRING_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
