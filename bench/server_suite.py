@@ -2,7 +2,7 @@
 
 Both servers are started through the test rig (``tests/rig``: a throwaway
 PostgreSQL + ``tests/node/parse_server.js`` for Parse Server, ``python -m
-livequery_cli.server`` for `lq serve`), loopback only. Subscribers run in a
+livequery_cli serve`` for `lq serve`), loopback only. Subscribers run in a
 separate ``bench.loadclients`` process; writes go through the rig's REST
 writer with the master key. Measured per server:
 

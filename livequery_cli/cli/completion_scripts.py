@@ -64,7 +64,7 @@ def describe_app() -> CommandSpec:
     """Walk the app's command tree (lazy commands included) into plain specs."""
     import typer
 
-    from livequery_cli.cli.commands import app
+    from livequery_cli.cli.command_tree import app
 
     root = typer.main.get_command(app)
     ctx = root.make_context("lq", [], resilient_parsing=True)

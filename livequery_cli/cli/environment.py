@@ -12,6 +12,12 @@ import io
 import os
 import sys
 
+# Not ``typing.TYPE_CHECKING``: ``lq --version`` imports this module, and must not pay for
+# importing ``typing``.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 # Not ``typing.TYPE_CHECKING``: importing ``typing`` (and ``dataclasses``) here
 # would cost a noticeable share of `lq --version`'s start-up.
 TYPE_CHECKING = False
@@ -131,3 +137,13 @@ class _TextBytesAdapter:
 
     def flush(self) -> None:
         self._text.flush()
+
+
+def current_environment(ctx: Any) -> Environment:
+    """The ``Environment`` given to ``run()`` (the root context's ``obj``), or the real one."""
+    root = ctx.find_root()
+    if isinstance(root.obj, Environment):
+        return root.obj
+    env = Environment.from_process()
+    root.obj = env
+    return env

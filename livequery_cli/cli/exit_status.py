@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import IntEnum, unique
 from typing import IO
 
-from livequery_cli.cli.terminal_text import escape_text
+from livequery_cli.cli.output.terminal_text import escape_text
 from livequery_cli.exceptions import (
     AuthError,
     ConfigError,

@@ -21,13 +21,13 @@ import orjson
 from aiohttp import hdrs, web
 
 from livequery_cli.server.auth import AuthService
-from livequery_cli.server.config import ServerConfig
 from livequery_cli.server.errors import ParseApiError
 from livequery_cli.server.fanout import LiveQueryHub
 from livequery_cli.server.live_query import serve_websocket
 from livequery_cli.server.object_service import ObjectService
 from livequery_cli.server.rest_request import authenticate, decode_call, split_path
 from livequery_cli.server.rest_router import RestRouter
+from livequery_cli.server.server_config import ServerConfig
 from livequery_cli.server.storage import Storage
 
 log = logging.getLogger("livequery_cli.server")

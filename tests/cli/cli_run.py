@@ -6,8 +6,8 @@ import io
 import os
 from dataclasses import dataclass
 
-from livequery_cli.cli.app import run
 from livequery_cli.cli.environment import Environment
+from livequery_cli.cli.main import run
 
 
 @dataclass

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from cli.cli_run import lq
 
-from livequery_cli.cli.config import config_dir, config_path, mask, resolve
-from livequery_cli.cli.credentials import save_session_token
+from livequery_cli.cli.settings.credentials import save_session_token
+from livequery_cli.cli.settings.profiles import config_dir, config_path, mask, resolve
 from livequery_cli.exceptions import ConfigError
 
 PROFILES = """

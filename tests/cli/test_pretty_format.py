@@ -17,10 +17,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from livequery_cli.cli import pretty_format
-from livequery_cli.cli.event_record import TailEvent
-from livequery_cli.cli.pretty_format import PrettyFormat, format_value
-from livequery_cli.cli.terminal_text import _UNSAFE, escape_text
+from livequery_cli.cli.output import pretty as pretty_format
+from livequery_cli.cli.output.event_record import TailEvent
+from livequery_cli.cli.output.pretty import PrettyFormat, format_value
+from livequery_cli.cli.output.terminal_text import _UNSAFE, escape_text
 
 TS = 1767268800.123  # 2026-01-01T12:00:00.123Z
 
@@ -150,7 +150,7 @@ def test_the_clock_follows_the_millisecond() -> None:
 
 
 def test_the_pretty_format_does_not_import_rich() -> None:
-    code = "import sys, livequery_cli.cli.pretty_format; print('rich' in sys.modules)"
+    code = "import sys, livequery_cli.cli.output.pretty; print('rich' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )

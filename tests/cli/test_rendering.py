@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from livequery_cli.cli.event_record import TailEvent
 from livequery_cli.cli.exit_status import UsageError
-from livequery_cli.cli.json_format import JsonFormat, RawFormat, UtcStamp
-from livequery_cli.cli.pretty_format import PrettyFormat, format_value
-from livequery_cli.cli.template_format import TemplateFormat, compile_template
-from livequery_cli.cli.terminal_text import escape_text
+from livequery_cli.cli.output.event_record import TailEvent
+from livequery_cli.cli.output.ndjson import JsonFormat, RawFormat, UtcStamp
+from livequery_cli.cli.output.pretty import PrettyFormat, format_value
+from livequery_cli.cli.output.template import TemplateFormat, compile_template
+from livequery_cli.cli.output.terminal_text import escape_text
 
 TS = 1767268800.123  # 2026-01-01T12:00:00.123Z
 

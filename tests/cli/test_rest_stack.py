@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from livequery_cli.cli import rest_stack
+from livequery_cli.cli.tail import rest_stack
 
 SLOW_MODULE = """
 import threading

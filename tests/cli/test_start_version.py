@@ -13,7 +13,7 @@ import socket
 import pytest
 from rig.parse_server import ParseServer as ServerHandle  # LqServer has the same interface
 
-from livequery_cli.cli.start_version import StartVersionReader
+from livequery_cli.cli.tail.start_version import StartVersionReader
 
 
 def reader_for(server: ServerHandle, **overrides: str) -> StartVersionReader:

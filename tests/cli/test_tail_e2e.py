@@ -24,7 +24,7 @@ from cli.lq_process import LqProcess
 from rig.parse_server import ParseServer as ServerHandle  # LqServer has the same interface
 from rig.rest_writer import make_acl
 
-from livequery_cli.cli.credentials import save_session_token
+from livequery_cli.cli.settings.credentials import save_session_token
 
 
 @pytest.fixture

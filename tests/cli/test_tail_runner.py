@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from livequery_cli.cli.event_writer import EventWriter
 from livequery_cli.cli.exit_status import ExitStatus
-from livequery_cli.cli.tail_runner import Deliver, Limits, TailRunner
+from livequery_cli.cli.output.event_writer import EventWriter
+from livequery_cli.cli.tail.runner import Deliver, Limits, TailRunner
 from livequery_cli.exceptions import ConnectionFailedError
 
 

@@ -59,7 +59,7 @@ def test_query_file_list_entries_are_checked() -> None:
 
 
 def test_where_flags_after_also_belong_to_it() -> None:
-    from livequery_cli.cli.also_order import group_wheres
+    from livequery_cli.cli.tail.also_order import group_wheres
 
     argv = ["tail", "Game", "-w", "a = 1", "--also", "Player", "--where=b = 2", "-wc = 3"]
     assert group_wheres(argv, ["a = 1", "b = 2", "c = 3"], ["Player"]) == (
@@ -69,7 +69,7 @@ def test_where_flags_after_also_belong_to_it() -> None:
 
 
 def test_a_command_line_that_does_not_match_the_parse_is_not_trusted() -> None:
-    from livequery_cli.cli.also_order import group_wheres
+    from livequery_cli.cli.tail.also_order import group_wheres
 
     assert group_wheres(["pytest", "-x"], ["a = 1"], ["Player"]) is None
 
@@ -80,8 +80,8 @@ def test_unplaceable_where_with_also_is_refused_not_guessed(
     # A caller of run_tail that passes no command line: the flags' order is unknown.
     import io
 
+    from livequery_cli.cli.commands.tail import TailArgs, run_tail
     from livequery_cli.cli.environment import Environment
-    from livequery_cli.cli.tail_cmd import TailArgs, run_tail
 
     monkeypatch.setattr("sys.argv", ["lq"])
     stderr = io.StringIO()

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from cli.cli_run import lq
 
-from livequery_cli.cli.config import resolve
-from livequery_cli.cli.tls_settings import INSECURE_WARNING, tls_context
+from livequery_cli.cli.settings.profiles import resolve
+from livequery_cli.cli.settings.tls import INSECURE_WARNING, tls_context
 
 APP = {"LQ_APP_ID": "app"}
 # Nothing listens on port 1: a connection attempt fails at once.

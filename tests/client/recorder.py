@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from livequery_cli.emitter import EventEmitter
+from livequery_cli.client.emitter import EventEmitter
 
 TIMEOUT = 10.0
 

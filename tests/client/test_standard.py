@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from client.fake_server import fake_server
 
-import livequery_cli.standard as standard
+import livequery_cli.client.standard as standard
 from livequery_cli.client import LiveQueryClient
 from livequery_cli.exceptions import ConfigError, QueryError
 

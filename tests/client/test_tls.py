@@ -11,8 +11,8 @@ import pytest
 from client.fake_server import fake_server
 from client.recorder import Recorder
 
-from livequery_cli.backoff import ReconnectPolicy
 from livequery_cli.client import LiveQueryClient
+from livequery_cli.client.backoff import ReconnectPolicy
 from livequery_cli.exceptions import TransportError
 from livequery_cli.protocol import State
 

@@ -7,7 +7,7 @@ import asyncio
 import orjson
 
 from livequery_cli.client import LiveQueryClient
-from livequery_cli.subscription import Event
+from livequery_cli.client.subscription import Event
 
 OBJ = {"className": "Game", "objectId": "g1"}
 

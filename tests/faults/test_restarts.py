@@ -22,8 +22,8 @@ from faults.targets import create
 from faults.watch import Watch
 from rig.lq_server import LqServer
 
-from livequery_cli.backoff import ReconnectPolicy
 from livequery_cli.client import LiveQueryClient
+from livequery_cli.client.backoff import ReconnectPolicy
 
 RESTARTS = 50
 TAIL_RESTARTS = 50

@@ -24,8 +24,8 @@ from faults.targets import ws_path
 from faults.watch import Watch
 from rig.lq_server import LqServer
 
-from livequery_cli.backoff import ReconnectPolicy
 from livequery_cli.client import LiveQueryClient
+from livequery_cli.client.backoff import ReconnectPolicy
 from livequery_cli.exceptions import TransportError
 
 WAIT_S = 30.0

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from livequery_cli.emitter import EventEmitter
+from livequery_cli.client.emitter import EventEmitter
 
 WAIT_S = 15.0
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from livequery_cli.query import GeoPoint, Pointer, Query
+from livequery_cli.client.query import GeoPoint, Pointer, Query
 
 
 def exact(value: Any) -> str:
@@ -383,7 +383,7 @@ def test_repr_and_bad_names() -> None:
 
 
 async def test_subscribe_delegates_to_the_standard_api(monkeypatch: pytest.MonkeyPatch) -> None:
-    from livequery_cli import standard
+    from livequery_cli.client import standard
 
     calls: list[tuple[Any, dict[str, Any]]] = []
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from rig.fixtures import ParseServer, SdkTailFactory
 
-from livequery_cli.query import GeoPoint, Query
+from livequery_cli.client.query import GeoPoint, Query
 
 pytestmark = pytest.mark.parse_server
 

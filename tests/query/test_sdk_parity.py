@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from rig.parse_server import NODE_DIR, ensure_node_modules
 
-from livequery_cli.query import GeoPoint, Query
+from livequery_cli.client.query import GeoPoint, Query
 from livequery_cli.where import compile_where
 
 SCRIPT = Path(__file__).with_name("sdk_build_queries.js")

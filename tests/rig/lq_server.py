@@ -4,7 +4,7 @@
 (``.rest_url``, ``.ws_url``, ``.app_id``, ``.master_key``, ``.js_key``,
 ``.rest``, ``.kill()``, ``.stop()``, ``.restart()`` on the same port and the
 same database file), so one test can run against either server. The server is
-a real subprocess (``python -m livequery_cli.server``); the master key reaches
+a real subprocess (``python -m livequery_cli serve``); the master key reaches
 it through the environment, never the command line.
 """
 
@@ -94,7 +94,7 @@ class LqServer:
 
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "livequery_cli.server",
+            sys.executable, "-m", "livequery_cli", "serve",
             "--port", str(self.port), "--host", self.host, "--db", self.db,
             "--app-id", self.app_id, "--js-key", self.js_key, "--mount", self.mount,
             *self.extra_args,

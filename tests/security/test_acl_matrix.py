@@ -24,8 +24,8 @@ from faults.watch import Watch
 from rig.lq_server import LqServer
 from rig.rest_writer import make_acl
 
-from livequery_cli.backoff import ReconnectPolicy
 from livequery_cli.client import LiveQueryClient
+from livequery_cli.client.backoff import ReconnectPolicy
 
 CLASS = "Secret"
 WAIT_S = 10.0

@@ -17,7 +17,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from livequery_cli.server.app import EmbeddedServer
-from livequery_cli.server.config import ServerConfig
+from livequery_cli.server.server_config import ServerConfig
 
 APP_ID = "test-app"
 JS_KEY = "test-js-key"

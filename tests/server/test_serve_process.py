@@ -16,7 +16,7 @@ from rig.lq_server import LqServer
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-SERVE = [sys.executable, "-m", "livequery_cli.server"]
+SERVE = [sys.executable, "-m", "livequery_cli", "serve"]
 
 
 def _run(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from livequery_cli.sync import ResultView, SyncEngine, parse_since, since_where
-from livequery_cli.sync.engine import Fetch
+from livequery_cli.synced import ResultView, SyncEngine, parse_since, since_where
+from livequery_cli.synced.engine import Fetch
 
 
 def obj(oid: str, t: int, **fields: Any) -> dict[str, Any]:

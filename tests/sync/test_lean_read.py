@@ -10,8 +10,8 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
-from livequery_cli.sync import ResultSetSource, SyncEngine
-from livequery_cli.sync.lean import OBJECTS_PER_REQUEST, DeferredSource
+from livequery_cli.synced import ResultSetSource, SyncEngine
+from livequery_cli.synced.lean import OBJECTS_PER_REQUEST, DeferredSource
 
 
 def obj(oid: str, t: int, **fields: Any) -> dict[str, Any]:

@@ -13,8 +13,8 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from livequery_cli.rest import RestClient
-from livequery_cli.sync import ResultSetReader, SyncEngine
+from livequery_cli.client.rest import RestClient
+from livequery_cli.synced import ResultSetReader, SyncEngine
 
 CLASS = "Game"
 N = 300

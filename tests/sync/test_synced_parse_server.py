@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from rig.parse_server import ParseServer
 
-from livequery_cli.backoff import ReconnectPolicy
 from livequery_cli.client import LiveQueryClient
-from livequery_cli.rest import RestClient
-from livequery_cli.sync import ResyncReport, SyncedEvent, subscribe_synced
+from livequery_cli.client.backoff import ReconnectPolicy
+from livequery_cli.client.rest import RestClient
+from livequery_cli.synced import ResyncReport, SyncedEvent, subscribe_synced
 
 pytestmark = pytest.mark.parse_server
 
@@ -87,9 +87,9 @@ async def test_snapshot_then_events_then_synthetic_resync(
 async def test_standard_api_snapshot_through_query_options(
     parse_server: ParseServer, unique_tag: str
 ) -> None:
-    from livequery_cli.query import Query
-    from livequery_cli.standard import LiveQuery, configure
-    from livequery_cli.sync import subscribe_standard
+    from livequery_cli.client.query import Query
+    from livequery_cli.client.standard import LiveQuery, configure
+    from livequery_cli.synced import subscribe_standard
 
     there = parse_server.rest.create("Game", {"tag": unique_tag, "score": 3})
     configure(parse_server.rest_url, parse_server.app_id, javascript_key=parse_server.js_key)

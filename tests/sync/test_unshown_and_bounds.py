@@ -6,7 +6,7 @@ import asyncio
 import sys
 from typing import Any
 
-from livequery_cli.sync import ResultView, SyncEngine
+from livequery_cli.synced import ResultView, SyncEngine
 
 
 def obj(oid: str, t: int, **fields: Any) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from livequery_cli.cli.auth_cmd import run_login, run_logout, run_whoami
-from livequery_cli.cli.credentials import credentials_path, load_credentials
+from livequery_cli.cli.commands.auth import run_login, run_logout, run_whoami
 from livequery_cli.cli.environment import Environment
 from livequery_cli.cli.exit_status import ExitStatus
+from livequery_cli.cli.settings.credentials import credentials_path, load_credentials
 
 PASSWORD = "correct horse battery staple"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from livequery_cli.cli.credentials import (
+from livequery_cli.cli.settings.credentials import (
     StoredSession,
     credentials_path,
     delete_session_token,

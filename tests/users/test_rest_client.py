@@ -9,8 +9,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from livequery_cli.client.rest import RestClient
 from livequery_cli.exceptions import AuthError, RestAuthError, RestError
-from livequery_cli.rest import RestClient
 
 CLASS = "Item"
 

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
+from livequery_cli.client.rest import RestClient
 from livequery_cli.exceptions import RestError, TransportError
-from livequery_cli.rest import RestClient
 
 MASTER = "master-key-do-not-print"
 TOKEN = "r:session-token-do-not-print"

@@ -11,12 +11,11 @@ from typing import Any
 import pytest
 from rig.parse_server import CLASS_NAMES
 
-from livequery_cli import standard
-from livequery_cli.client import LiveQueryClient
+from livequery_cli.client import LiveQueryClient, standard
+from livequery_cli.client.query import Query
+from livequery_cli.client.subscription import Subscription
+from livequery_cli.client.user import User
 from livequery_cli.exceptions import AuthError, LiveQueryError, RestAuthError
-from livequery_cli.query import Query
-from livequery_cli.subscription import Subscription
-from livequery_cli.user import User
 
 CLASS = "Secret"
 PASSWORD = "pw-for-tests"

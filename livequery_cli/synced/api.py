@@ -1,0 +1,124 @@
+"""``subscribe_synced``: a synced subscription on a client or on the standard API.
+
+``Query.subscribe(snapshot=True, resync=True)`` lands in
+``livequery_cli.client.standard.subscribe``; this is the same operation with every
+piece passed explicitly, usable with a ``LiveQueryClient`` or the global
+``LiveQuery`` alike. The REST side is a ``RestClient`` for the same app:
+given, or derived from the standard API's configuration.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from livequery_cli.client.rest import RestClient
+from livequery_cli.exceptions import ConfigError
+from livequery_cli.protocol.subscribe_query import query_to_json
+from livequery_cli.synced.fetch import result_set_fetch
+from livequery_cli.synced.synced import SyncedSubscription
+
+__all__ = ["SYNC_OPTIONS", "rest_client_for_standard", "subscribe_standard", "subscribe_synced"]
+
+SYNC_OPTIONS = frozenset({"snapshot", "resync", "since", "rest"})
+"""The options ``Query.subscribe(**options)`` takes for a synced subscription."""
+
+_START_READ_TIMEOUT_S = 10.0
+
+
+async def subscribe_synced(
+    client_or_standard: Any,
+    query: Any,
+    *,
+    snapshot: bool = True,
+    resync: bool = True,
+    since: datetime | None = None,
+    rest: RestClient | None = None,
+    session_token: str | None = None,
+) -> SyncedSubscription:
+    """Subscribe to ``query`` and keep its result set exact (see ``SyncedSubscription``).
+
+    ``client_or_standard`` is a ``LiveQueryClient`` (then ``rest`` is
+    required: a client only knows the WebSocket URL) or the standard API's
+    ``LiveQuery`` (then ``rest`` defaults to one built from ``configure()``).
+    ``since`` narrows the snapshot (and each resync) to objects updated since
+    then. The REST client should read as the subscriber does: pass the same
+    session token, or the snapshot may show objects the events never will.
+    """
+    query_json = query_to_json(query)
+    owned = None
+    if rest is None:
+        rest = owned = rest_client_for_standard(client_or_standard, session_token)
+    fetch = result_set_fetch(
+        rest,
+        str(query_json["className"]),
+        query_json.get("where") or {},
+        keys=query_json.get("keys"),
+        since=since,
+    )
+    started_at = None
+    if resync and not snapshot and since is None:
+        # Read before subscribing: it tells the silent first load's old objects
+        # from the ones whose events may yet be lost (see ``SyncEngine``).
+        started_at = await _newest_version(rest, str(query_json["className"]))
+    try:
+        sub = await client_or_standard.subscribe(query_json, session_token=session_token)
+    except BaseException:
+        if owned is not None:
+            await owned.close()
+        raise
+    return SyncedSubscription(
+        sub,
+        fetch,
+        snapshot=snapshot or since is not None,
+        resync=resync,
+        owned=owned,
+        unshown_after=started_at,
+    )
+
+
+async def _newest_version(rest: RestClient, class_name: str) -> str | None:
+    """``newest_version``, or None when the REST API does not answer in time."""
+    import asyncio
+
+    from livequery_cli.exceptions import LiveQueryError
+    from livequery_cli.synced.fetch import newest_version
+
+    try:
+        return await asyncio.wait_for(newest_version(rest, class_name), _START_READ_TIMEOUT_S)
+    except (LiveQueryError, OSError, TimeoutError, ValueError):
+        return None
+
+
+async def subscribe_standard(
+    query: Any, session_token: str | None = None, **options: Any
+) -> SyncedSubscription:
+    """``Query.subscribe(snapshot=True, resync=True, ...)`` on the standard API's connection.
+
+    ``livequery_cli.client.standard.subscribe`` hands its keyword options here;
+    unknown ones are a ``TypeError``, as for any function.
+    """
+    unknown = sorted(set(options) - SYNC_OPTIONS)
+    if unknown:
+        raise TypeError(f"unexpected subscribe option {unknown[0]!r}")
+    from livequery_cli.client import standard
+
+    return await subscribe_synced(standard.LiveQuery, query, session_token=session_token, **options)
+
+
+def rest_client_for_standard(target: Any, session_token: str | None = None) -> RestClient:
+    """A ``RestClient`` for the app ``configure()`` set up (for the standard API)."""
+    from livequery_cli.client import standard
+
+    if target is not standard.LiveQuery:
+        raise TypeError("pass rest=RestClient(...) to sync a LiveQueryClient's subscription")
+    config = standard.configuration()
+    if config is None:
+        raise ConfigError("call livequery_cli.configure(server_url, application_id) first")
+    return RestClient(
+        config.server_url,
+        config.application_id,
+        javascript_key=config.javascript_key,
+        master_key=config.master_key,
+        session_token=session_token or standard.current_session_token(),
+    )
