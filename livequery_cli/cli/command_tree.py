@@ -23,34 +23,31 @@ from livequery_cli import __version__
 
 HELP_OPTION_NAMES = ["-h", "--help"]
 
-# name -> (module, attribute, help): imported only when invoked. The attribute is a
-# command function, or a Typer app for a group; the help is its docstring's first
-# paragraph, shortened for ``lq --help`` as Click shortens an eager command's.
+# name -> (module in ``livequery_cli.cli.commands``, attribute, help): imported only
+# when invoked. The attribute is a command function, or a Typer app for a group; the
+# help is its docstring's first paragraph, shortened for ``lq --help`` as Click
+# shortens an eager command's.
 LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "explain": (
-        "livequery_cli.cli.commands.explain",
+        "explain",
         "explain",
         "Print the Parse where JSON that --where compiles to, after LiveQuery's checks.",
     ),
     "config": (
-        "livequery_cli.cli.commands.config",
+        "config",
         "config_app",
         "Show the configuration: effective settings, config file, profiles.",
     ),
     "completions": (
-        "livequery_cli.cli.commands.completions",
+        "completions",
         "completions_app",
         "Shell completion scripts for bash, zsh and fish.",
     ),
-    "login": ("livequery_cli.cli.commands.auth", "login", "Log in and store the session token."),
-    "logout": (
-        "livequery_cli.cli.commands.auth",
-        "logout",
-        "End the session and forget its token.",
-    ),
-    "whoami": ("livequery_cli.cli.commands.auth", "whoami", "Show the user of the session token."),
-    "serve": ("livequery_cli.cli.commands.serve", "serve", "Run the embedded LiveQuery server."),
-    "demo": ("livequery_cli.cli.commands.serve", "demo", "Run a demo server with sample writes."),
+    "login": ("account", "login", "Log in and store the session token."),
+    "logout": ("account", "logout", "End the session and forget its token."),
+    "whoami": ("account", "whoami", "Show the user of the session token."),
+    "serve": ("serve", "serve", "Run the embedded LiveQuery server."),
+    "demo": ("demo", "demo", "Run a demo server with sample writes."),
 }
 
 
@@ -65,10 +62,10 @@ class LazyGroup(TyperGroup):
         command = super().get_command(ctx, cmd_name)
         if command is not None or cmd_name not in LAZY_COMMANDS:
             return command
-        module_name, attr, _ = LAZY_COMMANDS[cmd_name]
+        module, attr, _ = LAZY_COMMANDS[cmd_name]
         # No ``except ImportError`` here: a command whose module is broken must fail
         # loudly (a traceback and exit 1), not vanish as "No such command".
-        target = getattr(importlib.import_module(module_name), attr)
+        target = getattr(importlib.import_module(f"livequery_cli.cli.commands.{module}"), attr)
         if isinstance(target, typer.Typer):
             loaded: Any = typer.main.get_group(target)
         else:

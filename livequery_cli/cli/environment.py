@@ -12,18 +12,12 @@ import io
 import os
 import sys
 
-# Not ``typing.TYPE_CHECKING``: ``lq --version`` imports this module, and must not pay for
-# importing ``typing``.
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
-
 # Not ``typing.TYPE_CHECKING``: importing ``typing`` (and ``dataclasses``) here
 # would cost a noticeable share of `lq --version`'s start-up.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import IO, Literal
+    from typing import IO, Any, Literal
 
     ColorChoice = Literal["auto", "always", "never"]
 
@@ -91,6 +85,21 @@ class Environment:
             stderr_isatty=_isatty(sys.stderr),
             env=os.environ,
         )
+
+    def with_env(self, env: Mapping[str, str]) -> Environment:
+        """The same streams and terminal flags with other variables (``lq demo``'s own)."""
+        copy = Environment(
+            stdin=self.stdin,
+            stdout=self.stdout,
+            stderr=self.stderr,
+            stdout_bytes=self.stdout_bytes,
+            stdin_isatty=self.stdin_isatty,
+            stdout_isatty=self.stdout_isatty,
+            stderr_isatty=self.stderr_isatty,
+            env=env,
+        )
+        copy.argv = self.argv
+        return copy
 
     def binary_stdout(self) -> IO[bytes]:
         """Where event bytes go: the binary buffer under ``stdout`` when it has one."""

@@ -65,7 +65,9 @@ def run(argv: Sequence[str], env: Environment) -> int:
             exc.show(file=env.stderr)
             return exc.exit_code
         except typer.Abort:
-            return 130
+            from livequery_cli.cli.exit_status import ExitStatus
+
+            return ExitStatus.SIGINT
         except (Exception, KeyboardInterrupt) as exc:
             from livequery_cli.cli.exit_status import report
 

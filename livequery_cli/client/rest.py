@@ -32,6 +32,7 @@ import aiohttp
 import orjson
 
 from livequery_cli.exceptions import RestAuthError, RestError, TransportError
+from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.headers import parse_headers
 
 __all__ = ["DEFAULT_PAGE_SIZE", "RestClient"]
@@ -39,9 +40,7 @@ __all__ = ["DEFAULT_PAGE_SIZE", "RestClient"]
 DEFAULT_PAGE_SIZE = 1000
 """Objects per request in ``find_all``: big enough to be cheap, small enough for any server."""
 
-_INVALID_SESSION_TOKEN = 209
 # Parse's 101 is OBJECT_NOT_FOUND; only on ``login`` does it mean "wrong username or password".
-_OBJECT_NOT_FOUND = 101
 
 JSONObject = dict[str, Any]
 
@@ -359,7 +358,9 @@ class RestClient:
             message = answer.get("error") or answer.get("message")
         code = code if isinstance(code, int) and not isinstance(code, bool) else None
         text = self._scrub(str(message)) if message else f"{method} {path} failed"
-        if code == _INVALID_SESSION_TOKEN or (code == _OBJECT_NOT_FOUND and path == "login"):
+        if code == ErrorCode.INVALID_SESSION_TOKEN or (
+            code == ErrorCode.OBJECT_NOT_FOUND and path == "login"
+        ):
             raise RestAuthError(text, status=status, code=code)
         raise RestError(text, status=status, code=code)
 

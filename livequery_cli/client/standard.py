@@ -23,16 +23,18 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from livequery_cli.client.backoff import ReconnectPolicy
 from livequery_cli.client.emitter import EventEmitter, Listener
 from livequery_cli.client.live_query_client import CLIENT_EVENTS, LiveQueryClient
 from livequery_cli.client.subscription import Subscription
 from livequery_cli.exceptions import ConfigError
+from livequery_cli.parse.urls import LIVE_QUERY_SCHEMES, BadUrlError, live_query_url
 from livequery_cli.protocol import State
 
 if TYPE_CHECKING:
+    from livequery_cli.client.rest import RestClient
     from livequery_cli.synced.synced import SyncedSubscription
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "configure",
     "current_session_token",
     "live_query_url",
+    "rest_client",
     "set_current_session_token_provider",
     "subscribe",
     "switch_identity",
@@ -66,17 +69,6 @@ _config: Configuration | None = None
 _token_provider: SessionTokenProvider | None = None
 
 
-def live_query_url(server_url: str) -> str:
-    """The LiveQuery URL Parse derives from a REST URL: http->ws, https->wss, path kept."""
-    parts = urlsplit(server_url)
-    scheme = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}.get(parts.scheme)
-    if scheme is None or not parts.netloc:
-        raise ConfigError(
-            f"server_url must be an http(s):// URL, got {parts.scheme or 'no'} scheme"
-        )
-    return urlunsplit((scheme, parts.netloc, parts.path, parts.query, ""))
-
-
 def configure(
     server_url: str,
     application_id: str,
@@ -92,8 +84,11 @@ def configure(
     global _config
     if not application_id:
         raise ConfigError("application_id is required")
-    live_url = live_query_server_url or live_query_url(server_url)
-    if urlsplit(live_url).scheme not in ("ws", "wss"):
+    try:
+        live_url = live_query_server_url or live_query_url(server_url)
+    except BadUrlError as exc:
+        raise ConfigError(str(exc)) from None
+    if urlsplit(live_url).scheme not in LIVE_QUERY_SCHEMES:
         raise ConfigError("live_query_server_url must be a ws:// or wss:// URL")
     _config = Configuration(server_url, application_id, javascript_key, master_key, live_url)
 
@@ -112,6 +107,28 @@ def set_current_session_token_provider(provider: SessionTokenProvider | None) ->
 def current_session_token() -> str | None:
     """The default session token for a new subscription, if any."""
     return _token_provider() if _token_provider is not None else None
+
+
+def rest_client(session_token: str | None = None, *, use_master_key: bool = False) -> RestClient:
+    """A REST client for the app ``configure()`` set up, acting with ``session_token``.
+
+    The users API and the gap-free subscriptions both talk to the configured
+    app; this is the one place that turns the configuration into a client.
+    The master key is sent only when asked for (a user's own requests must
+    not be elevated by it).
+    """
+    from livequery_cli.client.rest import RestClient
+
+    config = _config
+    if config is None:
+        raise ConfigError("call livequery_cli.configure(server_url, application_id) first")
+    return RestClient(
+        config.server_url,
+        config.application_id,
+        javascript_key=config.javascript_key,
+        master_key=config.master_key if use_master_key else None,
+        session_token=session_token,
+    )
 
 
 class LiveQueryController:
@@ -141,6 +158,15 @@ class LiveQueryController:
     def client(self) -> LiveQueryClient | None:
         """The current shared client, if one is open."""
         return self._client
+
+    def rest_client(self, session_token: str | None = None) -> RestClient:
+        """The REST side of a gap-free subscription on this connection.
+
+        ``livequery_cli.synced`` asks the connection it subscribes on for its
+        REST client (a ``LiveQueryClient`` knows only a WebSocket URL and has
+        none), so the gap-free layer needs no knowledge of the standard API.
+        """
+        return rest_client(session_token or current_session_token(), use_master_key=True)
 
     async def subscribe(self, query: Any, session_token: str | None = None) -> Subscription:
         """Subscribe on the shared connection, opening it if needed."""
@@ -233,7 +259,10 @@ async def subscribe(
     plain subscription.
     """
     if options:
-        from livequery_cli.synced.api import subscribe_standard
+        from livequery_cli.synced.api import SYNC_OPTIONS, subscribe_synced
 
-        return await subscribe_standard(query, session_token, **options)
+        unknown = sorted(set(options) - SYNC_OPTIONS)
+        if unknown:
+            raise TypeError(f"unexpected subscribe option {unknown[0]!r}")
+        return await subscribe_synced(LiveQuery, query, session_token=session_token, **options)
     return await LiveQuery.subscribe(query, session_token=session_token)

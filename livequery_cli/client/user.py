@@ -35,9 +35,9 @@ from collections.abc import Awaitable, Mapping
 from typing import Any, ClassVar
 
 from livequery_cli.client import standard
-from livequery_cli.client.rest import RestClient
 from livequery_cli.client.subscription import Subscription
-from livequery_cli.exceptions import AuthError, ConfigError, LiveQueryError, RestAuthError
+from livequery_cli.exceptions import AuthError, LiveQueryError, RestAuthError
+from livequery_cli.parse.errors import ErrorCode
 
 __all__ = ["User"]
 
@@ -54,19 +54,6 @@ def _switch_lock() -> asyncio.Lock:
     if lock is None:
         lock = _switch_locks[loop] = asyncio.Lock()
     return lock
-
-
-def _rest_client(session_token: str | None = None) -> RestClient:
-    """A REST client for the configured server, acting as the user with ``session_token``."""
-    config = standard.configuration()
-    if config is None:
-        raise ConfigError("call livequery_cli.configure(server_url, application_id) first")
-    return RestClient(
-        config.server_url,
-        config.application_id,
-        javascript_key=config.javascript_key,
-        session_token=session_token,
-    )
 
 
 def _current_session_token() -> str | None:
@@ -101,7 +88,7 @@ async def _session_ended(session_token: str) -> None:
         moved = await _switch_identity(None)
     error = AuthError(
         "the session ended on the server (invalid session token): log in again",
-        code=_INVALID_SESSION_TOKEN,
+        code=ErrorCode.INVALID_SESSION_TOKEN,
         reconnect=False,
     )
     for sub in moved:
@@ -111,7 +98,6 @@ async def _session_ended(session_token: str) -> None:
         client.emit("error", error)
 
 
-_INVALID_SESSION_TOKEN = 209
 _SESSION_QUERY: dict[str, Any] = {"className": "_Session", "where": {}}
 
 
@@ -149,7 +135,7 @@ class _SessionWatch:
                 dict(_SESSION_QUERY), session_token=self.session_token
             )
         except AuthError as exc:
-            if exc.code == _INVALID_SESSION_TOKEN:
+            if exc.code == ErrorCode.INVALID_SESSION_TOKEN:
                 self._spawn(asyncio.get_running_loop(), _session_ended(self.session_token))
             return
         except LiveQueryError:
@@ -176,12 +162,12 @@ class _SessionWatch:
         self._spawn(asyncio.get_running_loop(), self._check())
 
     def _on_error(self, error: BaseException) -> None:
-        if isinstance(error, AuthError) and error.code == _INVALID_SESSION_TOKEN:
+        if isinstance(error, AuthError) and error.code == ErrorCode.INVALID_SESSION_TOKEN:
             self._spawn(asyncio.get_running_loop(), _session_ended(self.session_token))
 
     async def _check(self) -> None:
         try:
-            async with _rest_client(self.session_token) as client:
+            async with standard.rest_client(self.session_token) as client:
                 await client.me()
         except RestAuthError:
             await _session_ended(self.session_token)
@@ -265,7 +251,7 @@ class User:
     @classmethod
     async def sign_up(cls, username: str, password: str, **fields: Any) -> User:
         """Create a user and make it the current user."""
-        async with _rest_client() as client:
+        async with standard.rest_client() as client:
             data = await client.sign_up(username, password, **fields)
         user = cls(data)
         await cls._make_current(user)
@@ -274,7 +260,7 @@ class User:
     @classmethod
     async def log_in(cls, username: str, password: str) -> User:
         """Log in and make the user current; wrong credentials raise ``RestAuthError`` (101)."""
-        async with _rest_client() as client:
+        async with standard.rest_client() as client:
             data = await client.log_in(username, password)
         user = cls(data)
         await cls._make_current(user)
@@ -287,7 +273,7 @@ class User:
         The token is checked with ``users/me`` first: an invalid or expired
         token raises ``RestAuthError`` (209) and leaves the current user as it was.
         """
-        async with _rest_client(session_token) as client:
+        async with standard.rest_client(session_token) as client:
             data = await client.me()
         user = cls(data, session_token)
         await cls._make_current(user)
@@ -309,7 +295,7 @@ class User:
             await _switch_identity(None)
         if user is None or user.session_token is None:
             return
-        async with _rest_client(user.session_token) as client:
+        async with standard.rest_client(user.session_token) as client:
             with contextlib.suppress(RestAuthError):  # already ended: that is logged out
                 await client.log_out()
 
@@ -322,12 +308,14 @@ class User:
         """
         token = self._session_token
         if token is None:
-            raise RestAuthError("this user has no session token", status=400, code=209)
+            raise RestAuthError(
+                "this user has no session token", status=400, code=ErrorCode.INVALID_SESSION_TOKEN
+            )
         try:
-            async with _rest_client(token) as client:
+            async with standard.rest_client(token) as client:
                 data = await client.me()
         except RestAuthError as exc:
-            if exc.code == _INVALID_SESSION_TOKEN:
+            if exc.code == ErrorCode.INVALID_SESSION_TOKEN:
                 await _session_ended(token)
             raise
         self._data = {k: v for k, v in data.items() if k not in ("sessionToken", "password")}

@@ -20,8 +20,8 @@ from typing import Any
 
 from livequery_cli.server.acl import MASTER
 from livequery_cli.server.app import EmbeddedServer
-from livequery_cli.server.errors import ParseApiError
 from livequery_cli.server.object_service import ObjectService
+from livequery_cli.server.rest_errors import ParseApiError
 from livequery_cli.server.server_config import ServerConfig
 
 CLASS_NAME = "Game"

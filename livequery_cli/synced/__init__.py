@@ -28,7 +28,6 @@ TYPE_CHECKING = False
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     "SYNC_OPTIONS": "livequery_cli.synced.api",
-    "subscribe_standard": "livequery_cli.synced.api",
     "subscribe_synced": "livequery_cli.synced.api",
     "bind_engine": "livequery_cli.synced.binding",
     "ResyncReport": "livequery_cli.synced.engine",
@@ -56,12 +55,11 @@ __all__ = [
     "parse_since",
     "result_set_fetch",
     "since_where",
-    "subscribe_standard",
     "subscribe_synced",
 ]
 
 if TYPE_CHECKING:
-    from livequery_cli.synced.api import SYNC_OPTIONS, subscribe_standard, subscribe_synced
+    from livequery_cli.synced.api import SYNC_OPTIONS, subscribe_synced
     from livequery_cli.synced.binding import bind_engine
     from livequery_cli.synced.engine import ResyncReport, SyncEngine
     from livequery_cli.synced.fetch import (

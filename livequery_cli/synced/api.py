@@ -1,10 +1,11 @@
 """``subscribe_synced``: a synced subscription on a client or on the standard API.
 
-``Query.subscribe(snapshot=True, resync=True)`` lands in
-``livequery_cli.client.standard.subscribe``; this is the same operation with every
-piece passed explicitly, usable with a ``LiveQueryClient`` or the global
-``LiveQuery`` alike. The REST side is a ``RestClient`` for the same app:
-given, or derived from the standard API's configuration.
+``Query.subscribe(snapshot=True, resync=True)`` lands here through
+``livequery_cli.client.standard.subscribe``; called directly, it works with a
+``LiveQueryClient`` or the global ``LiveQuery`` alike. The REST side is a
+``RestClient`` for the same app: given, or asked of the connection (the
+standard API's ``LiveQuery.rest_client``), so this layer never imports the
+standard API (which imports it).
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from livequery_cli.client.rest import RestClient
-from livequery_cli.exceptions import ConfigError
 from livequery_cli.protocol.subscribe_query import query_to_json
 from livequery_cli.synced.fetch import result_set_fetch
 from livequery_cli.synced.synced import SyncedSubscription
 
-__all__ = ["SYNC_OPTIONS", "rest_client_for_standard", "subscribe_standard", "subscribe_synced"]
+__all__ = ["SYNC_OPTIONS", "subscribe_synced"]
 
 SYNC_OPTIONS = frozenset({"snapshot", "resync", "since", "rest"})
 """The options ``Query.subscribe(**options)`` takes for a synced subscription."""
@@ -48,7 +48,10 @@ async def subscribe_synced(
     query_json = query_to_json(query)
     owned = None
     if rest is None:
-        rest = owned = rest_client_for_standard(client_or_standard, session_token)
+        make_rest = getattr(client_or_standard, "rest_client", None)
+        if make_rest is None:
+            raise TypeError("pass rest=RestClient(...) to sync a LiveQueryClient's subscription")
+        rest = owned = make_rest(session_token)
     fetch = result_set_fetch(
         rest,
         str(query_json["className"]),
@@ -88,37 +91,3 @@ async def _newest_version(rest: RestClient, class_name: str) -> str | None:
         return await asyncio.wait_for(newest_version(rest, class_name), _START_READ_TIMEOUT_S)
     except (LiveQueryError, OSError, TimeoutError, ValueError):
         return None
-
-
-async def subscribe_standard(
-    query: Any, session_token: str | None = None, **options: Any
-) -> SyncedSubscription:
-    """``Query.subscribe(snapshot=True, resync=True, ...)`` on the standard API's connection.
-
-    ``livequery_cli.client.standard.subscribe`` hands its keyword options here;
-    unknown ones are a ``TypeError``, as for any function.
-    """
-    unknown = sorted(set(options) - SYNC_OPTIONS)
-    if unknown:
-        raise TypeError(f"unexpected subscribe option {unknown[0]!r}")
-    from livequery_cli.client import standard
-
-    return await subscribe_synced(standard.LiveQuery, query, session_token=session_token, **options)
-
-
-def rest_client_for_standard(target: Any, session_token: str | None = None) -> RestClient:
-    """A ``RestClient`` for the app ``configure()`` set up (for the standard API)."""
-    from livequery_cli.client import standard
-
-    if target is not standard.LiveQuery:
-        raise TypeError("pass rest=RestClient(...) to sync a LiveQueryClient's subscription")
-    config = standard.configuration()
-    if config is None:
-        raise ConfigError("call livequery_cli.configure(server_url, application_id) first")
-    return RestClient(
-        config.server_url,
-        config.application_id,
-        javascript_key=config.javascript_key,
-        master_key=config.master_key,
-        session_token=session_token or standard.current_session_token(),
-    )

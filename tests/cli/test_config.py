@@ -10,7 +10,8 @@ import pytest
 from cli.cli_run import lq
 
 from livequery_cli.cli.settings.credentials import save_session_token
-from livequery_cli.cli.settings.profiles import config_dir, config_path, mask, resolve
+from livequery_cli.cli.settings.locations import config_dir, config_path
+from livequery_cli.cli.settings.profiles import mask, resolve
 from livequery_cli.exceptions import ConfigError
 
 PROFILES = """

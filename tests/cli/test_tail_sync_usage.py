@@ -80,8 +80,9 @@ def test_unplaceable_where_with_also_is_refused_not_guessed(
     # A caller of run_tail that passes no command line: the flags' order is unknown.
     import io
 
-    from livequery_cli.cli.commands.tail import TailArgs, run_tail
+    from livequery_cli.cli.commands.tail import run_tail
     from livequery_cli.cli.environment import Environment
+    from livequery_cli.cli.tail.args import TailArgs
 
     monkeypatch.setattr("sys.argv", ["lq"])
     stderr = io.StringIO()

@@ -89,12 +89,11 @@ async def test_standard_api_snapshot_through_query_options(
 ) -> None:
     from livequery_cli.client.query import Query
     from livequery_cli.client.standard import LiveQuery, configure
-    from livequery_cli.synced import subscribe_standard
 
     there = parse_server.rest.create("Game", {"tag": unique_tag, "score": 3})
     configure(parse_server.rest_url, parse_server.app_id, javascript_key=parse_server.js_key)
     try:
-        sub = await subscribe_standard(Query("Game").equal_to("tag", unique_tag), snapshot=True)
+        sub = await Query("Game").equal_to("tag", unique_tag).subscribe(snapshot=True)
         first = await _next(sub)
         assert (first.kind, first.object["objectId"]) == ("snapshot", there["objectId"])
         await sub.wait_synced()
@@ -103,7 +102,7 @@ async def test_standard_api_snapshot_through_query_options(
         assert (event.op, event.object["objectId"]) == ("create", created["objectId"])
         assert sub.results.keys() == {there["objectId"], created["objectId"]}
         with pytest.raises(TypeError, match="unexpected subscribe option 'bogus'"):
-            await subscribe_standard(Query("Game"), bogus=True)
+            await Query("Game").subscribe(bogus=True)  # type: ignore[call-overload]
         await sub.unsubscribe()
     finally:
         await LiveQuery.close()

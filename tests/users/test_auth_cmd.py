@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from livequery_cli.cli.commands.auth import run_login, run_logout, run_whoami
+from livequery_cli.cli.commands.account import run_login, run_logout, run_whoami
 from livequery_cli.cli.environment import Environment
 from livequery_cli.cli.exit_status import ExitStatus
 from livequery_cli.cli.settings.credentials import credentials_path, load_credentials

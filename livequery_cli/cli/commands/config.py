@@ -64,7 +64,7 @@ def show(
 def path(ctx: typer.Context) -> int:
     """Print the path of the config file (LQ_CONFIG, else config.toml in the config dir)."""
     from livequery_cli.cli.environment import current_environment
-    from livequery_cli.cli.settings.profiles import config_path
+    from livequery_cli.cli.settings.locations import config_path
 
     env = current_environment(ctx)
     env.stdout.write(f"{config_path(env.env)}\n")
@@ -81,7 +81,8 @@ def profiles(ctx: typer.Context) -> int:
 
 def run_profiles(env: Environment) -> int:
     from livequery_cli.cli.exit_status import report
-    from livequery_cli.cli.settings.profiles import config_path, load_config_file
+    from livequery_cli.cli.settings.locations import config_path
+    from livequery_cli.cli.settings.profiles import load_config_file
 
     try:
         loaded = load_config_file(config_path(env.env))
@@ -96,9 +97,9 @@ def run_show(env: Environment, *, flags: dict[str, str | None], profile: str | N
     """Resolve and print the settings table; return the exit status."""
     from livequery_cli.cli.exit_status import report
     from livequery_cli.cli.output.terminal_text import escape_text
+    from livequery_cli.cli.settings.locations import config_path
     from livequery_cli.cli.settings.profiles import (
         SETTINGS,
-        config_path,
         mask,
         resolve,
         stored_token_lookup,

@@ -1,40 +1,39 @@
-"""``lq serve`` and ``lq demo``: the embedded server's commands.
+"""``lq serve``: the embedded server (REST + LiveQuery on one port, SQLite underneath).
 
-Both import the server (and aiohttp) inside the function, so ``lq --help``
-stays fast. Exit statuses: 0 after a clean shutdown (Ctrl-C / SIGTERM, or the
-end of ``lq demo --duration``), 1 when the server cannot start (port in use,
-database unusable), 2 for usage errors (bad flags, unreadable master key
-file).
+The server (and aiohttp) is imported inside the function, so ``lq --help``
+stays fast. Exit statuses: 0 after a clean shutdown (Ctrl-C / SIGTERM), 1 when
+the server cannot start (port in use, database unusable), 2 for usage errors
+(bad flags, unreadable master key file).
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from typing import Annotated
 
 import typer
 
-SERVE_ERROR_EXIT = 1
-USAGE_EXIT = 2
+from livequery_cli.cli.environment import Environment, current_environment
+from livequery_cli.cli.exit_status import ExitStatus
 
 
-def _fail(message: str, code: int) -> typer.Exit:
-    print(f"lq serve: {message}", file=sys.stderr)
-    return typer.Exit(code)
+def fail(env: Environment, command: str, message: str, status: ExitStatus) -> typer.Exit:
+    """Print ``lq COMMAND: message`` on the environment's stderr; the exit to raise."""
+    print(f"lq {command}: {message}", file=env.stderr)
+    return typer.Exit(status)
 
 
-def _profile_settings(profile: str | None) -> dict[str, str | None]:
+def _profile_settings(env: Environment, profile: str | None) -> dict[str, str | None]:
     """App id and keys from the environment, else the config profile (flags win over both)."""
     from livequery_cli.cli.settings.profiles import resolve
 
-    settings = resolve(flags={}, env=os.environ, stdin=sys.stdin, profile_flag=profile)
+    settings = resolve(flags={}, env=env.env, stdin=env.stdin, profile_flag=profile)
     for warning in settings.warnings:
-        print(warning, file=sys.stderr)
+        print(warning, file=env.stderr)
     return {name: settings.get(name) for name in ("app_id", "js_key", "master_key")}
 
 
 def serve(
+    ctx: typer.Context,
     port: Annotated[
         int | None, typer.Option(help="TCP port (0 picks a free one). Env: LQ_SERVE_PORT.")
     ] = None,
@@ -97,13 +96,15 @@ def serve(
     import logging
 
     from livequery_cli.exceptions import ConfigError
+
+    env = current_environment(ctx)
     from livequery_cli.server.app import run_forever
     from livequery_cli.server.server_config import resolve_config
 
     try:
-        from_profile = _profile_settings(profile)
+        from_profile = _profile_settings(env, profile)
         config = resolve_config(
-            os.environ,
+            env.env,
             port=port,
             host=host,
             db=db,
@@ -117,102 +118,15 @@ def serve(
             max_connections_per_address=max_connections_per_address,
         )
     except ConfigError as exc:
-        raise _fail(str(exc), USAGE_EXIT) from None
+        raise fail(env, "serve", str(exc), ExitStatus.USAGE) from None
     logging.basicConfig(level=logging.WARNING, format="lq serve: %(levelname)s %(message)s")
     try:
-        status = asyncio.run(run_forever(config))
+        status = asyncio.run(run_forever(config, out=env.stdout))
     except ConfigError as exc:
-        raise _fail(str(exc), SERVE_ERROR_EXIT) from None
+        raise fail(env, "serve", str(exc), ExitStatus.ERROR) from None
     except OSError as exc:
-        raise _fail(f"cannot listen on {config.host}:{config.port}: {exc.strerror}", 1) from None
+        message = f"cannot listen on {config.host}:{config.port}: {exc.strerror}"
+        raise fail(env, "serve", message, ExitStatus.ERROR) from None
     except KeyboardInterrupt:
-        status = 0
-    raise typer.Exit(status)
-
-
-def demo(
-    duration: Annotated[
-        str | None,
-        typer.Option(
-            "--duration", metavar="DURATION", help="Stop after DURATION (e.g. 5s) and exit 0."
-        ),
-    ] = None,
-    interval: Annotated[
-        float, typer.Option("--interval", help="Seconds between game moves (on average).")
-    ] = 0.5,
-    seed: Annotated[int | None, typer.Option("--seed", help="Seed for a repeatable game.")] = None,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="NDJSON events (as lq tail --json).")
-    ] = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No status lines on stderr.")
-    ] = False,
-) -> None:
-    """Start an in-memory server, play a game in it, and tail `Game score > 100`.
-
-    Runs until Ctrl-C (or --duration): players' scores move across 100, so
-    they enter and leave the query; players join and quit.
-    """
-    import secrets
-    import tempfile
-
-    from livequery_cli.cli.commands.tail import TailArgs, run_tail
-    from livequery_cli.cli.durations import parse_duration
-    from livequery_cli.cli.environment import Environment
-    from livequery_cli.cli.options import connection_flags
-    from livequery_cli.server.demo import BackgroundServer
-    from livequery_cli.server.server_config import ServerConfig
-
-    seconds: float | None = None
-    if duration is not None:
-        try:
-            seconds = parse_duration(duration)
-        except ValueError as exc:
-            raise _fail(f"--duration: {exc}", USAGE_EXIT) from None
-    if interval <= 0:
-        raise _fail("--interval must be positive", USAGE_EXIT)
-    config = ServerConfig(
-        port=0, db=":memory:", app_id="lq-demo", master_key=secrets.token_urlsafe(24)
-    )
-    background = BackgroundServer(config, interval=interval, seed=seed)
-    try:
-        server = background.start()
-    except OSError as exc:
-        raise _fail(f"cannot start the demo server: {exc.strerror}", SERVE_ERROR_EXIT) from None
-    process = Environment.from_process()
-    with tempfile.TemporaryDirectory(prefix="lq-demo-") as config_dir:
-        # The demo must not pick up the user's profile, session token or keys.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LQ_")}
-        env["LQ_CONFIG_DIR"] = config_dir
-        environment = Environment(
-            stdin=process.stdin,
-            stdout=process.stdout,
-            stderr=process.stderr,
-            stdout_bytes=process.stdout_bytes,
-            stdin_isatty=process.stdin_isatty,
-            stdout_isatty=process.stdout_isatty,
-            stderr_isatty=process.stderr_isatty,
-            env=env,
-        )
-        if not quiet:
-            print(
-                f"lq demo: server at {server.rest_url}; tailing Game where score > 100 "
-                "(Ctrl-C to stop)",
-                file=sys.stderr,
-                flush=True,
-            )
-        args = TailArgs(
-            class_name="Game",
-            wheres=["score > 100"],
-            json=json_output,
-            quiet=quiet,
-            timeout=duration,
-            flags=connection_flags(server_url=server.rest_url, app_id=config.app_id),
-        )
-        try:
-            status = run_tail(environment, args)
-        finally:
-            background.stop()
-    if seconds is not None and status == 124:
-        status = 0
+        status = ExitStatus.SUCCESS
     raise typer.Exit(status)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from livequery_cli.cli.settings.profiles import config_dir
+from livequery_cli.cli.settings.locations import config_dir
 from livequery_cli.exceptions import ConfigError
 
 __all__ = [

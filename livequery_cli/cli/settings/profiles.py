@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from livequery_cli.cli.settings.locations import config_path
 from livequery_cli.exceptions import ConfigError
+from livequery_cli.parse.urls import BadUrlError, live_query_url
 
 SETTINGS: tuple[str, ...] = (
     "server_url",
@@ -46,24 +48,6 @@ def env_var(setting: str) -> str:
 def flag_name(setting: str) -> str:
     """The flag for a setting: ``live_query_url`` -> ``--live-query-url``."""
     return "--" + setting.replace("_", "-")
-
-
-def config_dir(env: Mapping[str, str]) -> Path:
-    """``$LQ_CONFIG_DIR``, else ``$XDG_CONFIG_HOME/lq``, else ``~/.config/lq``."""
-    explicit = env.get("LQ_CONFIG_DIR")
-    if explicit:
-        return Path(explicit)
-    xdg = env.get("XDG_CONFIG_HOME")
-    if xdg:
-        return Path(xdg) / "lq"
-    home = env.get("HOME")
-    return (Path(home) if home else Path.home()) / ".config" / "lq"
-
-
-def config_path(env: Mapping[str, str]) -> Path:
-    """``$LQ_CONFIG``, else ``config.toml`` in ``config_dir``."""
-    explicit = env.get("LQ_CONFIG")
-    return Path(explicit) if explicit else config_dir(env) / "config.toml"
 
 
 def profile_name(flag: str | None, env: Mapping[str, str]) -> tuple[str, bool]:
@@ -150,12 +134,10 @@ class Settings:
         explicit = self.get("live_query_url")
         if explicit:
             return explicit
-        url = self.server_url
-        if url.startswith("https://"):
-            return "wss://" + url[len("https://") :]
-        if url.startswith("http://"):
-            return "ws://" + url[len("http://") :]
-        return url
+        try:
+            return live_query_url(self.server_url)
+        except BadUrlError as exc:
+            raise ConfigError(f"{exc} (--server-url)") from None
 
 
 SecretReader = Callable[[str], str]

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import ssl
 
-from livequery_cli.cli.commands.tail import TailArgs
 from livequery_cli.cli.environment import COLOR_CHOICES, Environment
 from livequery_cli.cli.exit_status import UsageError, report
 from livequery_cli.cli.query_input import (
@@ -26,6 +25,7 @@ from livequery_cli.cli.query_input import (
     parse_events,
 )
 from livequery_cli.cli.settings.profiles import Settings, resolve, stored_token_lookup
+from livequery_cli.cli.tail.args import TailArgs
 from livequery_cli.exceptions import ConfigError
 
 if TYPE_CHECKING:
