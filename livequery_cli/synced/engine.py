@@ -57,7 +57,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from livequery_cli.synced.lean import (
     FreshSet,
@@ -79,7 +79,22 @@ Fetch = Callable[[], Awaitable[dict[str, dict[str, Any]]]]
 """The fresh result set, by objectId (a REST ``find_all``); or a ``ResultSetSource``."""
 Live = Callable[[str, dict[str, Any], "dict[str, Any] | None"], None]
 """``(op, object, original)``: a real event, in wire order."""
-Marked = Callable[[str, dict[str, Any], "dict[str, Any] | None", str, bool], None]
+
+
+class Marked(Protocol):
+    """Receives a record the engine made: ``kind`` ``"snapshot"`` or ``"event"``."""
+
+    def __call__(
+        self,
+        op: str,
+        obj: dict[str, Any],
+        original: dict[str, Any] | None,
+        *,
+        kind: str,
+        synthetic: bool,
+    ) -> None: ...
+
+
 """``(op, object, original, kind, synthetic)``: a snapshot record or a resync event."""
 LoadKind = Literal["snapshot", "seed", "resync"]
 
@@ -358,7 +373,7 @@ class SyncEngine:
                     else sorted(fresh.objects.values(), key=version)
                 )
                 for obj in ordered:
-                    marked("snapshot", obj, None, "snapshot", False)
+                    marked("snapshot", obj, None, kind="snapshot", synthetic=False)
                 printed = dict(fresh.versions)
             finally:
                 if spilled is not None:
@@ -378,12 +393,12 @@ class SyncEngine:
                 for op, obj, original in self.view.reveal(fresh.objects):
                     report.counts[op] = report.counts.get(op, 0) + 1
                     _note_printed(printed, op, obj)
-                    marked(op, obj, original, "event", True)
+                    marked(op, obj, original, kind="event", synthetic=True)
         else:
             for op, obj, original in self.view.replace_versions(fresh.versions, fresh.objects):
                 report.counts[op] = report.counts.get(op, 0) + 1
                 _note_printed(printed, op, obj)
-                marked(op, obj, original, "event", True)
+                marked(op, obj, original, kind="event", synthetic=True)
         self._remember_shown(printed)
         self._first = None
         buffered, self._buffer = self._buffer or [], None

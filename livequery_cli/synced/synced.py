@@ -164,6 +164,7 @@ class SyncedSubscription(EventEmitter):
         op: str,
         obj: dict[str, Any],
         original: dict[str, Any] | None,
+        *,
         kind: str,
         synthetic: bool,
     ) -> None:

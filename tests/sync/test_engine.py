@@ -29,8 +29,10 @@ class Recorder:
     def live(self, op: str, o: dict[str, Any], original: Any) -> None:
         self.out.append((op, o["objectId"], "event", False))
 
-    def marked(self, op: str, o: dict[str, Any], original: Any, kind: str, syn: bool) -> None:
-        self.out.append((op, o["objectId"], kind, syn))
+    def marked(
+        self, op: str, o: dict[str, Any], original: Any, *, kind: str, synthetic: bool
+    ) -> None:
+        self.out.append((op, o["objectId"], kind, synthetic))
 
 
 async def test_buffered_events_already_in_the_snapshot_are_not_repeated() -> None:

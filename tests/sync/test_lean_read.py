@@ -31,8 +31,10 @@ class Recorder:
         self.out.append((op, o["objectId"], False))
         self.objects[o["objectId"]] = o
 
-    def marked(self, op: str, o: dict[str, Any], original: Any, kind: str, syn: bool) -> None:
-        self.out.append((op, o["objectId"], syn))
+    def marked(
+        self, op: str, o: dict[str, Any], original: Any, *, kind: str, synthetic: bool
+    ) -> None:
+        self.out.append((op, o["objectId"], synthetic))
         self.objects[o["objectId"]] = o
 
 

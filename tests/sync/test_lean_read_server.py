@@ -54,8 +54,10 @@ class Recorder:
     def live(self, op: str, o: dict[str, Any], original: Any) -> None:
         self.out.append((op, o["objectId"], False))
 
-    def marked(self, op: str, o: dict[str, Any], original: Any, kind: str, syn: bool) -> None:
-        self.out.append((op, o["objectId"], syn))
+    def marked(
+        self, op: str, o: dict[str, Any], original: Any, *, kind: str, synthetic: bool
+    ) -> None:
+        self.out.append((op, o["objectId"], synthetic))
         self.objects[o["objectId"]] = o
 
 

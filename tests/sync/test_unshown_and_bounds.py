@@ -26,8 +26,10 @@ class Recorder:
         self.out.append((op, o["objectId"], "event", False))
         self.objects.append(o)
 
-    def marked(self, op: str, o: dict[str, Any], original: Any, kind: str, syn: bool) -> None:
-        self.out.append((op, o["objectId"], kind, syn))
+    def marked(
+        self, op: str, o: dict[str, Any], original: Any, *, kind: str, synthetic: bool
+    ) -> None:
+        self.out.append((op, o["objectId"], kind, synthetic))
         self.objects.append(o)
 
 

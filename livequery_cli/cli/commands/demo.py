@@ -50,7 +50,7 @@ def demo(
     from livequery_cli.cli.durations import parse_duration
     from livequery_cli.cli.options import connection_flags
     from livequery_cli.cli.tail.args import TailArgs
-    from livequery_cli.server.demo import BackgroundServer
+    from livequery_cli.server.demo_game import BackgroundServer
     from livequery_cli.server.server_config import ServerConfig
 
     process = current_environment(ctx)

@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from livequery_cli.cli.output.event_record import TailEvent
+from livequery_cli.cli.output.output_format import RecordKind
 
 ENVELOPE_VERSION = 1
 _NEWLINE = orjson.OPT_APPEND_NEWLINE
@@ -75,7 +76,12 @@ def envelope(event: TailEvent, stamp: Callable[[float], str]) -> dict[str, Any]:
 
 def status_record(state: str, ts: str, fields: dict[str, Any]) -> bytes:
     """A ``{"v":1,"kind":"status","state":...}`` line (``--status-events``)."""
-    record: dict[str, Any] = {"v": ENVELOPE_VERSION, "kind": "status", "state": state, "ts": ts}
+    record: dict[str, Any] = {
+        "v": ENVELOPE_VERSION,
+        "kind": RecordKind.STATUS,
+        "state": state,
+        "ts": ts,
+    }
     record.update(fields)
     return orjson.dumps(record, option=_NEWLINE)
 

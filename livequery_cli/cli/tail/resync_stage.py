@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from livequery_cli.cli.query_input import SubscribeQuery
 from livequery_cli.cli.tail.status_line import StatusReporter
@@ -36,7 +36,23 @@ __all__ = ["SyncOptions", "SyncStage"]
 _PREPARE_TIMEOUT_S = 10.0
 """How long the start-of-tail version read may delay the first subscribe."""
 
-DeliverMarked = Callable[[int, str, str, dict[str, Any], "dict[str, Any] | None", str, bool], None]
+
+class DeliverMarked(Protocol):
+    """``TailRunner.deliver_marked``: a record of subscription ``sub`` the engine made."""
+
+    def __call__(
+        self,
+        sub: int,
+        class_name: str,
+        op: str,
+        obj: dict[str, Any],
+        original: dict[str, Any] | None,
+        *,
+        kind: str,
+        synthetic: bool,
+    ) -> None: ...
+
+
 StatusEvent = Callable[..., None]
 
 
@@ -170,9 +186,14 @@ class SyncStage:
             deliver(index, class_name, op, obj, original)
 
         def on_marked(
-            op: str, obj: dict[str, Any], original: dict[str, Any] | None, kind: str, syn: bool
+            op: str,
+            obj: dict[str, Any],
+            original: dict[str, Any] | None,
+            *,
+            kind: str,
+            synthetic: bool,
         ) -> None:
-            marked(index, class_name, op, obj, original, kind, syn)
+            marked(index, class_name, op, obj, original, kind=kind, synthetic=synthetic)
 
         engine = SyncEngine(
             DeferredSource(make_reader),

@@ -127,6 +127,7 @@ class TailRunner:
         op: str,
         obj: dict[str, Any],
         original: dict[str, Any] | None,
+        *,
         kind: str,
         synthetic: bool,
     ) -> None:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 from livequery_cli.cli.environment import COLOR_CHOICES, Environment
 from livequery_cli.cli.exit_status import UsageError, report
+from livequery_cli.cli.output.output_format import OUTPUT_CHOICES, OutputFormat
 from livequery_cli.cli.query_input import (
     SubscribeQuery,
     build_queries,
@@ -33,42 +34,40 @@ if TYPE_CHECKING:
     from livequery_cli.cli.tail.resync_stage import SyncOptions, SyncStage
     from livequery_cli.cli.tail.runner import Limits, Render
 
-OUTPUT_CHOICES = ("pretty", "json", "raw")
 
-
-def choose_output(args: TailArgs) -> str:
+def choose_output(args: TailArgs) -> OutputFormat:
     """``pretty``, ``json``, ``raw`` or ``template`` from the output flags (exclusive)."""
     chosen = [
         name
         for name, given in (
-            ("json", args.json),
+            ("--json", args.json),
             (f"-o {args.output}", args.output is not None),
-            ("template", args.template is not None),
+            ("--template", args.template is not None),
         )
         if given
     ]
-    if len(chosen) > 1 and not (args.json and args.output == "json"):
+    if len(chosen) > 1 and not (args.json and args.output == OutputFormat.JSON):
         raise UsageError("--json, --output and --template are mutually exclusive")
     if args.template is not None:
-        return "template"
+        return OutputFormat.TEMPLATE
     if args.json:
-        return "json"
+        return OutputFormat.JSON
     if args.output is not None and args.output not in OUTPUT_CHOICES:
         raise UsageError(f"--output: unknown format {args.output!r} (choose pretty, json or raw)")
-    return args.output or "pretty"
+    return OutputFormat(args.output) if args.output else OutputFormat.PRETTY
 
 
-def make_render(kind: str, args: TailArgs, env: Environment, color: ColorChoice) -> Render:
+def make_render(kind: OutputFormat, args: TailArgs, env: Environment, color: ColorChoice) -> Render:
     """The per-event renderer for the chosen output."""
-    if kind == "json":
+    if kind is OutputFormat.JSON:
         from livequery_cli.cli.output.ndjson import JsonFormat
 
         return JsonFormat()
-    if kind == "raw":
+    if kind is OutputFormat.RAW:
         from livequery_cli.cli.output.ndjson import RawFormat
 
         return RawFormat()
-    if kind == "template":
+    if kind is OutputFormat.TEMPLATE:
         from livequery_cli.cli.output.template import TemplateFormat
 
         return TemplateFormat(args.template or "")
@@ -122,7 +121,7 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
         raise UsageError("--count must be at least 1")
     if args.max_retries is not None and args.max_retries < 0:
         raise UsageError("--max-retries cannot be negative")
-    if args.status_events and kind != "json":
+    if args.status_events and kind is not OutputFormat.JSON:
         raise UsageError("--status-events needs --json")
     if args.exit_status and args.until is None:
         raise UsageError("--exit-status needs --until")
