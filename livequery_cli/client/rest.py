@@ -34,6 +34,7 @@ import orjson
 from livequery_cli.exceptions import RestAuthError, RestError, TransportError
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.headers import parse_headers
+from livequery_cli.parse.json_types import JsonObject
 
 __all__ = ["DEFAULT_PAGE_SIZE", "RestClient"]
 
@@ -41,8 +42,6 @@ DEFAULT_PAGE_SIZE = 1000
 """Objects per request in ``find_all``: big enough to be cheap, small enough for any server."""
 
 # Parse's 101 is OBJECT_NOT_FOUND; only on ``login`` does it mean "wrong username or password".
-
-JSONObject = dict[str, Any]
 
 
 class RestClient:
@@ -110,19 +109,19 @@ class RestClient:
 
     # -- objects -----------------------------------------------------------------
 
-    async def create(self, class_name: str, fields: Mapping[str, Any]) -> JSONObject:
+    async def create(self, class_name: str, fields: Mapping[str, Any]) -> JsonObject:
         """Create an object; returns ``{"objectId", "createdAt"}``."""
         return await self._object("POST", _class_path(class_name), dict(fields))
 
     async def get(
         self, class_name: str, object_id: str, *, keys: Sequence[str] | None = None
-    ) -> JSONObject:
+    ) -> JsonObject:
         params = {"keys": ",".join(keys)} if keys else None
         return await self._object("GET", _object_path(class_name, object_id), params=params)
 
     async def update(
         self, class_name: str, object_id: str, fields: Mapping[str, Any]
-    ) -> JSONObject:
+    ) -> JsonObject:
         """Update fields; Parse field ops (``{"__op": "Increment", ...}``) pass through."""
         return await self._object("PUT", _object_path(class_name, object_id), dict(fields))
 
@@ -140,7 +139,7 @@ class RestClient:
         order: str | Sequence[str] | None = None,
         limit: int | None = None,
         skip: int | None = None,
-    ) -> list[JSONObject]:
+    ) -> list[JsonObject]:
         """One ``GET classes/<name>`` request: at most ``limit`` objects (Parse's default: 100)."""
         params = _query_params(where, keys=keys, order=order, limit=limit, skip=skip)
         body = await self._object("GET", _class_path(class_name), params=params)
@@ -156,7 +155,7 @@ class RestClient:
         *,
         keys: Sequence[str] | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
-    ) -> AsyncIterator[JSONObject]:
+    ) -> AsyncIterator[JsonObject]:
         """Every object matching ``where``, in ``objectId`` order, fetched page by page.
 
         Each page asks for ``objectId > <last id of the previous page>``, so the
@@ -191,7 +190,7 @@ class RestClient:
             raise RestError("the server's count answer has no count", status=200)
         return count
 
-    async def batch(self, requests: Iterable[Mapping[str, Any]]) -> list[JSONObject]:
+    async def batch(self, requests: Iterable[Mapping[str, Any]]) -> list[JsonObject]:
         """Run several writes in one request (``POST batch``).
 
         Each request is ``{"method", "path", "body"?}``; ``path`` may be given
@@ -207,7 +206,7 @@ class RestClient:
 
     # -- users -------------------------------------------------------------------
 
-    async def sign_up(self, username: str, password: str, **fields: Any) -> JSONObject:
+    async def sign_up(self, username: str, password: str, **fields: Any) -> JsonObject:
         """Create a user; returns the user as stored, with its new ``sessionToken``."""
         body = {**fields, "username": username, "password": password}
         created = await self._object("POST", "users", body, revocable=True)
@@ -216,7 +215,7 @@ class RestClient:
         user.update(created)
         return user
 
-    async def log_in(self, username: str, password: str) -> JSONObject:
+    async def log_in(self, username: str, password: str) -> JsonObject:
         """Log in: the user with its ``sessionToken``; bad credentials: ``RestAuthError`` 101."""
         body = {"username": username, "password": password}
         return await self._object("POST", "login", body, revocable=True)
@@ -225,13 +224,13 @@ class RestClient:
         """End this client's session on the server (``POST logout``)."""
         await self._request("POST", "logout", {})
 
-    async def me(self) -> JSONObject:
+    async def me(self) -> JsonObject:
         """The user owning this client's session token (``GET users/me``)."""
         return await self._object("GET", "users/me")
 
     # -- server ------------------------------------------------------------------
 
-    async def schemas(self) -> list[JSONObject]:
+    async def schemas(self) -> list[JsonObject]:
         """Every class with its fields (needs the master key)."""
         body = await self._object("GET", "schemas")
         results = body.get("results")
@@ -239,7 +238,7 @@ class RestClient:
             raise RestError("the server's schemas answer has no results list", status=200)
         return results
 
-    async def health(self) -> JSONObject:
+    async def health(self) -> JsonObject:
         """The server's ``health`` answer: ``{"status": "ok"}`` when ready.
 
         Parse Server answers 503 with ``{"status": "starting"}`` while it boots;
@@ -258,11 +257,11 @@ class RestClient:
 
     # -- plumbing ----------------------------------------------------------------
 
-    def _batch_entry(self, request: Mapping[str, Any]) -> JSONObject:
+    def _batch_entry(self, request: Mapping[str, Any]) -> JsonObject:
         path = str(request["path"])
         if not path.startswith("/"):
             path = f"{self._mount_path}/{path}"
-        entry: JSONObject = {"method": str(request["method"]).upper(), "path": path}
+        entry: JsonObject = {"method": str(request["method"]).upper(), "path": path}
         if "body" in request:
             entry["body"] = request["body"]
         return entry
@@ -287,7 +286,7 @@ class RestClient:
         *,
         params: Mapping[str, str] | None = None,
         revocable: bool = False,
-    ) -> JSONObject:
+    ) -> JsonObject:
         answer = await self._request(method, path, body, params=params, revocable=revocable)
         if not isinstance(answer, dict):
             raise RestError(f"the server's answer to {method} {path} is not an object", status=200)
@@ -409,7 +408,7 @@ def _query_params(
     return params
 
 
-def _after(where: Mapping[str, Any], last_id: str) -> JSONObject:
+def _after(where: Mapping[str, Any], last_id: str) -> JsonObject:
     """``where`` narrowed to objects whose ``objectId`` sorts after ``last_id``."""
     cursor = {"objectId": {"$gt": last_id}}
     if "objectId" in where:

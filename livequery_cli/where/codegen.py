@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.parse.values import iso_millis
 from livequery_cli.where.nodes import (
     And,
@@ -38,7 +39,7 @@ from livequery_cli.where.nodes import (
     Value,
 )
 
-Where = dict[str, Any]
+Where = JsonObject  # a Parse ``where`` clause
 
 _OPERATORS = {"ne": "$ne", "gt": "$gt", "ge": "$gte", "lt": "$lt", "le": "$lte"}
 

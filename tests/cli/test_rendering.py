@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 
 from livequery_cli.cli.exit_status import UsageError
 from livequery_cli.cli.output.event_record import TailEvent
-from livequery_cli.cli.output.ndjson import JsonFormat, RawFormat, UtcStamp
+from livequery_cli.cli.output.ndjson import JsonFormat, RawFormat
 from livequery_cli.cli.output.pretty import PrettyFormat, format_value
 from livequery_cli.cli.output.template import TemplateFormat, compile_template
 from livequery_cli.cli.output.terminal_text import escape_text
+from livequery_cli.cli.output.timestamps import utc_stamp
 
 TS = 1767268800.123  # 2026-01-01T12:00:00.123Z
 
@@ -123,7 +124,7 @@ def test_raw_is_the_object_only() -> None:
 
 
 def test_utc_stamp_caches_per_millisecond() -> None:
-    stamp = UtcStamp()
+    stamp = utc_stamp()
     assert stamp(TS) == "2026-01-01T12:00:00.123Z"
     assert stamp(TS + 0.0001) == "2026-01-01T12:00:00.123Z"
     assert stamp(TS + 0.0015) == "2026-01-01T12:00:00.124Z"

@@ -17,7 +17,6 @@ ever added within a version; docs/cli.md documents each one.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,32 +24,10 @@ import orjson
 
 from livequery_cli.cli.output.event_record import TailEvent
 from livequery_cli.cli.output.output_format import RecordKind
+from livequery_cli.cli.output.timestamps import utc_stamp
 
 ENVELOPE_VERSION = 1
 _NEWLINE = orjson.OPT_APPEND_NEWLINE
-
-
-class UtcStamp:
-    """ISO 8601 UTC timestamps with milliseconds, cached per millisecond.
-
-    Formatting a time costs more than encoding a small event; in a burst
-    thousands of events share a millisecond, so the cache makes it free.
-    """
-
-    __slots__ = ("_last_ms", "_last_text")
-
-    def __init__(self) -> None:
-        self._last_ms = -1
-        self._last_text = ""
-
-    def __call__(self, ts: float) -> str:
-        ms = int(ts * 1000)
-        if ms != self._last_ms:
-            seconds, millis = divmod(ms, 1000)
-            base = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
-            self._last_text = f"{base}.{millis:03d}Z"
-            self._last_ms = ms
-        return self._last_text
 
 
 def envelope(event: TailEvent, stamp: Callable[[float], str]) -> dict[str, Any]:
@@ -90,7 +67,7 @@ class JsonFormat:
     """Renders events as NDJSON envelope lines."""
 
     def __init__(self) -> None:
-        self._stamp = UtcStamp()
+        self._stamp = utc_stamp()
 
     def __call__(self, event: TailEvent) -> bytes:
         return orjson.dumps(envelope(event, self._stamp), option=_NEWLINE)

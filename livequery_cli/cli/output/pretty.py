@@ -15,7 +15,6 @@ only the values are formatted. All server text goes through ``escape_text``.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +22,7 @@ import orjson
 
 from livequery_cli.cli.output.event_record import TailEvent
 from livequery_cli.cli.output.terminal_text import escape_text
+from livequery_cli.cli.output.timestamps import MillisStamp
 
 RESET = "\x1b[0m"
 OP_STYLES = {
@@ -110,36 +110,14 @@ def format_value(value: Any) -> str:
     return _FORMATTERS.get(type(value), _format_json)(value)
 
 
-class _ClockStamp:
-    """``HH:MM:SS.mmm`` in local time (or UTC) between ``before`` and ``after``, cached per ms."""
-
-    __slots__ = ("_after", "_before", "_convert", "_last_ms", "_last_text")
-
-    def __init__(self, *, local: bool, before: str = "", after: str = "") -> None:
-        self._convert = time.localtime if local else time.gmtime
-        self._before = before
-        self._after = after
-        self._last_ms = -1
-        self._last_text = ""
-
-    def __call__(self, ts: float) -> str:
-        ms = int(ts * 1000)
-        if ms != self._last_ms:
-            seconds, millis = divmod(ms, 1000)
-            clock = time.strftime("%H:%M:%S", self._convert(seconds))
-            self._last_text = f"{self._before}{clock}.{millis:03d}{self._after}"
-            self._last_ms = ms
-        return self._last_text
-
-
 class PrettyFormat:
     """Renders events as aligned human lines; ``color`` adds the ANSI styles."""
 
     def __init__(self, *, color: bool, local_time: bool = True) -> None:
         self._color = color
         self._reset = RESET if color else ""
-        self._clock = _ClockStamp(
-            local=local_time, before=self._style(TIME_STYLE), after=self._reset
+        self._clock = MillisStamp(
+            "%H:%M:%S", local=local_time, before=self._style(TIME_STYLE), after=self._reset
         )
         if color:
             self._ops = {op: f"{style}{op:<6}{RESET}" for op, style in OP_STYLES.items()}

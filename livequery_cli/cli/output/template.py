@@ -19,8 +19,9 @@ import orjson
 
 from livequery_cli.cli.exit_status import UsageError
 from livequery_cli.cli.output.event_record import TailEvent
-from livequery_cli.cli.output.ndjson import UtcStamp, envelope
+from livequery_cli.cli.output.ndjson import envelope
 from livequery_cli.cli.output.terminal_text import escape_text
+from livequery_cli.cli.output.timestamps import utc_stamp
 
 TEMPLATE_FIELDS = frozenset(
     {"v", "kind", "sub", "op", "class", "id", "ts", "seq", "object", "original", "changed"}
@@ -80,7 +81,7 @@ class TemplateFormat:
 
     def __init__(self, template: str) -> None:
         self._pieces = compile_template(template)
-        self._stamp = UtcStamp()
+        self._stamp = utc_stamp()
 
     def __call__(self, event: TailEvent) -> bytes:
         record = envelope(event, self._stamp)

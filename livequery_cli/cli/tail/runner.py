@@ -179,9 +179,10 @@ class TailRunner:
         done = self._done
         if done is not None and done.done():
             return
-        from livequery_cli.cli.output.ndjson import UtcStamp, status_record
+        from livequery_cli.cli.output.ndjson import status_record
+        from livequery_cli.cli.output.timestamps import utc_stamp
 
-        self._writer.write(status_record(state, UtcStamp()(self._clock()), fields))
+        self._writer.write(status_record(state, utc_stamp()(self._clock()), fields))
 
     def finish(self, status: ExitStatus) -> None:
         """End the run with ``status`` (the first reason to end wins)."""
