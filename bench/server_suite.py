@@ -1,6 +1,6 @@
 """Server-side benchmarks: `lq serve` and Parse Server 9 under the same write load.
 
-Both servers are started through the test rig (``tests/rig``: a throwaway
+Both servers are started through the test rig (``tests/support``: a throwaway
 PostgreSQL + ``tests/node/parse_server.js`` for Parse Server, ``python -m
 livequery_cli serve`` for `lq serve`), loopback only. Subscribers run in a
 separate ``bench.loadclients`` process; writes go through the rig's REST

@@ -9,7 +9,7 @@ Usage (it takes ``--duration`` per server; CI runs only a few-second version,
 
 For each server (``lq serve``, and Parse Server 9 from the test rig) it starts
 ``lq tail --json --status-events`` through the fault proxy of
-``tests/faults/proxy.py``, writes at ``--rate`` per second over REST (a mix of
+``tests/support/fault_proxy.py``, writes at ``--rate`` per second over REST (a mix of
 creates, updates and deletes that keeps the result set near ``--live-set``
 objects, see ``bench/soak_writer.py``), cuts the proxied connection every
 ``--cut-every`` seconds, and reads the tail's stdout. Every

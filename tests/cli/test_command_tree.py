@@ -12,7 +12,7 @@ import importlib
 import pkgutil
 
 import pytest
-from cli.cli_run import lq
+from support.cli_run import lq
 
 import livequery_cli.cli.commands
 from livequery_cli.cli import command_tree

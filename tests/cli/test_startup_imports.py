@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from rig.lq_server import LqServer
+from support.lq_server import LqServer
 
 HEAVY = ("rich", "pydantic", "aiohttp", "websockets", "asyncio")
 

@@ -8,8 +8,8 @@ import socket
 import time
 
 import pytest
-from client.fake_server import fake_server
-from client.recorder import Recorder
+from support.fake_server import fake_server
+from support.recorder import Recorder
 
 from livequery_cli.client import LiveQueryClient
 from livequery_cli.client.backoff import ReconnectPolicy

@@ -17,10 +17,10 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-from client.recorder import Recorder
-from rig.lq_server import LqServer
-from rig.parse_server import ParseServer
-from rig.parse_server import ParseServer as ServerHandle  # LqServer has the same interface
+from support.lq_server import LqServer
+from support.parse_server import ParseServer
+from support.parse_server import ParseServer as ServerHandle  # LqServer has the same interface
+from support.recorder import Recorder
 
 import livequery_cli.client.standard as standard
 from livequery_cli.client import LiveQueryClient

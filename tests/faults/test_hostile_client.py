@@ -16,8 +16,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from faults.hostile_server import BINARY, CLOSE, PING, TEXT, HostileConnection, HostileServer
-from faults.watch import Watch
+from support.hostile_server import BINARY, CLOSE, PING, TEXT, HostileConnection, HostileServer
+from support.watch import Watch
 
 from livequery_cli.client import LiveQueryClient
 from livequery_cli.client.backoff import ReconnectPolicy

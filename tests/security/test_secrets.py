@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rig.lq_server import LqServer
+from support.lq_server import LqServer
 
 MASTER = f"MK-{secrets.token_hex(12)}"
 TOKEN = f"r:ST-{secrets.token_hex(12)}"

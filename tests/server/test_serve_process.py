@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 import pytest
-from rig.lq_server import LqServer
+from support.lq_server import LqServer
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 

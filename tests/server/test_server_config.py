@@ -6,7 +6,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from server.lq_harness import make_config
+from support.lq_harness import make_config
 
 from livequery_cli.exceptions import ConfigError
 from livequery_cli.server.app import EmbeddedServer

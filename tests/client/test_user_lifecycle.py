@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from rig.parse_server import CLASS_NAMES
+from support.parse_server import CLASS_NAMES
 
 from livequery_cli.client import LiveQueryClient, standard
 from livequery_cli.client.query import Query

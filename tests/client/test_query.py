@@ -4,7 +4,7 @@ Expected values are those of the SDK's own unit tests
 (parse-community/Parse-SDK-JS, ``src/__tests__/ParseQuery-test.js``) and of
 its source (``src/ParseQuery.ts``: ``_addCondition``, ``quote``,
 ``withinRadians``; ``src/encode.ts``; ``src/ParseGeoPoint.ts``), cited per test.
-tests/query/test_sdk_parity.py checks the same against the SDK run in node.
+tests/client/test_sdk_parity.py checks the same against the SDK run in node.
 """
 
 from __future__ import annotations

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli.lq_process import LqProcess
-from rig.parse_server import ParseServer as ServerHandle  # LqServer has the same interface
-from rig.rest_writer import make_acl
+from support.lq_process import LqProcess
+from support.parse_server import ParseServer as ServerHandle  # LqServer has the same interface
+from support.rest_writer import make_acl
 
 from livequery_cli.cli.settings.credentials import save_session_token
 

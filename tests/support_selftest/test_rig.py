@@ -9,10 +9,10 @@ SDK, data survives a crash, and session tokens work in LiveQuery (the
 from __future__ import annotations
 
 import pytest
-from rig.fixtures import ParseServer, ParseServerFactory, SdkTailFactory
-from rig.postgres import PostgresCluster
-from rig.redis import RedisServer
-from rig.rest_writer import ParseRestError, make_acl
+from support.fixtures import ParseServer, ParseServerFactory, SdkTailFactory
+from support.postgres import PostgresCluster
+from support.redis import RedisServer
+from support.rest_writer import ParseRestError, make_acl
 
 pytestmark = pytest.mark.parse_server
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from rig.fixtures import ParseServer, SdkTailFactory
+from support.fixtures import ParseServer, SdkTailFactory
 
 from livequery_cli.client.query import GeoPoint, Query
 

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from cli.cli_run import lq
+from support.cli_run import lq
 
 from livequery_cli.cli.settings.credentials import save_session_token
 from livequery_cli.cli.settings.locations import config_dir, config_path

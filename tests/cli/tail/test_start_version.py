@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from rig.parse_server import ParseServer as ServerHandle  # LqServer has the same interface
+from support.parse_server import ParseServer as ServerHandle  # LqServer has the same interface
 
 from livequery_cli.cli.tail.start_version import StartVersionReader
 

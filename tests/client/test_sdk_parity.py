@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rig.parse_server import NODE_DIR, ensure_node_modules
+from support.parse_server import NODE_DIR, ensure_node_modules
 
 from livequery_cli.client.query import GeoPoint, Query
 from livequery_cli.where import compile_where

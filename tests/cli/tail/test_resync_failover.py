@@ -10,11 +10,11 @@ from __future__ import annotations
 import signal
 
 import pytest
-from cli.lq_process import LqProcess
-from cli.test_tail_sync import Picture, Writer, _expr, server_ids
-from rig.fixtures import ParseServerFactory
-from rig.postgres import PostgresCluster
-from rig.redis import RedisServer
+from cli.tail.test_resync import Picture, Writer, _expr, server_ids
+from support.fixtures import ParseServerFactory
+from support.lq_process import LqProcess
+from support.postgres import PostgresCluster
+from support.redis import RedisServer
 
 pytestmark = [pytest.mark.parse_server, pytest.mark.slow]
 

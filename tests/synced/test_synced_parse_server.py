@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from rig.parse_server import ParseServer
+from support.parse_server import ParseServer
 
 from livequery_cli.client import LiveQueryClient
 from livequery_cli.client.backoff import ReconnectPolicy

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rig.child_process import discard
-from rig.parse_server import CLASS_NAMES
-from rig.rest_writer import RestWriter
+from support.child_process import discard
+from support.parse_server import CLASS_NAMES
+from support.rest_writer import RestWriter
 
 START_TIMEOUT_S = 30.0
 

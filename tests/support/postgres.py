@@ -26,8 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from rig.child_process import child_preexec, free_port
-from rig.scratch_dir import make_scratch_dir
+from support.child_process import child_preexec, free_port
+from support.scratch_dir import make_scratch_dir
 
 PG_BIN_DIR = Path(os.environ.get("LQ_RIG_PG_BIN", "/usr/lib/postgresql/15/bin"))
 _START_TIMEOUT_S = 30.0

@@ -28,16 +28,16 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NoReturn
 
 import pytest
-from rig.lq_server import LqServer, lq_server, lq_server_factory
-from rig.parse_server import (
+from support.lq_server import LqServer, lq_server, lq_server_factory
+from support.parse_server import (
     CLASS_NAMES,
     ParseServer,
     ParseServerUnavailable,
     node_unavailable_reason,
 )
-from rig.postgres import PostgresCluster, PostgresUnavailable, missing_binaries
-from rig.redis import RedisServer, RedisUnavailable, redis_binary
-from rig.sdk_tail import SdkTail, ServerAddress
+from support.postgres import PostgresCluster, PostgresUnavailable, missing_binaries
+from support.redis import RedisServer, RedisUnavailable, redis_binary
+from support.sdk_tail import SdkTail, ServerAddress
 
 __all__ = [
     "CLASS_NAMES",

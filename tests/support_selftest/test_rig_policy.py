@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from rig.fixtures import _unavailable
-from rig.scratch_dir import make_scratch_dir, sweep_stale
+from support.fixtures import _unavailable
+from support.scratch_dir import make_scratch_dir, sweep_stale
 
 
 def test_missing_tools_skip_outside_ci(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
-from cli.cli_run import lq
+from support.cli_run import lq
 
 from livequery_cli.cli.settings.profiles import resolve
 from livequery_cli.cli.settings.tls import INSECURE_WARNING, tls_context

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from cli.cli_run import lq
+from support.cli_run import lq
 
 APP = {"LQ_APP_ID": "app"}
 

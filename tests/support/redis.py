@@ -15,8 +15,8 @@ import signal
 import subprocess
 import time
 
-from rig.child_process import child_preexec, free_port
-from rig.scratch_dir import make_scratch_dir
+from support.child_process import child_preexec, free_port
+from support.scratch_dir import make_scratch_dir
 
 _START_TIMEOUT_S = 15.0
 

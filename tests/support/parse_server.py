@@ -30,9 +30,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rig.child_process import child_preexec, discard
-from rig.rest_writer import RestWriter
-from rig.scratch_dir import make_scratch_dir
+from support.child_process import child_preexec, discard
+from support.rest_writer import RestWriter
+from support.scratch_dir import make_scratch_dir
 
 NODE_DIR = Path(__file__).resolve().parent.parent / "node"
 LAUNCHER = NODE_DIR / "parse_server.js"

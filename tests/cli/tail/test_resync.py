@@ -13,13 +13,13 @@ import json
 import random
 import signal
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from cli.lq_process import LqProcess
-from rig.parse_server import ParseServer
+from support.lq_process import LqProcess
+from support.parse_server import ParseServer
+from support.waiting import Deadline
 
 WAIT_S = 60.0
 
@@ -54,11 +54,9 @@ class Picture:
         self.records: list[dict[str, Any]] = []
 
     def read_until(self, predicate: Any, timeout: float = WAIT_S) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
+        deadline = Deadline(timeout)
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"condition not met; last records {self.records[-5:]}")
+            remaining = deadline.remaining(f"a record; last records {self.records[-5:]}")
             (line,) = self.proc.read_stdout(1, timeout=remaining)
             record = json.loads(line)
             self.records.append(record)

@@ -17,8 +17,8 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from rig.child_process import child_preexec
-from rig.parse_server import NODE_DIR, SDK_TAIL, ensure_node_modules
+from support.child_process import child_preexec
+from support.parse_server import NODE_DIR, SDK_TAIL, ensure_node_modules
 
 Record = dict[str, Any]
 
