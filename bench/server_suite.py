@@ -248,9 +248,9 @@ def latency(target: Target, writes: int, log: Log) -> dict[str, Any]:
 
 @contextmanager
 def _servers(log: Log) -> Iterator[tuple[list[Target], dict[str, str]]]:
-    from rig.lq_server import LqServer
-    from rig.parse_server import ParseServer
-    from rig.postgres import PostgresCluster, missing_binaries
+    from support.lq_server import LqServer
+    from support.parse_server import ParseServer
+    from support.postgres import PostgresCluster, missing_binaries
 
     problems: dict[str, str] = {}
     targets: list[Target] = []
