@@ -60,7 +60,7 @@ SIZES = {
 @dataclass
 class Target:
     name: str
-    handle: Any  # rig.parse_server.ParseServer or rig.lq_server.LqServer
+    handle: Any  # support.parse_server.ParseServer or support.lq_server.LqServer
 
     @property
     def pid(self) -> int:
