@@ -32,7 +32,7 @@ from livequery_cli.server.rest_errors import ParseApiError, not_found
 from livequery_cli.server.schema import check_and_record
 from livequery_cli.server.storage import Storage
 
-_ROLE_NAME = re.compile(r"^[0-9A-Za-z\-_ ]+$")
+_ROLE_NAME = re.compile(r"\A[0-9A-Za-z\-_ ]+\Z")
 
 
 class ChangePublisher(Protocol):
@@ -176,7 +176,7 @@ class ObjectService:
     # -- rules of the built-in classes ---------------------------------------
 
     def _check_class(self, class_name: str, identity: Identity, *, creating: bool) -> None:
-        if not CLASS_NAME.match(class_name):
+        if not CLASS_NAME.fullmatch(class_name):
             raise ParseApiError(
                 ErrorCode.INVALID_CLASS_NAME,
                 f"Invalid class name: {class_name[:64]}. Class names start with a letter "
@@ -238,7 +238,7 @@ class ObjectService:
     def _check_role_name(self, name: Any, *, creating: bool) -> None:
         if not isinstance(name, str) or not name:
             raise ParseApiError(ErrorCode.INVALID_ROLE_NAME, "Role names must be specified.")
-        if not _ROLE_NAME.match(name):
+        if not _ROLE_NAME.fullmatch(name):
             raise ParseApiError(
                 ErrorCode.INVALID_ROLE_NAME,
                 "Role names can only contain alphanumeric characters, _, -, and spaces.",
