@@ -11,6 +11,7 @@ from __future__ import annotations
 from livequery_cli.server.object_service import ObjectService
 from livequery_cli.server.rest_batch import run_batch
 from livequery_cli.server.rest_errors import ParseApiError
+from livequery_cli.server.rest_installations import installation_route
 from livequery_cli.server.rest_objects import (
     create_object,
     delete_object,
@@ -80,8 +81,9 @@ class RestRouter:
     ) -> RestResponse:
         service, method = self.service, request.method
         location = f"{self.rest_url}/classes"
-        if class_name == "_Session":
-            answer = session_route(service, request, object_id, location)
+        special = {"_Session": session_route, "_Installation": installation_route}.get(class_name)
+        if special is not None:
+            answer = special(service, request, object_id, location)
             if answer is None:
                 raise _unknown(request)
             return answer
