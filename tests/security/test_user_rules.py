@@ -6,7 +6,8 @@
 - Only the master key may set ``emailVerified`` (119 otherwise).
 - Usernames are unique case-insensitively (202), while login needs the exact
   spelling (101). ``lq serve`` also refuses look-alikes that differ by an
-  invisible character or an NFKC compatibility form, which Parse accepts
+  invisible character, an NFKC compatibility form or non-ASCII case, which
+  Parse (on PostgreSQL) accepts
   (the last two tests pin both behaviours; docs/serve.md explains why).
 """
 
@@ -115,12 +116,13 @@ LOOK_ALIKES = {
     "bidi mark": lambda n: "\u200e" + n,
     "fullwidth letter": lambda n: "\uff33" + n[1:],
     "variation selector": lambda n: n + "\ufe0f",
+    "non-ASCII case": lambda n: n.replace("\u00e9", "\u00c9"),
 }
 
 
 @pytest.mark.parametrize("variant", list(LOOK_ALIKES), ids=list(LOOK_ALIKES))
 def test_lq_refuses_invisible_look_alike_usernames(lq_server: LqServer, variant: str) -> None:
-    name = "Snoopy" + uuid.uuid4().hex[:8]
+    name = "Snoop\u00e9" + uuid.uuid4().hex[:8]
     lq_server.rest.sign_up(name, "pw")
     assert _refused(lambda: lq_server.rest.sign_up(LOOK_ALIKES[variant](name), "pw")) == TAKEN
 
@@ -128,7 +130,7 @@ def test_lq_refuses_invisible_look_alike_usernames(lq_server: LqServer, variant:
 @pytest.mark.parse_server
 def test_parse_accepts_invisible_look_alike_usernames(parse_server: Any) -> None:
     """Pins the reference behaviour docs/serve.md describes as a deliberate difference."""
-    name = "Snoopy" + uuid.uuid4().hex[:8]
+    name = "Snoop\u00e9" + uuid.uuid4().hex[:8]
     parse_server.rest.sign_up(name, "pw")
     for make in LOOK_ALIKES.values():
         assert parse_server.rest.sign_up(make(name), "pw")["objectId"]
