@@ -23,7 +23,7 @@ import base64
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -104,13 +104,21 @@ def _issued_record(session: JsonObject) -> tuple[str, str, Any] | None:
     return token, user_id, record.get("expiresAt")
 
 
-def vouch_for(session: JsonObject) -> None:
-    """Record a master-key write of a session as trusted (``user``/``expiresAt`` as given).
+def vouch_for(session: JsonObject, changed: Collection[str] | None = None) -> None:
+    """Record what a master-key write set on a session as trusted.
 
-    Parse lets the master key create sessions and move them to another user or
-    expiry; those writes are trusted like the server's own. Without a user
+    Parse lets the master key create sessions and move them to another user
+    or expiry; those writes are trusted like the server's own. ``changed`` is
+    what an update set (None: a create, everything). Only naming the
+    ``user`` (re)records the whole row: a master-key write of other fields
+    must not bless a row a client tampered with before. Without a user
     pointer and a token the row grants nothing.
     """
+    if changed is not None and "user" not in changed:
+        record = session.get(ISSUED)
+        if "expiresAt" in changed and isinstance(record, dict):
+            record["expiresAt"] = session.get("expiresAt")
+        return
     user = session.get("user")
     token = session.get("sessionToken")
     user_id = user.get("objectId") if isinstance(user, dict) else None

@@ -174,7 +174,7 @@ class ObjectService:
         check_and_record(self.storage, class_name, types)
         body["updatedAt"] = now_iso()
         if class_name == "_Session" and identity.master:
-            vouch_for(body)
+            vouch_for(body, changed=data.keys())
         self.storage.put(class_name, body)
         if class_name == "_Role":
             self.auth.roles_changed()

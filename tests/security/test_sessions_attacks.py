@@ -243,3 +243,22 @@ def test_a_tampered_session_row_grants_nothing_after_restart(lq_on_file: Any, ta
             ErrorCode.INVALID_SESSION_TOKEN,
         )
     assert _me(server, bob["sessionToken"]) == bob["objectId"]
+
+
+def test_a_master_key_write_of_other_fields_does_not_bless_a_tampered_row(
+    lq_on_file: Any,
+) -> None:
+    server = lq_on_file
+    alice, bob = _user(server), _user(server)
+    server.stop()
+    _rewrite_session(server.db, alice["session"], {"user": pointer("_User", bob["objectId"])})
+    server.start()
+    path = f"sessions/{alice['session']}"
+    server.rest.request("PUT", path, {"note": "checked", "expiresAt": LATER}, master=True)
+    assert _refused(lambda: server.rest.me(alice["sessionToken"])) == (
+        400,
+        ErrorCode.INVALID_SESSION_TOKEN,
+    )
+    # Naming the user with the master key is a decision to trust the row, as in Parse.
+    server.rest.request("PUT", path, {"user": pointer("_User", alice["objectId"])}, master=True)
+    assert _me(server, alice["sessionToken"]) == alice["objectId"]
