@@ -47,6 +47,8 @@ def _invisible(char: str) -> bool:
 
 def username_key(username: str) -> str:
     """What two usernames must differ in: case, invisible characters and NFKC folded away."""
+    if username.isascii() and username.isprintable():
+        return username.lower()  # printable ASCII is NFKC-stable and has nothing invisible
     visible = "".join(c for c in unicodedata.normalize("NFKC", username) if not _invisible(c))
     return unicodedata.normalize("NFKC", visible.casefold())
 
