@@ -20,7 +20,7 @@ from livequery_cli.server.documents import pointer
 from livequery_cli.server.field_ops import apply_changes
 from livequery_cli.server.find_query import run_find
 from livequery_cli.server.object_service import ObjectService
-from livequery_cli.server.rest_errors import ParseApiError
+from livequery_cli.server.rest_errors import ParseApiError, invalid_session
 from livequery_cli.server.rest_objects import (
     create_object,
     delete_object,
@@ -75,7 +75,8 @@ def _open_own_session(service: ObjectService, request: RestRequest, location: st
     body = request.body if isinstance(request.body, dict) else {}
     identity = request.identity
     check_session_write(body, identity, updating=False)
-    assert identity.user_id is not None  # checked above: a user, not the master key
+    if identity.user_id is None:  # not reached: the check above refuses the anonymous
+        raise invalid_session()
     extra = {k: v for k, v in body.items() if k not in _SET_BY_SERVER}
     session = service.auth.new_session(identity.user_id, {"action": "create"}, None)
     types, _ = apply_changes(session, dict(extra), class_name="_Session")

@@ -37,9 +37,10 @@ def update_user(service: ObjectService, request: RestRequest, object_id: str) ->
     changes_password = isinstance(request.body, dict) and "password" in request.body
     response = update_object(service, request, "_User", object_id)
     if changes_password and not request.identity.master:
-        response.body["sessionToken"] = service.auth.create_session(
-            object_id, "update", request.installation_id
-        )
+        # Parse's new session has no ``createdWith`` (no login or sign-up made it).
+        session = service.auth.new_session(object_id, None, request.installation_id)
+        service.auth.store_session(session)
+        response.body["sessionToken"] = session["sessionToken"]
     return response
 
 

@@ -47,6 +47,9 @@ def test_changing_the_password_ends_every_session(server: Any) -> None:
     fresh = answer["sessionToken"]
     assert fresh not in (first, second)
     assert rest.me(fresh)["objectId"] == user["objectId"]
+    # Only the fresh session is left, made by no login or sign-up (no ``createdWith``).
+    left = rest.request("GET", "sessions", session_token=fresh)["results"]
+    assert [(s["sessionToken"], s.get("createdWith")) for s in left] == [(fresh, None)]
     assert rest.me(other)  # another user's session is untouched
     assert _refused(lambda: rest.log_in(user["username"], "old"))[1] == ErrorCode.OBJECT_NOT_FOUND
     assert rest.log_in(user["username"], "new")["objectId"] == user["objectId"]
