@@ -25,7 +25,7 @@ import hmac
 import secrets
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
@@ -37,24 +37,13 @@ from livequery_cli.server.documents import (
     pointer,
     relation_ids,
 )
+from livequery_cli.server.publisher import ChangePublisher
 from livequery_cli.server.storage import Storage
 
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 SESSION_LIFETIME = timedelta(days=365)
 _NEGATIVE_CACHE_LIMIT = 10_000
 ISSUED = "_issued"
-
-
-class SessionPublisher(Protocol):
-    """Where session creations and deletions are announced (the LiveQuery hub)."""
-
-    def publish_save(
-        self, class_name: str, original: JsonObject | None, current: JsonObject
-    ) -> None:
-        """A ``_Session`` was created (``original`` None) or changed."""
-
-    def publish_delete(self, class_name: str, deleted: JsonObject) -> None:
-        """A ``_Session`` ended; ``deleted`` is its last state."""
 
 
 def hash_password(password: str) -> str:
@@ -151,7 +140,7 @@ class AuthService:
         self._identities: dict[str, Identity] = {}
         self._revocation_listeners: list[Callable[[str], None]] = []
         self._session_by_token: dict[str, str] = {}
-        self.publisher: SessionPublisher | None = None
+        self.publisher: ChangePublisher | None = None
         for session in storage.scan("_Session"):
             record = _issued_record(session)
             if record is not None:

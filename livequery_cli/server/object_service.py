@@ -12,7 +12,7 @@ immutable names; role changes invalidate the role cache) and ``_Session``
 from __future__ import annotations
 
 import re
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
@@ -28,6 +28,7 @@ from livequery_cli.server.documents import (
     public_view,
 )
 from livequery_cli.server.field_ops import apply_changes
+from livequery_cli.server.publisher import ChangePublisher
 from livequery_cli.server.rest_errors import ParseApiError, not_found
 from livequery_cli.server.schema import check_and_record
 from livequery_cli.server.session_rules import check_session_write, may_see_session
@@ -35,18 +36,6 @@ from livequery_cli.server.storage import Storage
 from livequery_cli.server.user_rules import check_user_write, username_key
 
 _ROLE_NAME = re.compile(r"\A[0-9A-Za-z\-_ ]+\Z")
-
-
-class ChangePublisher(Protocol):
-    """Receives every committed change (the LiveQuery hub)."""
-
-    def publish_save(
-        self, class_name: str, original: JsonObject | None, current: JsonObject
-    ) -> None:
-        """An object was created (``original`` None) or updated."""
-
-    def publish_delete(self, class_name: str, deleted: JsonObject) -> None:
-        """An object was deleted; ``deleted`` is its last state."""
 
 
 def _snapshot(body: JsonObject) -> JsonObject:
