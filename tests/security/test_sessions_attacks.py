@@ -65,6 +65,30 @@ def test_a_user_cannot_move_its_session_to_another_user(server: Any, path: str) 
     )
 
 
+def test_the_hijack_is_refused_inside_a_batch_too(lq_server: LqServer) -> None:
+    """``lq serve`` only: in the rig, Parse Server 9.10 answers any batch sent with a
+    session token with HTTP 500, so there is no reference answer to compare with."""
+    server = lq_server
+    alice, bob = _user(server), _user(server)
+    answers = server.rest.batch(
+        [
+            {
+                "method": "PUT",
+                "path": f"sessions/{alice['session']}",
+                "body": {"user": pointer("_User", bob["objectId"])},
+            },
+            {
+                "method": "PUT",
+                "path": f"classes/_Session/{alice['session']}",
+                "body": {"sessionToken": "r:chosen"},
+            },
+        ],
+        session_token=alice["sessionToken"],
+    )
+    assert [answer["error"]["code"] for answer in answers] == [ErrorCode.INVALID_KEY_NAME] * 2
+    assert _me(server, alice["sessionToken"]) == alice["objectId"]
+
+
 CLIENT_REFUSED = [
     ("sessionToken", "r:chosen"),
     ("expiresAt", LATER),
