@@ -30,6 +30,7 @@ def _user(server: Any, **fields: Any) -> dict[str, Any]:
     user = server.rest.sign_up(f"u{uuid.uuid4().hex[:12]}", "pw", **fields)
     found = server.rest.request("GET", "sessions", session_token=user["sessionToken"])
     (session,) = [s for s in found["results"] if s["sessionToken"] == user["sessionToken"]]
+    assert not [key for key in session if key.startswith("_")]  # internal fields stay inside
     return {**user, "session": session["objectId"]}
 
 

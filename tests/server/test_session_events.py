@@ -92,6 +92,7 @@ async def test_session_events_follow_logins_and_logouts(live_server: Any, socket
     assert (op, user) == ("create", alice["objectId"])
     assert created["createdWith"]["action"] == "login"
     assert created.get("sessionToken") in (None, alice_login["sessionToken"])
+    assert not [key for key in created if key.startswith("_")]
     op, user, bobs_created = await _next_event(bobs, ids)
     assert (op, user) == ("create", bob["objectId"])
 
