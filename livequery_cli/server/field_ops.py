@@ -35,7 +35,7 @@ def apply_changes(
     for key, value in changes.items():
         if key in RESERVED_FIELDS or key == "ACL":
             continue
-        if not FIELD_NAME.match(key):
+        if not FIELD_NAME.fullmatch(key):
             raise ParseApiError(ErrorCode.INVALID_KEY_NAME, f"Invalid field name: {key}.")
         if isinstance(value, dict) and "__op" in value:
             _apply_op(body, key, value, types, echo, class_name)

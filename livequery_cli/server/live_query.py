@@ -26,6 +26,7 @@ from aiohttp import WSMsgType, web
 
 from livequery_cli.exceptions import QueryError
 from livequery_cli.matching import validate_where
+from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.server.fanout import LiveQueryHub, Subscriber
 from livequery_cli.server.request_schema import FrameError, validate_frame
 from livequery_cli.server.server_config import ServerConfig
@@ -208,6 +209,15 @@ class LiveConnection:
             validate_where(where)
         except QueryError as exc:
             self.send_error(102, str(exc), reconnect=False, request_id=request_id)
+            return
+        if class_name == "_Installation" and not self.master:
+            # As REST ``find``: listing devices (and their push tokens) is master-key only.
+            self.send_error(
+                ErrorCode.OPERATION_FORBIDDEN,
+                "Clients aren't allowed to subscribe to the installation collection.",
+                reconnect=False,
+                request_id=request_id,
+            )
             return
         if not self.master and class_name in ("_User", "_Session"):
             asked = _where_fields(where) | set(query.get("watch") or [])

@@ -11,6 +11,7 @@ from __future__ import annotations
 from livequery_cli.server.object_service import ObjectService
 from livequery_cli.server.rest_batch import run_batch
 from livequery_cli.server.rest_errors import ParseApiError
+from livequery_cli.server.rest_installations import installation_route
 from livequery_cli.server.rest_objects import (
     create_object,
     delete_object,
@@ -20,7 +21,15 @@ from livequery_cli.server.rest_objects import (
 )
 from livequery_cli.server.rest_request import RestRequest, RestResponse
 from livequery_cli.server.rest_schemas import config_params, health, schemas
-from livequery_cli.server.rest_users import log_in, log_out, me, session_me, sign_up
+from livequery_cli.server.rest_sessions import session_route
+from livequery_cli.server.rest_users import (
+    log_in,
+    log_out,
+    me,
+    session_me,
+    sign_up,
+    update_user,
+)
 
 ALIASES = {
     "users": "_User",
@@ -72,6 +81,12 @@ class RestRouter:
     ) -> RestResponse:
         service, method = self.service, request.method
         location = f"{self.rest_url}/classes"
+        special = {"_Session": session_route, "_Installation": installation_route}.get(class_name)
+        if special is not None:
+            answer = special(service, request, object_id, location)
+            if answer is None:
+                raise _unknown(request)
+            return answer
         if object_id is None:
             if method == "GET":
                 return find_objects(service, request, class_name)
@@ -82,6 +97,8 @@ class RestRouter:
         else:
             if method == "GET":
                 return get_object(service, request, class_name, object_id)
+            if method == "PUT" and class_name == "_User":
+                return update_user(service, request, object_id)
             if method == "PUT":
                 return update_object(service, request, class_name, object_id)
             if method == "DELETE":
