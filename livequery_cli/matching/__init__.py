@@ -16,12 +16,10 @@ Semantics follow Parse Server's LiveQuery (``QueryTools.matchesQuery``) with
 its defects fixed; each deviation is documented in the module that makes it
 (``values``, ``equality``, ``operators``, ``geo_operators``, ``regex``).
 
-``$regex`` runs on Python's ``re``, which cannot be interrupted, inside the
-server's event loop: patterns that can backtrack catastrophically (nested
-quantifiers ``(a+)+``, overlapping alternatives ``(a|aa)+``, adjacent
-overlapping quantifiers ``.*.*x``, backreferences) are refused at compile
-time with code 102 (``regex_safety``), and strings longer than
-``MAX_REGEX_SUBJECT_LENGTH`` never match a ``$regex``.
+``$regex`` runs on RE2, a linear-time engine (``regex``): no pattern can
+backtrack catastrophically inside the server's event loop. What RE2 cannot
+run (backreferences, lookaround) is refused at compile time with code 102,
+and the cost of one test is bounded by ``MAX_REGEX_WORK`` (``limits``).
 """
 
 from __future__ import annotations
@@ -41,7 +39,7 @@ from livequery_cli.matching.limits import (
     MAX_LOGICAL_DEPTH,
     MAX_NESTING_DEPTH,
     MAX_REGEX_LENGTH,
-    MAX_REGEX_SUBJECT_LENGTH,
+    MAX_REGEX_WORK,
     parse_error_code,
 )
 from livequery_cli.matching.operators import UNSUPPORTED_OPERATORS
@@ -52,7 +50,7 @@ __all__ = [
     "MAX_LOGICAL_DEPTH",
     "MAX_NESTING_DEPTH",
     "MAX_REGEX_LENGTH",
-    "MAX_REGEX_SUBJECT_LENGTH",
+    "MAX_REGEX_WORK",
     "UNSUPPORTED_OPERATORS",
     "Matcher",
     "SaveEvent",

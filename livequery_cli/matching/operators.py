@@ -22,8 +22,8 @@ REST ``find`` does on MongoDB, so REST and LiveQuery agree):
 - ``$all`` needs an array field (or a single value equal to every element);
   Parse's LiveQuery did substring search on string fields.
 - ``$regex`` tests strings only (or any string in an array); Parse's LiveQuery
-  tested the text ``"undefined"`` for a missing field. Strings longer than
-  ``MAX_REGEX_SUBJECT_LENGTH`` never match (see ``limits``).
+  tested the text ``"undefined"`` for a missing field. Strings too long for
+  the pattern's work limit never match (see ``limits``).
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from typing import Any, Final, TypeVar
 from livequery_cli.exceptions import QueryError
 from livequery_cli.matching import geo_operators
 from livequery_cli.matching.equality import ValuePredicate, equals
-from livequery_cli.matching.limits import MAX_REGEX_SUBJECT_LENGTH
 from livequery_cli.matching.messages import quoted
 from livequery_cli.matching.regex import compile_regex
 from livequery_cli.matching.values import MISSING, canonical, canonical_time, order_key
@@ -270,14 +269,10 @@ def _regex(
     options = spec.get("$options", "")
     if not isinstance(options, str):
         raise QueryError(f"$options on {field} needs a string")
-    search = compile_regex(operand, options).search
+    found_in = compile_regex(operand, options).found_in
 
     def found(value: object) -> bool:
-        return (
-            value.__class__ is str
-            and len(value) <= MAX_REGEX_SUBJECT_LENGTH
-            and search(value) is not None
-        )
+        return value.__class__ is str and found_in(value)
 
     return _any_item(found)
 
