@@ -6,6 +6,9 @@ CLI's query validation:
 - ``compile_where(where) -> Matcher``: compile once (at subscribe time), then
   ``matcher(obj)`` per write; raises ``QueryError`` for anything LiveQuery
   cannot evaluate. ``validate_where`` and ``matches`` are thin wrappers.
+- ``measure_where(where) -> QueryCost``: the size of a query, refused over
+  the limits before compiling; ``QueryCost.memory`` estimates what a
+  subscription to it holds (``Matcher.cost`` carries it too).
 - ``parse_error_code(exc)``: the Parse error code for a refused query (102).
 - ``SubscriptionIndex``: subscriptions filed by class and equality constraints,
   so a write only meets the subscriptions that can match it.
@@ -43,6 +46,7 @@ from livequery_cli.matching.limits import (
     parse_error_code,
 )
 from livequery_cli.matching.operators import UNSUPPORTED_OPERATORS
+from livequery_cli.matching.query_cost import QueryCost, measure_where
 
 __all__ = [
     "ALWAYS_KEPT",
@@ -53,6 +57,7 @@ __all__ = [
     "MAX_REGEX_WORK",
     "UNSUPPORTED_OPERATORS",
     "Matcher",
+    "QueryCost",
     "SaveEvent",
     "SubscriptionIndex",
     "compile_where",
@@ -60,6 +65,7 @@ __all__ = [
     "event_bodies",
     "index_keys",
     "matches",
+    "measure_where",
     "parse_error_code",
     "project",
     "validate_where",

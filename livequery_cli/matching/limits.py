@@ -10,6 +10,20 @@ one hostile ``subscribe`` from costing more than a bounded amount of work:
 - ``MAX_NESTING_DEPTH``: how deeply any JSON inside ``where`` may nest (objects
   and arrays, operators included), so that compiling and comparing values
   never recurses without bound.
+- ``MAX_QUERY_LIST_ITEMS``, ``MAX_QUERY_NODES``, ``MAX_QUERY_CONDITIONS``,
+  ``MAX_QUERY_BYTES``: the size of a query, checked before it is compiled
+  (``query_cost``): at most 10,000 values in one ``$in``/``$nin``/``$all``/
+  ``$containedBy``, 50,000 JSON values in all, 5,000 conditions (fields,
+  operators, logical branches: compiling one costs ~7 us and ~1 kB), 1 MiB
+  of JSON (the default LiveQuery frame limit). A query at these limits
+  compiles in tens of milliseconds.
+  Parse Server has no such limits; a ``$in`` of ten thousand object ids is
+  far beyond what a client sends in one query, and each value costs a few
+  hundred bytes of server memory for as long as a subscription lives.
+- ``MAX_INDEXED_VALUES``: a subscription whose ``$in`` lists more values than
+  this is not filed under each value in the subscription index (each filing
+  is a set of its own, ~200 bytes) but in the class's fallback bucket, where
+  its matcher's hashed ``$in`` still tests a write in constant time.
 - ``MAX_REGEX_LENGTH``: patterns are kept to 1,000 characters, which admits
   every realistic ``startsWith``/``contains`` query.
 - ``MAX_REGEX_PROGRAM_SIZE``, ``REGEX_MAX_MEM``, ``MAX_REGEX_WORK``: ``$regex``
@@ -42,8 +56,13 @@ from livequery_cli.parse.errors import ErrorCode
 
 __all__ = [
     "INVALID_QUERY",
+    "MAX_INDEXED_VALUES",
     "MAX_LOGICAL_DEPTH",
     "MAX_NESTING_DEPTH",
+    "MAX_QUERY_BYTES",
+    "MAX_QUERY_CONDITIONS",
+    "MAX_QUERY_LIST_ITEMS",
+    "MAX_QUERY_NODES",
     "MAX_REGEX_LENGTH",
     "MAX_REGEX_PROGRAM_SIZE",
     "MAX_REGEX_WORK",
@@ -55,6 +74,11 @@ __all__ = [
 INVALID_QUERY: Final = ErrorCode.INVALID_QUERY
 MAX_LOGICAL_DEPTH: Final = 10
 MAX_NESTING_DEPTH: Final = 32
+MAX_QUERY_LIST_ITEMS: Final = 10_000
+MAX_QUERY_NODES: Final = 50_000
+MAX_QUERY_CONDITIONS: Final = 5_000
+MAX_QUERY_BYTES: Final = 1 << 20
+MAX_INDEXED_VALUES: Final = 256
 MAX_REGEX_LENGTH: Final = 1000
 MAX_REGEX_PROGRAM_SIZE: Final = 5_000
 MAX_REGEX_WORK: Final = 5_000_000

@@ -185,7 +185,11 @@ def membership(operand: list[object], *, time: bool = False) -> ValuePredicate:
     canon = canonical_time if time else canonical
     keys = frozenset(canon(item) for item in operand)
     has_null = None in keys
-    bare_ids = frozenset(item for item in operand if item.__class__ is str)
+    # A string's canonical key is the string itself (and no other value's is a
+    # str), so ``keys`` already holds the bare ids: no second set of them
+    # (except on createdAt/updatedAt, where ISO strings become instants).
+    bare_ids = any(item.__class__ is str for item in operand)
+    ids = frozenset(item for item in operand if item.__class__ is str) if time else keys
 
     def listed(value: object) -> bool:
         if value is None or value is MISSING:
@@ -197,7 +201,7 @@ def membership(operand: list[object], *, time: bool = False) -> ValuePredicate:
             return (
                 value.get("__type") in ("Pointer", "Object")
                 and isinstance(object_id, str)
-                and object_id in bare_ids
+                and object_id in ids
             )
         return False
 
