@@ -240,6 +240,9 @@ class LiveConnection:
                     {"user": {"__type": "Pointer", "className": "_User", "objectId": user_id}},
                 ]
             }
+            matcher = self._compile_within_budget(request_id, where)
+            if matcher is None:
+                return
         previous = self.subscriptions.pop(request_id, None)
         if previous is not None:
             self.hub.unsubscribe(previous)
