@@ -9,6 +9,12 @@ on a slow socket; a client that lets the queue overflow is disconnected
 (close code 1008) instead of growing the server's memory without bound. The
 queue is bounded in frames and in bytes: frames of big objects would
 otherwise let one reader that stopped hold hundreds of megabytes.
+
+What the subscriptions themselves hold is bounded too: each query is
+measured before it is compiled (too large: error 102, as REST ``find``
+answers), and its estimated memory is charged against the connection's
+``subscription_memory`` budget; a subscribe that would go over it gets error
+155 (Parse's ``REQUEST_LIMIT_EXCEEDED``) and changes nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import orjson
 from aiohttp import WSMsgType, web
 
 from livequery_cli.exceptions import QueryError
-from livequery_cli.matching import validate_where
+from livequery_cli.matching import Matcher, compile_where, measure_where
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.server.fanout import LiveQueryHub, Subscriber
 from livequery_cli.server.request_schema import FrameError, validate_frame
@@ -43,6 +49,10 @@ def _same(given: Any, expected: str | None) -> bool:
         and expected is not None
         and hmac.compare_digest(given.encode(), expected.encode())
     )
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1 << 20):.1f} MiB"
 
 
 def _where_fields(where: Any) -> set[str]:
@@ -205,10 +215,8 @@ class LiveConnection:
                     209, "Invalid session token", reconnect=False, request_id=request_id
                 )
                 return
-        try:
-            validate_where(where)
-        except QueryError as exc:
-            self.send_error(102, str(exc), reconnect=False, request_id=request_id)
+        matcher = self._compile_within_budget(request_id, where)
+        if matcher is None:
             return
         if class_name == "_Installation" and not self.master:
             # As REST ``find``: listing devices (and their push tokens) is master-key only.
@@ -241,6 +249,9 @@ class LiveConnection:
                     {"user": {"__type": "Pointer", "className": "_User", "objectId": user_id}},
                 ]
             }
+            matcher = self._compile_within_budget(request_id, where)
+            if matcher is None:
+                return
         previous = self.subscriptions.pop(request_id, None)
         if previous is not None:
             self.hub.unsubscribe(previous)
@@ -252,8 +263,42 @@ class LiveConnection:
             keys=query.get("keys"),
             watch=query.get("watch"),
             session_token=token,
+            matcher=matcher,
         )
         self.send_json({"op": "subscribed", "clientId": self.client_id, "requestId": request_id})
+
+    def _compile_within_budget(self, request_id: int | float, where: Any) -> Matcher | None:
+        """``where`` compiled, or ``None`` after an error frame: too large (102) or over budget.
+
+        The query is measured before it is compiled, and what its subscription
+        would hold is charged against the connection's budget together with
+        its other subscriptions (one replaced by this ``requestId`` excepted).
+        """
+        try:
+            cost = measure_where(where)
+        except QueryError as exc:
+            self.send_error(
+                ErrorCode.INVALID_QUERY, str(exc), reconnect=False, request_id=request_id
+            )
+            return None
+        held = sum(sub.cost for rid, sub in self.subscriptions.items() if rid != request_id)
+        budget = self.config.subscription_memory
+        if held + cost.memory > budget:
+            self.send_error(
+                ErrorCode.REQUEST_LIMIT_EXCEEDED,
+                f"Subscriptions on this connection would hold about {_mib(held + cost.memory)} "
+                f"of server memory, more than the maximum allowed {_mib(budget)}",
+                reconnect=False,
+                request_id=request_id,
+            )
+            return None
+        try:
+            return compile_where(where, cost)
+        except QueryError as exc:
+            self.send_error(
+                ErrorCode.INVALID_QUERY, str(exc), reconnect=False, request_id=request_id
+            )
+            return None
 
     def _unsubscribe(self, frame: dict[str, Any]) -> None:
         request_id = frame["requestId"]

@@ -27,6 +27,9 @@ DEFAULT_QUEUE_LIMIT = 10_000
 DEFAULT_QUEUE_BYTES_LIMIT = 32 << 20
 DEFAULT_FIND_LIMIT = 100
 DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256
+# What one connection's subscriptions may hold, as estimated from their
+# queries before compiling (livequery_cli.matching.query_cost).
+DEFAULT_SUBSCRIPTION_MEMORY = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class ServerConfig:
     queue_limit: int = DEFAULT_QUEUE_LIMIT
     queue_bytes_limit: int = DEFAULT_QUEUE_BYTES_LIMIT
     max_connections_per_address: int = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
+    subscription_memory: int = DEFAULT_SUBSCRIPTION_MEMORY
     allow_client_class_creation: bool = True
 
     def __post_init__(self) -> None:
@@ -63,6 +67,8 @@ class ServerConfig:
             raise ConfigError("the subscription limit must be at least 1")
         if self.max_connections_per_address < 1:
             raise ConfigError("the connections-per-address limit must be at least 1")
+        if self.subscription_memory < 1 << 20:
+            raise ConfigError("the subscription memory budget must be at least 1 MiB")
 
     def with_port(self, port: int) -> ServerConfig:
         """The same settings bound to another port (after ``--port 0`` picked one)."""
@@ -124,8 +130,10 @@ def resolve_config(
 
     Environment names: ``LQ_SERVE_PORT``, ``LQ_SERVE_HOST``, ``LQ_SERVE_DB``,
     ``LQ_APP_ID``, ``LQ_MASTER_KEY`` / ``LQ_MASTER_KEY_FILE``, ``LQ_JS_KEY``,
-    ``LQ_SERVE_MOUNT``. Without any master key a random one is generated, so a
-    server is never left open to a guessable key.
+    ``LQ_SERVE_MOUNT``, ``LQ_SERVE_SUBSCRIPTION_MEMORY_MIB`` (each LiveQuery
+    connection's subscription memory budget, in MiB). Without any master key
+    a random one is generated, so a server is never left open to a guessable
+    key.
     """
     if master_key is None and master_key_file is not None:
         master_key = read_secret_file(master_key_file)
@@ -151,4 +159,7 @@ def resolve_config(
         kwargs["max_frame_bytes"] = max_frame_bytes
     if max_connections_per_address is not None:
         kwargs["max_connections_per_address"] = max_connections_per_address
+    budget_mib = _int_env(env, "LQ_SERVE_SUBSCRIPTION_MEMORY_MIB")
+    if budget_mib is not None:
+        kwargs["subscription_memory"] = budget_mib << 20
     return ServerConfig(**kwargs)  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 import pytest
-from rig.rest_writer import ParseRestError
+from support.rest_writer import ParseRestError
 
 from livequery_cli.parse.errors import ErrorCode
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import orjson
 import pytest
-from rig.lq_server import LqServer
-from rig.rest_writer import ParseRestError, pointer
+from support.lq_server import LqServer
+from support.rest_writer import ParseRestError, pointer
 
 from livequery_cli.parse.errors import ErrorCode
 

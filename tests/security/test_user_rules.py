@@ -17,8 +17,8 @@ import uuid
 from typing import Any
 
 import pytest
-from rig.lq_server import LqServer
-from rig.rest_writer import ParseRestError
+from support.lq_server import LqServer
+from support.rest_writer import ParseRestError
 
 from livequery_cli.parse.errors import ErrorCode
 

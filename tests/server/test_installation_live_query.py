@@ -8,7 +8,7 @@ only publishes configured classes, so there is no reference to compare with.
 
 from __future__ import annotations
 
-from server.lq_harness import Harness
+from support.lq_harness import Harness
 
 from livequery_cli.parse.errors import ErrorCode
 

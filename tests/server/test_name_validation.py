@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from rig.rest_writer import ParseRestError
-from server.lq_harness import Harness
+from support.lq_harness import Harness
+from support.rest_writer import ParseRestError
 
 from livequery_cli.parse.errors import ErrorCode
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 import pytest
-from rig.parse_server import CLASS_NAMES
+from support.parse_server import CLASS_NAMES
 from websockets.asyncio.client import ClientConnection, connect
 
 from livequery_cli.parse.errors import ErrorCode
