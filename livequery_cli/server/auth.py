@@ -91,7 +91,14 @@ class AuthService:
 
     # -- sessions ------------------------------------------------------------
 
-    def create_session(self, user_id: str, action: str, installation_id: str | None) -> str:
+    def create_session(
+        self,
+        user_id: str,
+        action: str,
+        installation_id: str | None,
+        *,
+        auth_provider: str = "password",
+    ) -> str:
         token = "r:" + secrets.token_hex(16)
         now = now_iso()
         expires = (datetime.now(UTC) + SESSION_LIFETIME).isoformat(timespec="milliseconds")
@@ -101,17 +108,36 @@ class AuthService:
             "updatedAt": now,
             "user": pointer("_User", user_id),
             "sessionToken": token,
-            "createdWith": {"action": action, "authProvider": "password"},
+            "createdWith": {"action": action, "authProvider": auth_provider},
             "restricted": False,
             "expiresAt": {"__type": "Date", "iso": expires.replace("+00:00", "Z")},
             "ACL": {user_id: {"read": True, "write": True}},
         }
         if installation_id:
             session["installationId"] = installation_id
+            self._end_installation_sessions(user_id, installation_id)
         self._storage.put("_Session", session)
         self._session_by_token[token] = session["objectId"]
         self._token_user[token] = user_id
         return token
+
+    def _end_installation_sessions(self, user_id: str, installation_id: str) -> None:
+        """A new session from an installation replaces the user's earlier ones from it.
+
+        Parse Server does the same, so a device that logs in again does not pile
+        up sessions, and the token it had before stops working at once.
+        """
+        for session in list(self._storage.scan("_Session")):
+            user = session.get("user")
+            if (
+                session.get("installationId") == installation_id
+                and isinstance(user, dict)
+                and user.get("objectId") == user_id
+            ):
+                self._storage.delete("_Session", session["objectId"])
+                token = session.get("sessionToken")
+                if isinstance(token, str):
+                    self.session_deleted(token)
 
     def session_for_token(self, token: str) -> JsonObject | None:
         session_id = self._session_by_token.get(token)

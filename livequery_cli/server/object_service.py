@@ -31,6 +31,7 @@ from livequery_cli.server.errors import ParseApiError, not_found
 from livequery_cli.server.field_ops import apply_changes
 from livequery_cli.server.schema import check_and_record
 from livequery_cli.server.storage import Storage
+from livequery_cli.server.user_rules import refuse_foreign_user_write, with_own_access
 
 _ROLE_NAME = re.compile(r"^[0-9A-Za-z\-_ ]+$")
 
@@ -117,6 +118,8 @@ class ObjectService:
         elif class_name == "_User":
             # Parse Server's default since ``enforcePrivateUsers``: only the user reads itself.
             body["ACL"] = {body["objectId"]: {"read": True, "write": True}}
+        if class_name == "_User":
+            body["ACL"] = with_own_access(body["ACL"], body["objectId"])
         types, echo = apply_changes(body, data, class_name=class_name)
         check_and_record(self.storage, class_name, types)
         self.storage.put(class_name, body)
@@ -133,6 +136,8 @@ class ObjectService:
         if not isinstance(data, dict):
             raise ParseApiError(ErrorCode.INVALID_JSON, "request body must be a JSON object")
         stored = self.storage.get(class_name, object_id)
+        if class_name == "_User":
+            refuse_foreign_user_write(identity, stored, deleting=False)
         if stored is None or not can_write(stored.get("ACL"), identity):
             raise not_found()
         original = _snapshot(stored)
@@ -150,6 +155,8 @@ class ObjectService:
             else:
                 validate_acl(data["ACL"])
                 body["ACL"] = data["ACL"]
+                if class_name == "_User" and not identity.master:
+                    body["ACL"] = with_own_access(body["ACL"], object_id)
         types, echo = apply_changes(body, data, class_name=class_name)
         check_and_record(self.storage, class_name, types)
         body["updatedAt"] = now_iso()
@@ -162,6 +169,8 @@ class ObjectService:
     def delete(self, class_name: str, object_id: str, identity: Identity) -> None:
         self._check_class(class_name, identity, creating=False)
         stored = self.storage.get(class_name, object_id)
+        if class_name == "_User":
+            refuse_foreign_user_write(identity, stored, deleting=True)
         if stored is None or not can_write(stored.get("ACL"), identity):
             raise ParseApiError(ErrorCode.OBJECT_NOT_FOUND, "Object not found for delete.")
         self.storage.delete(class_name, object_id)
