@@ -19,10 +19,19 @@ from livequery_cli.server.documents import FIELD_NAME, PROTECTED_FIELDS
 from livequery_cli.server.errors import ParseApiError
 
 
-def split_dotted_key(key: str) -> tuple[str, list[str]]:
-    """``"o.d.e"`` -> ``("o", ["d", "e"])``, or Parse's error for a key that cannot be one."""
+def split_dotted_key(key: str, class_name: str) -> tuple[str, list[str]]:
+    """``"o.d.e"`` -> ``("o", ["d", "e"])``, or Parse's error for a key that cannot be one.
+
+    ``className`` and the secret fields are never parents (a ``_User``'s
+    ``password`` is left to the schema check, which answers 111 as Parse does).
+    """
     top, *path = key.split(".")
-    if not FIELD_NAME.match(top) or top in PROTECTED_FIELDS or not all(path):
+    if top == "authData":
+        raise ParseApiError(ErrorCode.INVALID_KEY_NAME, f"Invalid field name for update: {key}")
+    secret = top in PROTECTED_FIELDS and not (top == "password" and class_name == "_User")
+    if top and (not FIELD_NAME.match(top) or top == "className" or secret):
+        raise ParseApiError(ErrorCode.INVALID_KEY_NAME, f"Invalid field name: {top}.")
+    if not top or not all(path):
         raise ParseApiError(ErrorCode.INVALID_KEY_NAME, f"Invalid field name: {key}.")
     if any(part.startswith("$") for part in path):
         raise ParseApiError(

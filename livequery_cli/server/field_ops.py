@@ -64,7 +64,7 @@ def _apply_dotted(
     class_name: str,
 ) -> None:
     """``{"o.n": value or operator}``: change one key inside the object field ``o``."""
-    top, path = split_dotted_key(key)
+    top, path = split_dotted_key(key, class_name)
     types[top] = {"type": "Object"}
     parent_is_object = isinstance(body.get(top), dict | None)
     node = nested_parent(body, top, path)

@@ -123,6 +123,20 @@ CASES: list[tuple[str, dict[str, Any], tuple[int, Any], dict[str, Any] | None]] 
         None,
     ),
     ("leading dot", {".o": 1}, _error(105, "Invalid field name: .o."), None),
+    ("className parent", {"className.x": 1}, _error(105, "Invalid field name: className."), None),
+    (
+        "createdAt parent",
+        {"createdAt.x": 1},
+        _error(111, MISMATCH.format("createdAt", "Date")),
+        None,
+    ),
+    (
+        "authData parent",
+        {"authData.x": 1},
+        _error(105, "Invalid field name for update: authData.x"),
+        None,
+    ),
+    ("internal parent", {"_x.y": 1}, _error(105, "Invalid field name: _x."), None),
 ]
 
 
@@ -144,6 +158,31 @@ def test_dotted_key_update(
     unchanged = {"o": BASE["o"], "s": "text", "num": 3, "arr": [1]}
     expected = {**unchanged, **(stored or {})}
     assert _stored(after) == expected
+
+
+def test_dotted_keys_under_user_fields(server: Any) -> None:
+    name = f"dk-{uuid.uuid4().hex[:12]}"
+    status, user = call(server, "POST", "users", {"username": name, "password": "pw-1"})
+    assert status == 201, user
+    path, token = f"users/{user['objectId']}", user["sessionToken"]
+    answers = {
+        key: call(server, "PUT", path, {key: 1}, token=token)
+        for key in ("password.x", "username.x", "email.x", "authData.x")
+    }
+    assert answers == {
+        "password.x": _error(
+            111, "schema mismatch for _User.password; expected String but got Object"
+        ),
+        "username.x": _error(
+            111, "schema mismatch for _User.username; expected String but got Object"
+        ),
+        "email.x": _error(111, "schema mismatch for _User.email; expected String but got Object"),
+        "authData.x": _error(105, "Invalid field name for update: authData.x"),
+    }
+    status, _ = call(server, "PUT", path, {"prefs.theme": "dark"}, token=token)
+    assert status == 200
+    status, me = call(server, "GET", "users/me", token=token)
+    assert (status, me.get("prefs")) == (200, {"theme": "dark"})
 
 
 def test_dotted_keys_on_create(server: Any) -> None:
