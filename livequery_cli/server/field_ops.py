@@ -22,6 +22,7 @@ from livequery_cli.server.errors import ParseApiError
 from livequery_cli.server.schema import value_type
 
 _OP_RESULT = frozenset({"Increment", "Add", "AddUnique", "Remove"})
+MAX_NESTING = 100  # levels of objects/arrays in one field's value, as MongoDB allows
 _NESTED_OPS = frozenset({"Increment", "Add", "AddUnique", "Remove", "Delete"})
 
 
@@ -39,6 +40,7 @@ def apply_changes(
     for key, value in changes.items():
         if key in RESERVED_FIELDS or key == "ACL":
             continue
+        _check_nesting(key, value)
         if "." in key:
             _apply_dotted(body, key, value, types, echo, class_name)
             continue
@@ -202,6 +204,36 @@ def _check_value(key: str, value: Any) -> None:
         for sub in value:
             if isinstance(sub, str) and (sub.startswith("$") or "." in sub) and kind is None:
                 raise ParseApiError(ErrorCode.INVALID_KEY_NAME, f"Invalid nested key name: {sub}.")
+
+
+def _check_nesting(key: str, value: Any) -> None:
+    """Refuse a value nested deeper than :data:`MAX_NESTING` levels (a dotted key's parts count).
+
+    Deeper values could not be serialized for storage and events (the JSON
+    encoder stops at 254 levels), so they are refused up front with a clear error.
+    """
+    if isinstance(value, dict) and "__op" in value:
+        value = value.get("objects")  # what an operator stores: an array of these
+    created = key.count(".")  # the objects a dotted key's parts create
+    if created + _depth(value, MAX_NESTING - created) > MAX_NESTING:
+        field = key.split(".", 1)[0][:64]
+        raise ParseApiError(
+            ErrorCode.INVALID_JSON, f"{field} is nested deeper than {MAX_NESTING} levels"
+        )
+
+
+def _depth(value: Any, limit: int) -> int:
+    """Levels of objects/arrays in ``value`` (0 for a scalar), counted up to ``limit + 1``."""
+    depth = 0
+    frontier: list[Any] = [value] if isinstance(value, dict | list) else []
+    while frontier and depth <= limit:
+        depth += 1
+        children: list[Any] = []
+        for item in frontier:
+            members = item.values() if isinstance(item, dict) else item
+            children.extend(v for v in members if isinstance(v, dict | list))
+        frontier = children
+    return depth
 
 
 def _is_number(value: Any) -> bool:

@@ -233,3 +233,30 @@ async def test_live_query_events_carry_the_merged_object(server: Any) -> None:
         ("update", {"o": {"n": 2, "m": 5}, "p": None}, {"o": {"n": 2, "k": 2, "m": 5}, "p": None}),
         ("update", {"o": {"n": 2, "m": 5}, "p": {"x": 1}}, {"o": {"n": 2, "m": 5}, "p": None}),
     ]
+
+
+def _nested(levels: int) -> Any:
+    value: Any = 1
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+def test_nesting_deeper_than_100_levels_is_refused(lq_server: Any) -> None:
+    """``lq serve`` only (Parse on PostgreSQL stores any depth): a clear 107, never a 500."""
+    status, made = call(lq_server, "POST", f"classes/{CLASS}", {}, master=True)
+    assert status == 201, made
+    path = f"classes/{CLASS}/{made['objectId']}"
+    refused = (400, {"code": 107, "error": "deep is nested deeper than 100 levels"})
+    for body in ({"deep": _nested(100)}, {"deep" + ".a" * 100: 1}):
+        assert call(lq_server, "PUT", path, body, master=True)[0] == 200
+    for body in (
+        {"deep": _nested(101)},
+        {"deep" + ".a" * 101: 1},
+        {"deep.a": _nested(100)},
+        {"deep" + ".a" * 300: 1},
+        {"deep": {"__op": "Add", "objects": [_nested(100)]}},
+    ):
+        assert call(lq_server, "PUT", path, body, master=True) == refused
+    status, got = call(lq_server, "GET", path, master=True)
+    assert (status, got["deep"]) == (200, _nested(100))
