@@ -20,8 +20,14 @@ import pytest
 NODE_DIR = Path(__file__).resolve().parent.parent / "node"
 
 
-def run_node_script(script: str, server: Any) -> list[dict[str, Any]]:
-    """Run a ``tests/node`` script against a rig server; its NDJSON records (exit 0 asserted)."""
+def run_node_script(
+    script: str, server: Any, *, with_master_key: bool = False
+) -> list[dict[str, Any]]:
+    """Run a ``tests/node`` script against a rig server; its NDJSON records (exit 0 asserted).
+
+    ``with_master_key`` hands the script the master key through the environment
+    (``--master-key-env``), never on its command line.
+    """
     reason = None
     if shutil.which("node") is None:
         reason = "node is not installed"
@@ -31,11 +37,17 @@ def run_node_script(script: str, server: Any) -> list[dict[str, Any]]:
         if os.environ.get("CI"):
             pytest.fail(reason, pytrace=False)
         pytest.skip(reason)
+    command = [
+        "node", str(NODE_DIR / script), "--server-url", server.rest_url, "--ws-url", server.ws_url,
+        "--app-id", server.app_id, "--js-key", server.js_key, "--tag", uuid.uuid4().hex[:16],
+    ]  # fmt: skip
+    env = dict(os.environ)
+    if with_master_key:
+        command += ["--master-key-env", "LQ_TEST_MASTER_KEY"]
+        env["LQ_TEST_MASTER_KEY"] = server.master_key
     result = subprocess.run(
-        ["node", str(NODE_DIR / script), "--server-url", server.rest_url, "--ws-url", server.ws_url,
-         "--app-id", server.app_id, "--js-key", server.js_key, "--tag", uuid.uuid4().hex],
-        cwd=NODE_DIR, capture_output=True, text=True, timeout=90, check=False,
-    )  # fmt: skip
+        command, cwd=NODE_DIR, env=env, capture_output=True, text=True, timeout=90, check=False
+    )
     records = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert result.returncode == 0, (records, result.stderr[-2000:])
     return records
