@@ -26,15 +26,6 @@ time with code 102 (``regex_safety``), and strings longer than
 
 from __future__ import annotations
 
-from livequery_cli.matching.compiler import Matcher, compile_where, matches, validate_where
-from livequery_cli.matching.events import (
-    ALWAYS_KEPT,
-    SaveEvent,
-    decide_event,
-    event_bodies,
-    project,
-    watch_triggers,
-)
 from livequery_cli.matching.index import SubscriptionIndex, index_keys
 from livequery_cli.matching.limits import (
     INVALID_QUERY,
@@ -44,7 +35,16 @@ from livequery_cli.matching.limits import (
     MAX_REGEX_SUBJECT_LENGTH,
     parse_error_code,
 )
+from livequery_cli.matching.matcher import Matcher, compile_where, matches, validate_where
 from livequery_cli.matching.operators import UNSUPPORTED_OPERATORS
+from livequery_cli.matching.transitions import (
+    ALWAYS_KEPT,
+    SaveEvent,
+    decide_event,
+    event_bodies,
+    project,
+    watch_triggers,
+)
 
 __all__ = [
     "ALWAYS_KEPT",

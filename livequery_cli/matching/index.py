@@ -34,7 +34,7 @@ from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from livequery_cli.matching.values import MISSING, TIME_FIELDS, canonical
+from livequery_cli.matching.canonical import MISSING, TIME_FIELDS, canonical
 
 __all__ = ["SubscriptionIndex", "index_key_options", "index_keys"]
 

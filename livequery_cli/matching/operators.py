@@ -34,11 +34,11 @@ from typing import Any, Final, TypeVar
 
 from livequery_cli.exceptions import QueryError
 from livequery_cli.matching import geo_operators
+from livequery_cli.matching.canonical import MISSING, canonical, canonical_time, order_key
 from livequery_cli.matching.equality import ValuePredicate, equals
 from livequery_cli.matching.limits import MAX_REGEX_SUBJECT_LENGTH
 from livequery_cli.matching.messages import quoted
 from livequery_cli.matching.regex import compile_regex
-from livequery_cli.matching.values import MISSING, canonical, canonical_time, order_key
 
 __all__ = ["UNSUPPORTED_OPERATORS", "all_of", "compile_constraint", "unsupported"]
 

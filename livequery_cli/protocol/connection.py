@@ -2,7 +2,7 @@
 
 It owns everything about the protocol that does not need a socket or a
 clock: which frames to send and when, the subscriptions and their request ids,
-what each server frame means. The asyncio layer (``livequery_cli.client``)
+what each server frame means. The asyncio layer (``livequery_cli.client.live_query_client``)
 feeds it socket text (``receive_text``) and lifecycle calls
 (``connection_made``/``connection_lost``), writes ``data_to_send()`` to the
 socket and acts on ``events_received()``. Keeping I/O out makes every rule
@@ -59,7 +59,7 @@ from livequery_cli.protocol.frames import (
     object_event_fields,
     parse_message,
 )
-from livequery_cli.protocol.query import validate_subscribe_query
+from livequery_cli.protocol.subscribe_query import validate_subscribe_query
 from livequery_cli.protocol.subscription_state import SubscriptionState
 
 __all__ = ["KEEP", "ClientProtocol", "KeepToken", "State"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.documents import FIELD_NAME, PROTECTED_FIELDS
-from livequery_cli.server.errors import ParseApiError
+from livequery_cli.server.rest_errors import ParseApiError
 
 
 def split_dotted_key(key: str, class_name: str) -> tuple[str, list[str]]:

@@ -18,7 +18,7 @@ from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.documents import FIELD_NAME, RELATIONS, RESERVED_FIELDS
 from livequery_cli.server.dotted_keys import echo_nested, nested_parent, split_dotted_key
-from livequery_cli.server.errors import ParseApiError
+from livequery_cli.server.rest_errors import ParseApiError
 from livequery_cli.server.schema import value_type
 
 _OP_RESULT = frozenset({"Increment", "Add", "AddUnique", "Remove"})

@@ -27,9 +27,9 @@ from aiohttp import WSMsgType, web
 from livequery_cli.exceptions import QueryError
 from livequery_cli.matching import validate_where
 from livequery_cli.parse.errors import ErrorCode
-from livequery_cli.server.config import ServerConfig
 from livequery_cli.server.fanout import LiveQueryHub, Subscriber
 from livequery_cli.server.request_schema import FrameError, validate_frame
+from livequery_cli.server.server_config import ServerConfig
 
 log = logging.getLogger("livequery_cli.server")
 

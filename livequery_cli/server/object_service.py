@@ -27,8 +27,8 @@ from livequery_cli.server.documents import (
     now_iso,
     public_view,
 )
-from livequery_cli.server.errors import ParseApiError, not_found
 from livequery_cli.server.field_ops import apply_changes
+from livequery_cli.server.rest_errors import ParseApiError, not_found
 from livequery_cli.server.schema import check_and_record
 from livequery_cli.server.storage import Storage
 from livequery_cli.server.user_rules import refuse_foreign_user_write, with_own_access

@@ -8,10 +8,10 @@ batched. Parse's aliases map onto classes: ``users`` -> ``_User``,
 
 from __future__ import annotations
 
-from livequery_cli.server.errors import ParseApiError
 from livequery_cli.server.object_service import ObjectService
 from livequery_cli.server.rest_batch import run_batch
 from livequery_cli.server.rest_credentials import log_in_as, verify_user_password
+from livequery_cli.server.rest_errors import ParseApiError
 from livequery_cli.server.rest_objects import (
     create_object,
     delete_object,

@@ -11,8 +11,8 @@ from __future__ import annotations
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.documents import CLASS_NAME, FIELD_NAME
-from livequery_cli.server.errors import ParseApiError, unauthorized
 from livequery_cli.server.object_service import ObjectService
+from livequery_cli.server.rest_errors import ParseApiError, unauthorized
 from livequery_cli.server.rest_request import RestRequest, RestResponse
 from livequery_cli.server.schema import check_and_record, class_fields
 

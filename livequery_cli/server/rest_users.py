@@ -13,8 +13,8 @@ from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.acl import Identity
 from livequery_cli.server.auth import verify_password
 from livequery_cli.server.documents import HASHED_PASSWORD
-from livequery_cli.server.errors import ParseApiError, invalid_session
 from livequery_cli.server.object_service import ObjectService
+from livequery_cli.server.rest_errors import ParseApiError, invalid_session
 from livequery_cli.server.rest_objects import create_object
 from livequery_cli.server.rest_request import RestRequest, RestResponse
 

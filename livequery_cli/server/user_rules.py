@@ -18,7 +18,7 @@ from typing import Any
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.acl import Identity, can_write
-from livequery_cli.server.errors import ParseApiError
+from livequery_cli.server.rest_errors import ParseApiError
 
 
 def with_own_access(acl: Any, user_id: str) -> JsonObject:

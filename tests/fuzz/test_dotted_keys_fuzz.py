@@ -13,8 +13,8 @@ from typing import Any
 from fuzz.strategies import json_values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rig.lq_server import LqServer
-from server.raw_rest import call
+from support.lq_server import LqServer
+from support.raw_rest import call
 
 _parts = st.sampled_from(
     ["o", "n", "a", "", "$x", "className", "objectId", "ACL", "authData", "password", "é", "_x"]
@@ -41,14 +41,14 @@ _bodies = st.dictionaries(_keys, st.one_of(json_values, _ops), min_size=1, max_s
 def test_generated_dotted_writes_never_fail_the_server(
     lq_server: LqServer, bodies: list[dict[str, Any]]
 ) -> None:
-    status, made = call(lq_server, "POST", "classes/Item", {"o": {"n": 1}}, master=True)
+    status, made = call(lq_server, "POST", "classes/Sensor", {"o": {"n": 1}}, master=True)
     assert status == 201, made
-    path = f"classes/Item/{made['objectId']}"
+    path = f"classes/Sensor/{made['objectId']}"
     for body in bodies:
         status, answer = call(lq_server, "PUT", path, body, master=True)
         assert status < 500, (body, answer)
     status, got = call(lq_server, "GET", path, master=True)
     assert status == 200, got
     assert set(got) >= {"objectId", "createdAt", "updatedAt"}
-    assert got.get("className", "Item") == "Item"
+    assert got.get("className", "Sensor") == "Sensor"
     json.dumps(got)

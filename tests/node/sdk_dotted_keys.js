@@ -41,7 +41,7 @@ async function main() {
   Parse.liveQueryServerURL = values['ws-url'];
   const tag = values.tag;
 
-  const query = new Parse.Query('Item');
+  const query = new Parse.Query('Room');
   query.equalTo('tag', tag);
   const subscription = await query.subscribe();
   await withTimeout(new Promise(resolve => subscription.on('open', resolve)), 'open');
@@ -58,7 +58,7 @@ async function main() {
   const nextEvent = () =>
     withTimeout(events.length ? Promise.resolve(events.shift()) : new Promise(r => waiting.push(r)), 'event');
 
-  const item = new Parse.Object('Item');
+  const item = new Parse.Object('Room');
   item.set({ tag, o: { n: 1, k: 2 } });
   await item.save();
   emit({ kind: 'event', ...(await nextEvent()) });
@@ -75,7 +75,7 @@ async function main() {
     change();
     await item.save();
     const saved = item.get('o');
-    const fetched = (await new Parse.Query('Item').get(item.id)).get('o');
+    const fetched = (await new Parse.Query('Room').get(item.id)).get('o');
     emit({ kind: 'step', step, saved, fetched });
     emit({ kind: 'event', step, ...(await nextEvent()) });
   }

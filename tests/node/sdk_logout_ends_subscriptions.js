@@ -56,7 +56,7 @@ async function subscribe(query, token) {
 }
 
 async function save(tag) {
-  const item = new Parse.Object('Item');
+  const item = new Parse.Object('Task');
   item.set({ tag });
   item.setACL(new Parse.ACL({ '*': { read: true, write: true } }));
   await item.save();
@@ -73,8 +73,8 @@ async function signUp(name) {
 async function guarantee(tag, client) {
   const other = await signUp(`other-${tag}`);
   const user = await signUp(`user-${tag}`); // the current user from here on
-  const ending = await subscribe(new Parse.Query('Item').equalTo('tag', `${tag}-a`), user.getSessionToken());
-  const staying = await subscribe(new Parse.Query('Item').equalTo('tag', `${tag}-b`), other.getSessionToken());
+  const ending = await subscribe(new Parse.Query('Task').equalTo('tag', `${tag}-a`), user.getSessionToken());
+  const staying = await subscribe(new Parse.Query('Task').equalTo('tag', `${tag}-b`), other.getSessionToken());
   let opens = 0;
   client.on('open', () => { opens += 1; });
 
@@ -96,7 +96,7 @@ async function guarantee(tag, client) {
 
 async function closeRace(tag, client, username) {
   const user = await Parse.User.logIn(username, 'secret-pw');
-  const subscription = await subscribe(new Parse.Query('Item').equalTo('tag', `${tag}-c`), user.getSessionToken());
+  const subscription = await subscribe(new Parse.Query('Task').equalTo('tag', `${tag}-c`), user.getSessionToken());
   // The frame that ends the subscription arrives while the app closes the client.
   const socket = client.socket;
   const deliver = socket.onmessage;

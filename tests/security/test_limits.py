@@ -13,8 +13,8 @@ from typing import Any
 
 import orjson
 import pytest
-from rig.lq_server import LqServer
-from rig.rest_writer import ParseRestError
+from support.lq_server import LqServer
+from support.rest_writer import ParseRestError
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 

@@ -16,10 +16,10 @@ from typing import Any
 
 import orjson
 import pytest
-from server.raw_rest import call
+from support.raw_rest import call
 from websockets.asyncio.client import connect
 
-CLASS = "Item"
+CLASS = "Room"
 FRAME_TIMEOUT = 15.0
 BASE: dict[str, Any] = {
     "o": {"n": 1, "k": {"e": 0}},
@@ -28,7 +28,7 @@ BASE: dict[str, Any] = {
     "arr": [1],
     "ptr": {"__type": "Pointer", "className": "Item", "objectId": "xxxxxxxxxx"},
 }
-MISMATCH = "schema mismatch for Item.{}; expected {} but got Object"
+MISMATCH = "schema mismatch for Room.{}; expected {} but got Object"
 
 
 def _stored(body: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.lq_harness import Harness, Live
+from support.lq_harness import Harness, Live
 
 TAG = "acl"
 

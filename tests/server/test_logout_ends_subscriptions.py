@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.lq_harness import Harness
-from server.node_scripts import run_node_script
+from support.lq_harness import Harness
+from support.node_scripts import run_node_script
 
 CLASS = "Secret"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.node_scripts import run_node_script
+from support.node_scripts import run_node_script
 
 
 def test_sdk_nested_increment_set_unset(server: Any) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.node_scripts import run_node_script
+from support.node_scripts import run_node_script
 
 OWN = {"read": True, "write": True}
 DENIED = {"ok": False, "code": 206, "message": "Permission denied"}

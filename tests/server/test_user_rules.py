@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 import pytest
-from server.raw_rest import call, error_of
+from support.raw_rest import call, error_of
 
 OWN = {"read": True, "write": True}
 

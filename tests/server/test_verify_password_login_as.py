@@ -11,7 +11,7 @@ import uuid
 from typing import Any
 
 import pytest
-from server.raw_rest import call, error_of
+from support.raw_rest import call, error_of
 
 VOLATILE = {"objectId", "createdAt", "updatedAt", "sessionToken"}
 
