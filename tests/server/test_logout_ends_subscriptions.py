@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from support.lq_harness import Harness
+from support.lq_harness import APP_ID, JS_KEY, Harness
 from support.node_scripts import run_node_script
 
 CLASS = "Secret"
@@ -50,6 +50,27 @@ async def test_logout_ends_the_subscription_with_unsubscribed(harness: Harness) 
     await live.send({"op": "unsubscribe", "requestId": 1})
     assert (await live.recv())["code"] == 2  # only once: it is forgotten then
     await live.expect_silence()
+
+
+async def test_a_new_login_from_the_same_installation_ends_the_old_sessions_subscriptions(
+    harness: Harness,
+) -> None:
+    rest = harness.rest
+    await rest.sign_up("device-user", "pw-1")
+    device = {"X-Parse-Application-Id": APP_ID, "X-Parse-REST-API-Key": JS_KEY,
+              "X-Parse-Installation-Id": "device-1"}  # fmt: skip
+    credentials = {"username": "device-user", "password": "pw-1"}
+    status, first = await rest.raw("POST", "login", credentials, headers=device)
+    assert status == 200, first
+    live = await harness.live()
+    answer = await live.subscribe(1, CLASS, {}, sessionToken=first["sessionToken"])
+    assert answer["op"] == "subscribed"
+    status, second = await rest.raw("POST", "login", credentials, headers=device)
+    assert status == 200, second
+    ended = await live.recv()
+    assert (ended["op"], ended["requestId"], ended["code"]) == ("unsubscribed", 1, 209)
+    status, _ = await rest.raw("GET", "users/me", token=first["sessionToken"])
+    assert status == 400
 
 
 def test_js_sdk_logout_while_subscribed_and_while_closing(lq_server: Any) -> None:
