@@ -187,11 +187,23 @@ class AuthService:
         if self.publisher is not None:
             self.publisher.publish_save("_Session", None, _copy(session))
 
-    def create_session(self, user_id: str, action: str, installation_id: str | None) -> str:
-        """Log ``user_id`` in (sign-up, login); returns the new session token."""
+    def create_session(
+        self,
+        user_id: str,
+        action: str,
+        installation_id: str | None,
+        *,
+        auth_provider: str = "password",
+    ) -> str:
+        """Log ``user_id`` in (sign-up, login, ``loginAs``); returns the new session token.
+
+        A session from an installation replaces the user's earlier ones from it.
+        """
         session = self.new_session(
-            user_id, {"action": action, "authProvider": "password"}, installation_id
+            user_id, {"action": action, "authProvider": auth_provider}, installation_id
         )
+        if installation_id:
+            self._end_installation_sessions(user_id, installation_id)
         self.store_session(session)
         token: str = session["sessionToken"]
         return token
@@ -211,6 +223,18 @@ class AuthService:
             self._session_by_token[after[0]] = current["objectId"]
             self._token_user.pop(after[0], None)
             self._identities.pop(after[0], None)
+
+    def _end_installation_sessions(self, user_id: str, installation_id: str) -> None:
+        """A new session from an installation replaces the user's earlier ones from it.
+
+        Parse Server does the same, so a device that logs in again does not pile
+        up sessions, and the token it had before stops working at once.
+        """
+        for session in list(self._storage.scan("_Session")):
+            record = session.get(ISSUED)
+            issued_to = record.get("user") if isinstance(record, dict) else None
+            if session.get("installationId") == installation_id and issued_to == user_id:
+                self._delete_session(session["objectId"], session.get("sessionToken"))
 
     def session_for_token(self, token: str) -> JsonObject | None:
         session_id = self._session_by_token.get(token)

@@ -178,7 +178,7 @@ class LiveQueryHub:
             self.index.remove(group)
 
     def revoke_token(self, token: str) -> None:
-        """A session ended: drop the subscriptions that relied on it, with error 209."""
+        """A session ended: end the subscriptions that relied on it (``unsubscribed``, 209)."""
         for sink in list(self.sinks):
             sink.session_revoked(token)
 

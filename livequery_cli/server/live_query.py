@@ -80,6 +80,10 @@ class LiveConnection:
         self.session_token: str | None = None
         self.installation_id: str | None = None
         self.subscriptions: dict[int | float, Subscriber] = {}
+        # requestIds the server ended (session over): a later unsubscribe of one is answered
+        # ``unsubscribed``, not error 2, which would make the JS SDK reconnect. Insertion
+        # ordered and bounded, oldest forgotten first.
+        self._ended: dict[int | float, None] = {}
         self._prefixes: dict[str, str] = {}
         self._outbox: deque[str] = deque()
         self._outbox_chars = 0
@@ -255,6 +259,7 @@ class LiveConnection:
         previous = self.subscriptions.pop(request_id, None)
         if previous is not None:
             self.hub.unsubscribe(previous)
+        self._ended.pop(request_id, None)
         self.subscriptions[request_id] = self.hub.subscribe(
             self,
             request_id,
@@ -310,6 +315,12 @@ class LiveConnection:
             )
             return
         sub = self.subscriptions.pop(request_id, None)
+        if sub is None and request_id in self._ended:
+            del self._ended[request_id]
+            self.send_json(
+                {"op": "unsubscribed", "clientId": self.client_id, "requestId": request_id}
+            )
+            return
         if sub is None:
             self.send_error(
                 2,
@@ -323,18 +334,38 @@ class LiveConnection:
         self.send_json({"op": "unsubscribed", "clientId": self.client_id, "requestId": request_id})
 
     def session_revoked(self, token: str) -> None:
-        """Drop, with error 209, every subscription that relied on an ended session."""
+        """End every subscription that relied on an ended session, with ``unsubscribed``.
+
+        Not an ``error`` frame: the JS SDK turns any error frame that reaches a
+        client in the middle of ``close()`` into an unhandled promise rejection,
+        which ends a Node process. ``unsubscribed`` is safe in every official SDK
+        (JS, Swift and Android drop the subscription; Swift and Android call the
+        app's unsubscribe handler), and its extra ``code``/``error`` (209) tell
+        clients that read them why the server ended it.
+        """
         for request_id, sub in list(self.subscriptions.items()):
             # A subscription with a token of its own keeps running on it; it only loses
             # what the connection's token added, which the identity cache forgets anyway.
             if (sub.session_token or self.session_token) == token:
                 del self.subscriptions[request_id]
                 self.hub.unsubscribe(sub)
-                self.send_error(
-                    209, "Invalid session token", reconnect=False, request_id=request_id
+                self._remember_ended(request_id)
+                self.send_json(
+                    {
+                        "op": "unsubscribed",
+                        "clientId": self.client_id,
+                        "requestId": request_id,
+                        "code": ErrorCode.INVALID_SESSION_TOKEN,
+                        "error": "Invalid session token",
+                    }
                 )
         if self.session_token == token:
             self.session_token = None
+
+    def _remember_ended(self, request_id: int | float) -> None:
+        self._ended[request_id] = None
+        while len(self._ended) > self.config.max_subscriptions:
+            del self._ended[next(iter(self._ended))]
 
     def detach(self) -> None:
         """Forget every subscription of this client (the socket is gone)."""

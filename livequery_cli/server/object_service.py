@@ -33,7 +33,12 @@ from livequery_cli.server.rest_errors import ParseApiError, not_found
 from livequery_cli.server.schema import check_and_record
 from livequery_cli.server.session_rules import check_session_write, may_see_session
 from livequery_cli.server.storage import Storage
-from livequery_cli.server.user_rules import check_user_write, username_key
+from livequery_cli.server.user_rules import (
+    check_user_write,
+    refuse_foreign_user_write,
+    username_key,
+    with_own_access,
+)
 
 _ROLE_NAME = re.compile(r"\A[0-9A-Za-z\-_ ]+\Z")
 
@@ -116,6 +121,8 @@ class ObjectService:
         elif class_name == "_User":
             # Parse Server's default since ``enforcePrivateUsers``: only the user reads itself.
             body["ACL"] = {body["objectId"]: {"read": True, "write": True}}
+        if class_name == "_User":
+            body["ACL"] = with_own_access(body["ACL"], body["objectId"])
         types, echo = apply_changes(body, data, class_name=class_name)
         check_and_record(self.storage, class_name, types)
         if class_name == "_Session":
@@ -138,6 +145,8 @@ class ObjectService:
         if class_name == "_Session":
             check_session_write(data, identity, updating=True)
         stored = self.storage.get(class_name, object_id)
+        if class_name == "_User":
+            refuse_foreign_user_write(identity, stored, deleting=False)
         if stored is None or not can_write(stored.get("ACL"), identity):
             raise not_found()
         if class_name == "_Session" and not may_see_session(stored, identity):
@@ -159,6 +168,8 @@ class ObjectService:
             else:
                 validate_acl(data["ACL"])
                 body["ACL"] = data["ACL"]
+                if class_name == "_User" and not identity.master:
+                    body["ACL"] = with_own_access(body["ACL"], object_id)
         types, echo = apply_changes(body, data, class_name=class_name)
         check_and_record(self.storage, class_name, types)
         body["updatedAt"] = now_iso()
@@ -178,6 +189,8 @@ class ObjectService:
     def delete(self, class_name: str, object_id: str, identity: Identity) -> None:
         self._check_class(class_name, identity, creating=False)
         stored = self.storage.get(class_name, object_id)
+        if class_name == "_User":
+            refuse_foreign_user_write(identity, stored, deleting=True)
         if (
             stored is None
             or not can_write(stored.get("ACL"), identity)

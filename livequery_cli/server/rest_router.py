@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from livequery_cli.server.object_service import ObjectService
 from livequery_cli.server.rest_batch import run_batch
+from livequery_cli.server.rest_credentials import log_in_as, verify_user_password
 from livequery_cli.server.rest_errors import ParseApiError
 from livequery_cli.server.rest_installations import installation_route
 from livequery_cli.server.rest_objects import (
@@ -62,6 +63,10 @@ class RestRouter:
             return log_in(self.service, request)
         if head == "logout" and len(path) == 1 and method == "POST":
             return log_out(self.service, request)
+        if head == "verifyPassword" and len(path) == 1 and method in ("GET", "POST"):
+            return verify_user_password(self.service, request)
+        if head == "loginAs" and len(path) == 1 and method == "POST":
+            return log_in_as(self.service, request)
         if head == "schemas" and len(path) <= 2:
             return schemas(self.service, request, path[1] if len(path) == 2 else None)
         if head == "config" and len(path) == 1 and method == "GET":
