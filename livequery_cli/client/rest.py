@@ -71,6 +71,7 @@ class RestClient:
         session_token: str | None = None,
         session: aiohttp.ClientSession | None = None,
         timeout: float = 30.0,
+        proxy: str | None = None,
     ) -> None:
         parts = urlsplit(server_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -86,6 +87,10 @@ class RestClient:
         self._session = session
         self._owns_session = session is None
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        # An http:// proxy for every request (credentials in its URL become
+        # Proxy-Authorization); None connects directly. The CLI resolves it from
+        # --proxy and HTTPS_PROXY/HTTP_PROXY/ALL_PROXY/NO_PROXY (``proxy_for``).
+        self._proxy = proxy
 
     def __repr__(self) -> str:
         def mark(value: str | None) -> str:
@@ -338,6 +343,7 @@ class RestClient:
                     headers=headers,
                     timeout=self._timeout,
                     allow_redirects=False,
+                    proxy=self._proxy,
                 ) as response:
                     status = response.status
                     raw = await response.read()
