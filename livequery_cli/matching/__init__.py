@@ -44,7 +44,7 @@ from livequery_cli.matching.limits import (
     MAX_REGEX_SUBJECT_LENGTH,
     parse_error_code,
 )
-from livequery_cli.matching.operators import UNSUPPORTED_OPERATORS
+from livequery_cli.matching.operators import UNSUPPORTED_OPERATORS, UnsupportedOperator
 
 __all__ = [
     "ALWAYS_KEPT",
@@ -57,6 +57,7 @@ __all__ = [
     "Matcher",
     "SaveEvent",
     "SubscriptionIndex",
+    "UnsupportedOperator",
     "compile_where",
     "decide_event",
     "event_bodies",
