@@ -34,7 +34,7 @@ from livequery_cli.server.object_service import ObjectService
 from livequery_cli.server.projection import key_list, shape
 from livequery_cli.server.query_names import check_where_keys, sort_fields
 from livequery_cli.server.schema import class_fields
-from livequery_cli.server.subqueries import resolve_where
+from livequery_cli.server.subqueries import SubqueryBudget, resolve_where
 
 DEFAULT_LIMIT = 100
 # Why find refuses an operator the matcher does not evaluate (the matcher's own reasons speak
@@ -163,16 +163,19 @@ def _matching(
         yield view
 
 
-def _resolved_matcher(service: ObjectService, identity: Identity, where: Any) -> Matcher:
+def _resolved_matcher(
+    service: ObjectService, identity: Identity, where: Any, budget: SubqueryBudget | None = None
+) -> Matcher:
     """``where`` with its subqueries run (as ``identity``), checked and compiled."""
+    spending = budget or SubqueryBudget()
 
     def find_all(class_name: str, sub_where: Any, redirect: Any) -> tuple[str, list[JsonObject]]:
         target = redirected_class(service, class_name, redirect)
-        matcher = _resolved_matcher(service, identity, sub_where)
+        matcher = _resolved_matcher(service, identity, sub_where, spending)
         found = _matching(service, target, identity, matcher, service.storage.scan(target))
         return target, list(found)
 
-    return check_where(resolve_where(where, service, identity, find_all))
+    return check_where(resolve_where(where, service, identity, find_all, spending))
 
 
 def _object_id_after(where: Mapping[str, Any]) -> str | None:
@@ -198,7 +201,7 @@ def run_find(
 ) -> JsonObject:
     """The answer to ``GET classes/<class>``: ``{"results": [...], "count"?: n}``."""
     target = redirected_class(service, class_name, params.get("redirectClassNameForKey"))
-    order = sort_fields(key_list(params.get("order")))
+    order = sort_fields(key_list(params.get("order"), "order"))
     matcher = _resolved_matcher(service, identity, _json_param(params, "where"))
     limit = _int_param(params, "limit", DEFAULT_LIMIT)
     skip = _int_param(params, "skip", 0)

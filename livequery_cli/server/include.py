@@ -15,6 +15,9 @@ see what they see on Parse:
   caller may not read (or that no longer exists) is *removed*, the field from
   an object and the element from an array, exactly as Parse Server 9 does
   (its lookup simply finds nothing to put there).
+- At most ``MAX_INCLUDE_PATHS`` paths per read (102 beyond, as Parse's
+  optional ``requestComplexity.includeCount``): each path is one pass over
+  the page, on the event loop every client shares.
 - An included object is the caller's view of it (a user's ``email`` only to
   that user, never a session token) with ``"__type": "Object"`` and its
   ``className``.
@@ -23,36 +26,73 @@ see what they see on Parse:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
+from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.acl import Identity, can_read
+from livequery_cli.server.errors import ParseApiError
 from livequery_cli.server.object_service import ObjectService
 from livequery_cli.server.projection import key_list, shape
 from livequery_cli.server.schema import class_fields
 
 _INCLUDABLE_TYPES: Final = ("Pointer", "Array")
+MAX_INCLUDE_PATHS: Final = 256
 _DROP: Final = object()
 Path = tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """A read's ``keys``, ``excludeKeys`` and include paths (each prefix listed, shortest first)."""
+    """A read's ``keys``, ``excludeKeys`` and include paths (each prefix listed, shortest first).
+
+    ``sub_keys``/``sub_excluded`` hold, per include path, the ``keys`` and
+    ``excludeKeys`` that apply inside the objects included there.
+    """
 
     keys: list[str] | None
     excluded: list[str] | None
     paths: list[Path]
+    sub_keys: dict[Path, list[str]] = field(default_factory=dict)
+    sub_excluded: dict[Path, list[str]] = field(default_factory=dict)
+
+
+def _too_many(count: int) -> ParseApiError:
+    return ParseApiError(
+        ErrorCode.INVALID_QUERY,
+        f"Number of include fields ({count}) exceeds maximum allowed ({MAX_INCLUDE_PATHS})",
+    )
+
+
+def _add_path(paths: dict[Path, None], parts: Path) -> None:
+    """Add ``parts`` and every prefix of it, refusing past ``MAX_INCLUDE_PATHS``."""
+    for end in range(1, len(parts) + 1):
+        paths[parts[:end]] = None
+        if len(paths) > MAX_INCLUDE_PATHS:
+            raise _too_many(len(paths))
+
+
+def _names_inside(names: list[str] | None, *, last_only: bool) -> dict[Path, list[str]]:
+    """Dotted names by the path they reach into: ``a.b.c`` is ``c`` inside ``a.b`` and, unless
+    ``last_only`` (Parse's rule for ``excludeKeys``), ``b`` inside ``a``."""
+    inside: dict[Path, dict[str, None]] = {}
+    for name in dict.fromkeys(names or []):
+        parts = tuple(name.split("."))
+        depths = [len(parts) - 1] if last_only else range(1, len(parts))
+        for depth in depths:
+            if depth > 0:
+                inside.setdefault(parts[:depth], {})[parts[depth]] = None
+    return {path: list(picked) for path, picked in inside.items()}
 
 
 def read_options(
     service: ObjectService, class_name: str, params: JsonObject, *, allow_include_all: bool = True
 ) -> ReadOptions:
     """Parse's ``keys``/``excludeKeys``/``include``/``includeAll`` for one read of a class."""
-    keys = key_list(params.get("keys"))
-    excluded = key_list(params.get("excludeKeys"))
-    requested = key_list(params.get("include")) or []
+    keys = key_list(params.get("keys"), "keys")
+    excluded = key_list(params.get("excludeKeys"), "excludeKeys")
+    requested = key_list(params.get("include"), "include") or []
     # A dotted key or excluded key needs the object it reaches into.
     for name in (keys or []) + (excluded or []):
         if "." in name:
@@ -60,22 +100,24 @@ def read_options(
     include_all = "*" in requested or (
         allow_include_all and str(params.get("includeAll", "")).lower() in ("1", "true")
     )
-    paths: list[Path] = []
+    paths: dict[Path, None] = {}
     if "*" not in requested:
         for name in requested:
-            parts = tuple(name.split("."))
-            for end in range(1, len(parts) + 1):
-                if parts[:end] not in paths:
-                    paths.append(parts[:end])
+            _add_path(paths, tuple(name.split(".")))
     if include_all:
-        for field, spec in class_fields(service.storage, class_name).items():
+        for name, spec in class_fields(service.storage, class_name).items():
             if spec.get("type") in _INCLUDABLE_TYPES:
-                if (field,) not in paths:
-                    paths.append((field,))
-                if keys is not None and field not in keys:
-                    keys = [*keys, field]
-    paths.sort(key=len)
-    return ReadOptions(keys, excluded, paths)
+                _add_path(paths, (name,))
+                if keys is not None and name not in keys:
+                    keys = [*keys, name]
+    return ReadOptions(
+        keys,
+        excluded,
+        sorted(paths, key=len),
+        # Every dotted key's prefixes are include paths, so these stay within the path limit.
+        _names_inside(keys, last_only=False),
+        _names_inside(excluded, last_only=True),
+    )
 
 
 def _pointers(node: Any, path: Path) -> Iterator[JsonObject]:
@@ -117,21 +159,6 @@ def _replaced(node: Any, path: Path, found: dict[tuple[Any, Any], JsonObject]) -
     return copy
 
 
-def _sub_names(names: list[str] | None, path: Path, *, exact: bool) -> list[str] | None:
-    """The ``keys`` (or, ``exact``, ``excludeKeys``) that apply inside the object at ``path``."""
-    depth = len(path)
-    picked: list[str] = []
-    for name in names or []:
-        parts = name.split(".")
-        if tuple(parts[:depth]) != path or len(parts) <= depth:
-            continue
-        if exact and len(parts) != depth + 1:
-            continue
-        if parts[depth] not in picked:
-            picked.append(parts[depth])
-    return picked or None
-
-
 def _included_object(
     service: ObjectService,
     class_name: str,
@@ -152,8 +179,8 @@ def include_pointers(
 ) -> list[JsonObject]:
     """``results`` with the pointers on every include path replaced (shortest paths first)."""
     for path in options.paths:
-        keys = _sub_names(options.keys, path, exact=False)
-        excluded = _sub_names(options.excluded, path, exact=True)
+        keys = options.sub_keys.get(path)
+        excluded = options.sub_excluded.get(path)
         pointers = list(_pointers(results, path))
         if not pointers:
             continue

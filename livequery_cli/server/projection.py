@@ -19,7 +19,7 @@ from livequery_cli.server.errors import ParseApiError
 ALWAYS_KEPT: Final = ("objectId", "createdAt", "updatedAt", "ACL")
 
 
-def key_list(value: Any) -> list[str] | None:
+def key_list(value: Any, name: str = "keys") -> list[str] | None:
     """``keys``/``order``/``include`` as a list: a comma-separated string or an array of strings."""
     if value is None or value == "":
         return None
@@ -27,7 +27,7 @@ def key_list(value: Any) -> list[str] | None:
         return [k.strip() for k in value.split(",") if k.strip()]
     if isinstance(value, list) and all(isinstance(k, str) for k in value):
         return [k.strip() for k in value if k.strip()]
-    raise ParseApiError(ErrorCode.INVALID_QUERY, "keys and order must be strings")
+    raise ParseApiError(ErrorCode.INVALID_QUERY, f"{name} must be a string")
 
 
 def _is_relation(value: Any) -> bool:

@@ -14,7 +14,10 @@ Like Parse, the subquery operators are found anywhere in ``where`` (inside
 ``$or``/``$and``/``$nor`` too) and ``$relatedTo`` at the top level of a query
 or of its logical branches. A subquery's own ``where`` is resolved by the
 subquery's ``find``, so nested subqueries work; their depth is bounded by
-the nesting limit on ``where`` itself.
+the nesting limit on ``where`` itself. Each subquery scans a class on the
+event loop every client shares, so one request may run at most
+``MAX_SUBQUERIES`` of them (Parse Server sets no limit by default; its
+``requestComplexity.subqueryDepth`` answers the same 102 when set).
 """
 
 from __future__ import annotations
@@ -42,6 +45,22 @@ _SUBQUERY_OPERATORS: Final = (
     ("$notInQuery", "$nin"),
 )
 _SUBQUERY_NAMES: Final = frozenset(op for op, _ in _SUBQUERY_OPERATORS)
+MAX_SUBQUERIES: Final = 16
+
+
+class SubqueryBudget:
+    """How many more subqueries one request may run (nested ones included)."""
+
+    def __init__(self, limit: int = MAX_SUBQUERIES) -> None:
+        self.limit = limit
+        self.left = limit
+
+    def spend(self) -> None:
+        if self.left <= 0:
+            raise ParseApiError(
+                ErrorCode.INVALID_QUERY, f"a query may run at most {self.limit} subqueries"
+            )
+        self.left -= 1
 
 
 def _truthy(value: Any) -> bool:
@@ -77,8 +96,9 @@ def _value_at(view: JsonObject, path: str) -> tuple[bool, Any]:
     return True, value
 
 
-def _run(op: str, operand: Any, find: Finder) -> list[Any]:
+def _run(op: str, operand: Any, find: Finder, budget: SubqueryBudget) -> list[Any]:
     """The ``$in``/``$nin`` list one subquery operator stands for."""
+    budget.spend()
     if op in ("$inQuery", "$notInQuery"):
         if not (
             isinstance(operand, dict)
@@ -113,15 +133,19 @@ def _run(op: str, operand: Any, find: Finder) -> list[Any]:
     return values
 
 
-def _resolve(node: Any, find: Finder) -> Any:
+def _resolve(node: Any, find: Finder, budget: SubqueryBudget) -> Any:
     if isinstance(node, list):
-        return [_resolve(item, find) for item in node]
+        return [_resolve(item, find, budget) for item in node]
     if not isinstance(node, dict):
         return node
-    out = {key: _resolve(value, find) for key, value in node.items() if key not in _SUBQUERY_NAMES}
+    out = {
+        key: _resolve(value, find, budget)
+        for key, value in node.items()
+        if key not in _SUBQUERY_NAMES
+    }
     for op, replacement in _SUBQUERY_OPERATORS:
         if op in node:
-            values = _run(op, node[op], find)
+            values = _run(op, node[op], find, budget)
             existing = out.get(replacement)
             out[replacement] = existing + values if isinstance(existing, list) else values
     return out
@@ -163,9 +187,15 @@ def _reduce_related(query: Any, service: ObjectService, identity: Identity) -> A
     return {"$and": [query, {"objectId": members}]}
 
 
-def resolve_where(where: Any, service: ObjectService, identity: Identity, find: Finder) -> Any:
+def resolve_where(
+    where: Any,
+    service: ObjectService,
+    identity: Identity,
+    find: Finder,
+    budget: SubqueryBudget,
+) -> Any:
     """``where`` with every subquery and ``$relatedTo`` replaced by plain constraints."""
     if not isinstance(where, dict):
         return where
     _check_nesting(where)
-    return _reduce_related(_resolve(where, find), service, identity)
+    return _reduce_related(_resolve(where, find, budget), service, identity)
