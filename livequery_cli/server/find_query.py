@@ -31,10 +31,13 @@ from livequery_cli.server.documents import RELATIONS, pointer, relation_ids
 from livequery_cli.server.errors import ParseApiError
 from livequery_cli.server.include import include_pointers, read_options
 from livequery_cli.server.object_service import ObjectService
-from livequery_cli.server.projection import key_list, shape
+from livequery_cli.server.projection import key_list, project_keys, shape
 from livequery_cli.server.query_names import check_where_keys, sort_fields
 from livequery_cli.server.schema import class_fields
 from livequery_cli.server.subqueries import SubqueryBudget, resolve_where
+
+# ``key_list`` and ``project_keys`` lived here before ``projection`` held them.
+__all__ = ["check_where", "get_one", "key_list", "project_keys", "redirected_class", "run_find"]
 
 DEFAULT_LIMIT = 100
 # Why find refuses an operator the matcher does not evaluate (the matcher's own reasons speak
