@@ -152,3 +152,16 @@ async def test_live_query_still_refuses_subqueries(lq_server: LqServer, op: str)
     assert answer["op"] == "error"
     assert answer["code"] == 102
     assert f"LiveQuery cannot evaluate {op}" in answer["error"]
+
+
+def test_related_to_inside_or_and_beside_an_object_id(scene: Scene) -> None:
+    post = scene.ids["p1"]
+    fans = {"__op": "AddRelation", "objects": [ptr("Player", scene.ids["bob"])]}
+    scene.rest.update("Post", post, {"fans": fans}, master=True)
+    related = {"$relatedTo": {"object": ptr("Post", post), "key": "fans"}}
+    either = scene.find("Player", {"$or": [related, {"nick": "alice"}]}, order="nick", master=True)
+    assert names(either, "nick") == ["alice", "bob"]
+    same_id = {**related, "objectId": scene.ids["bob"]}
+    assert names(scene.find("Player", same_id, master=True), "nick") == ["bob"]
+    other_id = {**related, "objectId": scene.ids["alice"]}
+    assert names(scene.find("Player", other_id, master=True), "nick") == []
