@@ -19,11 +19,12 @@ from datetime import UTC, datetime
 from livequery_cli.parse.json_types import JsonObject
 
 _ID_ALPHABET = string.ascii_letters + string.digits
-# Parse Server refuses a field named ``length`` (it would confuse array-like JavaScript objects).
-FIELD_NAME = re.compile(r"^(?!length$)[A-Za-z][0-9A-Za-z_]*$")
+# Parse Server refuses a field named ``length`` (it would confuse array-like JavaScript objects)
+# or ``className`` (it names the object's class in every REST answer): 105, like any bad name.
+FIELD_NAME = re.compile(r"^(?!(?:length|className)$)[A-Za-z][0-9A-Za-z_]*$")
 CLASS_NAME = re.compile(r"^(_User|_Role|_Session|_Installation|[A-Za-z][0-9A-Za-z_]*)$")
 PROTECTED_FIELDS = frozenset({"password", "authData", "sessionToken"})
-RESERVED_FIELDS = frozenset({"objectId", "createdAt", "updatedAt", "className"})
+RESERVED_FIELDS = frozenset({"objectId", "createdAt", "updatedAt"})
 RELATIONS = "_relations"
 HASHED_PASSWORD = "_hashed_password"
 

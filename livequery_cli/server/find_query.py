@@ -31,7 +31,7 @@ from livequery_cli.server.documents import RELATIONS, pointer, relation_ids
 from livequery_cli.server.errors import ParseApiError
 from livequery_cli.server.include import include_pointers, read_options
 from livequery_cli.server.object_service import ObjectService
-from livequery_cli.server.projection import key_list, project_keys, shape
+from livequery_cli.server.projection import key_list, project_keys, relation_fields, shape
 from livequery_cli.server.query_names import check_where_keys, sort_fields
 from livequery_cli.server.schema import class_fields
 from livequery_cli.server.subqueries import SubqueryBudget, resolve_where
@@ -229,7 +229,8 @@ def run_find(
             return _sort_value(_lookup(view, name))
 
         found.sort(key=sort_key, reverse=key.startswith("-"))
-    page = [shape(v, options.keys, options.excluded) for v in found[skip : skip + limit]]
+    relations = relation_fields(service.storage, target)
+    page = [shape(v, options.keys, options.excluded, relations) for v in found[skip : skip + limit]]
     if target != class_name:
         # Parse names the class of results found through redirectClassNameForKey.
         page = [{**view, "className": target} for view in page]
@@ -245,5 +246,8 @@ def get_one(
     """``GET classes/<class>/<id>``: one view, with ``keys``/``excludeKeys``/``include``."""
     body = service.readable(class_name, object_id, identity)
     options = read_options(service, class_name, params, allow_include_all=False)
-    view = shape(service.view(class_name, body, identity), options.keys, options.excluded)
+    relations = relation_fields(service.storage, class_name)
+    view = shape(
+        service.view(class_name, body, identity), options.keys, options.excluded, relations
+    )
     return include_pointers(service, identity, [view], options)[0]

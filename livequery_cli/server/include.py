@@ -34,7 +34,7 @@ from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.acl import Identity, can_read
 from livequery_cli.server.errors import ParseApiError
 from livequery_cli.server.object_service import ObjectService
-from livequery_cli.server.projection import key_list, shape
+from livequery_cli.server.projection import key_list, relation_fields, shape
 from livequery_cli.server.schema import class_fields
 
 _INCLUDABLE_TYPES: Final = ("Pointer", "Array")
@@ -170,7 +170,8 @@ def _included_object(
     body = service.storage.get(class_name, object_id)
     if body is None or not can_read(body.get("ACL"), identity):
         return None
-    view = shape(service.view(class_name, body, identity), keys, excluded)
+    relations = relation_fields(service.storage, class_name)
+    view = shape(service.view(class_name, body, identity), keys, excluded, relations)
     return {"__type": "Object", "className": class_name, **view}
 
 

@@ -2,8 +2,9 @@
 
 As in Parse Server, the system fields (``objectId``, ``createdAt``,
 ``updatedAt``, ``ACL``) are always kept, and so are relation fields: Parse's
-storage adapters add every relation field of the class to each object they
-return, whatever ``keys`` or ``excludeKeys`` say. A dotted name (``post.title``)
+storage adapters add every relation field of the class's schema to each
+object they return (one that never had a relation operation too), whatever
+``keys`` or ``excludeKeys`` say; ``shape`` does the same. A dotted name (``post.title``)
 keeps or excludes its first segment's field here; the rest of the path is
 applied to the included object (see ``include``).
 """
@@ -15,6 +16,8 @@ from typing import Any, Final
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.errors import ParseApiError
+from livequery_cli.server.schema import class_fields
+from livequery_cli.server.storage import Storage
 
 ALWAYS_KEPT: Final = ("objectId", "createdAt", "updatedAt", "ACL")
 
@@ -50,6 +53,22 @@ def exclude_keys(view: JsonObject, excluded: list[str] | None) -> JsonObject:
     return {k: v for k, v in view.items() if k not in dropped or _is_relation(v)}
 
 
-def shape(view: JsonObject, keys: list[str] | None, excluded: list[str] | None) -> JsonObject:
-    """``keys`` then ``excludeKeys``, as Parse applies them."""
+def relation_fields(storage: Storage, class_name: str) -> JsonObject:
+    """The class's relation fields as REST shows them: ``{name: {"__type": "Relation", ...}}``."""
+    return {
+        name: {"__type": "Relation", "className": spec.get("targetClass")}
+        for name, spec in class_fields(storage, class_name).items()
+        if spec.get("type") == "Relation"
+    }
+
+
+def shape(
+    view: JsonObject,
+    keys: list[str] | None,
+    excluded: list[str] | None,
+    relations: JsonObject | None = None,
+) -> JsonObject:
+    """The class's ``relations`` added, then ``keys`` and ``excludeKeys``, as Parse applies them."""
+    if relations:
+        view = {**relations, **view}
     return exclude_keys(project_keys(view, keys), excluded)

@@ -64,7 +64,7 @@ def sort_fields(order: list[str] | None) -> list[str]:
         if _AUTH_DATA_ID.match(name):
             raise ParseApiError(ErrorCode.INVALID_KEY_NAME, f"Cannot sort by {shown(name)}")
         root = name.split(".")[0]
-        if not FIELD_NAME.match(root) or root == "className":
+        if not FIELD_NAME.match(root):
             raise ParseApiError(ErrorCode.INVALID_KEY_NAME, f"Invalid field name: {shown(name)}.")
         fields.append(("-" if descending else "") + name)
     return fields

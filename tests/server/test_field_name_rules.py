@@ -23,6 +23,15 @@ def test_a_field_named_length_is_refused(server: Any, master: bool) -> None:
     assert nested["objectId"]
 
 
+@pytest.mark.parametrize("field", ["length", "className"])
+def test_length_and_class_name_are_refused_on_update_too(server: Any, field: str) -> None:
+    scene = Scene(server.rest)
+    made = outcome(lambda: server.rest.create("Game", {field: "x", "tag": scene.tag}))
+    assert made == ("error", 400, 105)
+    game = scene.add("g", "Game", {})
+    assert outcome(lambda: server.rest.update("Game", game, {field: 2})) == ("error", 400, 105)
+
+
 @pytest.mark.parametrize(
     ("where", "code"),
     [

@@ -135,3 +135,19 @@ def test_users_get_includes_but_users_me_ignores_include(server: Any) -> None:
     assert own["buddy"] == _obj("Player", "bob", nick="bob")
     me = scene.get("users/me", include="buddy", token=token)
     assert me["buddy"] == {"__type": "Pointer", "className": "Player", "objectId": "bob"}
+
+
+def test_relation_fields_appear_on_every_object_whatever_keys_say(server: Any) -> None:
+    scene = Scene(server.rest)
+    member = scene.add("bob", "Player", {"nick": "bob"})
+    fans = {"__op": "AddRelation", "objects": [ptr("Player", member)]}
+    scene.add("with_fans", "Post", {"rank": 1, "fans": fans})
+    plain = scene.add("plain", "Post", {"rank": 2})
+    relation = {"__type": "Relation", "className": "Player"}
+    for answer in (
+        server.rest.request("GET", f"classes/Post/{plain}"),
+        server.rest.request("GET", f"classes/Post/{plain}", params={"keys": "rank"}),
+        server.rest.request("GET", f"classes/Post/{plain}", params={"excludeKeys": "fans"}),
+        server.rest.find("Post", {"objectId": plain}, keys=["rank"])[0],
+    ):
+        assert answer["fans"] == relation
