@@ -18,6 +18,11 @@ see what they see on Parse:
 - At most ``MAX_INCLUDE_PATHS`` paths per read (102 beyond, as Parse's
   optional ``requestComplexity.includeCount``): each path is one pass over
   the page, on the event loop every client shares.
+- The included objects of one read may add at most ``MAX_INCLUDED_BYTES``
+  to the answer (102 beyond): an object that points to itself twice would
+  otherwise double the answer at each level of ``include=a.a.a...``.
+- An answer that include would nest more than ``MAX_DEPTH`` levels deep is
+  102 too (an object including itself along ``a.a.a...``, or nested arrays).
 - An included object is the caller's view of it (a user's ``email`` only to
   that user, never a session token) with ``"__type": "Object"`` and its
   ``className``.
@@ -29,6 +34,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+import orjson
+
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.acl import Identity, can_read
@@ -39,6 +46,8 @@ from livequery_cli.server.schema import class_fields
 
 _INCLUDABLE_TYPES: Final = ("Pointer", "Array")
 MAX_INCLUDE_PATHS: Final = 256
+MAX_INCLUDED_BYTES: Final = 16 * 2**20
+MAX_DEPTH: Final = 250
 _DROP: Final = object()
 Path = tuple[str, ...]
 
@@ -179,6 +188,36 @@ def include_pointers(
     service: ObjectService, identity: Identity, results: list[JsonObject], options: ReadOptions
 ) -> list[JsonObject]:
     """``results`` with the pointers on every include path replaced (shortest paths first)."""
+    try:
+        included = _include_all_paths(service, identity, results, options)
+    except RecursionError:
+        included = None
+    if included is None or (included is not results and _deeper_than(included, MAX_DEPTH)):
+        # The answer could not be encoded (orjson stops at 255 levels).
+        raise ParseApiError(
+            ErrorCode.INVALID_QUERY,
+            f"include would nest the answer more than {MAX_DEPTH} levels deep",
+        )
+    return included
+
+
+def _deeper_than(node: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(node, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return False
+
+
+def _include_all_paths(
+    service: ObjectService, identity: Identity, results: list[JsonObject], options: ReadOptions
+) -> list[JsonObject]:
+    spent = 0
     for path in options.paths:
         keys = options.sub_keys.get(path)
         excluded = options.sub_excluded.get(path)
@@ -186,16 +225,24 @@ def include_pointers(
         if not pointers:
             continue
         found: dict[tuple[Any, Any], JsonObject] = {}
-        seen: set[tuple[str, str]] = set()
+        sizes: dict[tuple[str, str], int] = {}
         for ptr in pointers:
             class_name, object_id = ptr.get("className"), ptr.get("objectId")
             if not isinstance(class_name, str) or not isinstance(object_id, str):
                 continue
-            if (class_name, object_id) in seen:
-                continue
-            seen.add((class_name, object_id))
-            obj = _included_object(service, class_name, object_id, identity, keys, excluded)
-            if obj is not None:
-                found[(class_name, object_id)] = obj
+            key = (class_name, object_id)
+            if key not in sizes:
+                obj = _included_object(service, class_name, object_id, identity, keys, excluded)
+                sizes[key] = 0 if obj is None else len(orjson.dumps(obj))
+                if obj is not None:
+                    found[key] = obj
+            # Every occurrence is a copy in the answer: an object including itself
+            # twice per level would otherwise double the answer at each level.
+            spent += sizes[key]
+            if spent > MAX_INCLUDED_BYTES:
+                raise ParseApiError(
+                    ErrorCode.INVALID_QUERY,
+                    f"include would add more than {MAX_INCLUDED_BYTES // 2**20} MiB to the answer",
+                )
         results = _replaced(results, path, found)
     return results

@@ -103,3 +103,44 @@ async def test_generated_reads_never_cause_a_server_error(
         assert isinstance(answer, dict)
         assert isinstance(answer.get("code"), int)
         assert "\n" not in answer["error"]
+
+
+async def _self_pointing_game(harness: Harness, **fields: Any) -> tuple[str, dict[str, Any]]:
+    game = (await harness.rest.create("Game", fields))["objectId"]
+    return game, {"__type": "Pointer", "className": "Game", "objectId": game}
+
+
+async def test_an_object_including_itself_cannot_double_the_answer_per_level(
+    harness: Harness,
+) -> None:
+    game, me = await _self_pointing_game(harness, pad="x" * 100_000)
+    await harness.rest.update("Game", game, {"twice": [me, me]})
+    status, answer = await harness.rest.raw(
+        "GET", f"classes/Game/{game}", params={"include": "twice.twice"}
+    )
+    assert status == 200
+    assert len(answer["twice"][1]["twice"]) == 2
+    started = time.monotonic()
+    status, answer = await harness.rest.raw(
+        "GET", f"classes/Game/{game}", params={"include": ".".join(["twice"] * 40)}
+    )
+    assert (status, answer["code"]) == (400, 102)
+    assert "MiB" in answer["error"]
+    assert time.monotonic() - started < 5
+
+
+async def test_include_cannot_nest_an_answer_past_what_json_can_encode(harness: Harness) -> None:
+    game, me = await _self_pointing_game(harness)
+    nested: Any = me
+    for _ in range(100):
+        nested = [nested]
+    await harness.rest.update("Game", game, {"self": me, "deep": nested})
+    for include in (".".join(["self"] * 256), "deep.deep.deep"):
+        status, answer = await harness.rest.raw(
+            "GET", f"classes/Game/{game}", params={"include": include}
+        )
+        assert (status, answer["code"]) == (400, 102), include[:20]
+    status, answer = await harness.rest.raw(
+        "GET", f"classes/Game/{game}", params={"include": ".".join(["self"] * 100)}
+    )
+    assert status == 200
