@@ -32,7 +32,11 @@ from livequery_cli.server.errors import ParseApiError
 from livequery_cli.server.include import include_pointers, read_options
 from livequery_cli.server.object_service import ObjectService
 from livequery_cli.server.projection import key_list, project_keys, relation_fields, shape
-from livequery_cli.server.query_names import check_where_keys, sort_fields
+from livequery_cli.server.query_names import (
+    check_protected_fields,
+    check_where_keys,
+    sort_fields,
+)
 from livequery_cli.server.schema import class_fields
 from livequery_cli.server.subqueries import SubqueryBudget, resolve_where
 
@@ -110,13 +114,16 @@ def _matchable(view: JsonObject, body: JsonObject) -> JsonObject:
     return expanded
 
 
-def check_where(where: Any) -> Matcher:
-    """Check key names and compile ``where`` once per request (refusals are 102 or 105)."""
+def check_where(
+    where: Any, class_name: str, identity: Identity, order: list[str] | None = None
+) -> Matcher:
+    """Check names and compile ``where`` once per request (refusals are 102, 105 or 119)."""
     if where is None:
         where = {}
     if not isinstance(where, dict):
         raise ParseApiError(ErrorCode.INVALID_QUERY, "where must be a JSON object")
     check_where_keys(where)
+    check_protected_fields(class_name, identity, where, order or [])
     try:
         return compile_where(where)
     except UnsupportedOperator as exc:
@@ -167,18 +174,24 @@ def _matching(
 
 
 def _resolved_matcher(
-    service: ObjectService, identity: Identity, where: Any, budget: SubqueryBudget | None = None
+    service: ObjectService,
+    class_name: str,
+    identity: Identity,
+    where: Any,
+    order: list[str] | None = None,
+    budget: SubqueryBudget | None = None,
 ) -> Matcher:
     """``where`` with its subqueries run (as ``identity``), checked and compiled."""
     spending = budget or SubqueryBudget()
 
-    def find_all(class_name: str, sub_where: Any, redirect: Any) -> tuple[str, list[JsonObject]]:
-        target = redirected_class(service, class_name, redirect)
-        matcher = _resolved_matcher(service, identity, sub_where, spending)
+    def find_all(sub_class: str, sub_where: Any, redirect: Any) -> tuple[str, list[JsonObject]]:
+        target = redirected_class(service, sub_class, redirect)
+        matcher = _resolved_matcher(service, target, identity, sub_where, None, spending)
         found = _matching(service, target, identity, matcher, service.storage.scan(target))
         return target, list(found)
 
-    return check_where(resolve_where(where, service, identity, find_all, spending))
+    resolved = resolve_where(where, service, identity, find_all, spending)
+    return check_where(resolved, class_name, identity, order)
 
 
 def _object_id_after(where: Mapping[str, Any]) -> str | None:
@@ -205,7 +218,7 @@ def run_find(
     """The answer to ``GET classes/<class>``: ``{"results": [...], "count"?: n}``."""
     target = redirected_class(service, class_name, params.get("redirectClassNameForKey"))
     order = sort_fields(key_list(params.get("order"), "order"))
-    matcher = _resolved_matcher(service, identity, _json_param(params, "where"))
+    matcher = _resolved_matcher(service, target, identity, _json_param(params, "where"), order)
     limit = _int_param(params, "limit", DEFAULT_LIMIT)
     skip = _int_param(params, "skip", 0)
     options = read_options(service, target, params)

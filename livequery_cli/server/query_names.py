@@ -7,14 +7,22 @@ key name" for anything else, ``$foo`` included; querying on ``ACL`` is 102.
 ``className`` are 105). Clients branch on these codes, so REST ``find``
 applies the same rules before matching. LiveQuery keeps its own rule (102 for
 an unknown ``$`` key): Parse's LiveQuery server never applied this check.
+
+A field hidden from the caller cannot be queried or sorted on either (119
+"Permission denied", Parse's ``protectedFields``): a user's ``email`` for
+anybody but the master key and the user itself (a query naming its own
+``objectId``). Matching runs on the caller's view, so such a query could
+only ever find nothing; the error tells the client why, as Parse does.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any, Final
 
 from livequery_cli.parse.errors import ErrorCode
+from livequery_cli.server.acl import Identity
 from livequery_cli.server.documents import FIELD_NAME
 from livequery_cli.server.errors import ParseApiError
 
@@ -24,6 +32,8 @@ LOGICAL: Final = ("$or", "$and", "$nor")
 # Parse reads these legacy spellings of the timestamps in ``order``.
 _ORDER_ALIASES: Final = {"_created_at": "createdAt", "_updated_at": "updatedAt"}
 _SHOWN_LENGTH: Final = 60
+# Parse Server's default ``protectedFields``: ``{"_User": {"*": ["email"]}}``.
+_PROTECTED: Final = {"_User": frozenset({"email"})}
 
 
 def shown(name: str) -> str:
@@ -68,3 +78,29 @@ def sort_fields(order: list[str] | None) -> list[str]:
             raise ParseApiError(ErrorCode.INVALID_KEY_NAME, f"Invalid field name: {shown(name)}.")
         fields.append(("-" if descending else "") + name)
     return fields
+
+
+def _where_roots(where: Any) -> Iterator[str]:
+    if not isinstance(where, dict):
+        return
+    for key, value in where.items():
+        if key in LOGICAL and isinstance(value, list):
+            for branch in value:
+                yield from _where_roots(branch)
+        elif isinstance(key, str):
+            yield key.split(".")[0]
+
+
+def check_protected_fields(
+    class_name: str, identity: Identity, where: Any, order: list[str]
+) -> None:
+    """119 for a ``where`` key or ``order`` field the caller may not see (Parse's rule)."""
+    protected = _PROTECTED.get(class_name)
+    if protected is None or identity.master:
+        return
+    owner = identity.user_id
+    if owner is not None and isinstance(where, dict) and where.get("objectId") == owner:
+        return  # the owner sees, so may query, its own protected fields
+    named = {*_where_roots(where), *(field.lstrip("-").split(".")[0] for field in order)}
+    if named & protected:
+        raise ParseApiError(ErrorCode.OPERATION_FORBIDDEN, "Permission denied")
