@@ -89,13 +89,41 @@ def split_path(path: str, mount: str) -> list[str] | None:
     return [unquote(p) for p in rest.split("/") if p]
 
 
+# How deeply a request body may nest. A stored object is answered inside a few
+# more levels (``{"results": [...]}``, an ``include``, a LiveQuery event), and
+# orjson encodes at most 254: a body accepted near that depth could be stored
+# but never read back.
+MAX_BODY_NESTING = 128
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def decode_body(raw: bytes) -> Any:
     if not raw.strip():
         return None
     try:
-        return orjson.loads(raw)
+        body = orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise ParseApiError(ErrorCode.INVALID_JSON, "invalid JSON") from None
+    if _nested_deeper_than(body, MAX_BODY_NESTING):
+        raise ParseApiError(
+            ErrorCode.INVALID_JSON, f"the body nests more than {MAX_BODY_NESTING} levels deep"
+        )
+    return body
 
 
 def decode_call(
