@@ -23,6 +23,7 @@ from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.acl import Identity
 from livequery_cli.server.auth import AuthService
+from livequery_cli.server.documents import MAX_VALUE_NESTING
 from livequery_cli.server.rest_errors import ParseApiError, invalid_session, unauthorized
 from livequery_cli.server.server_config import ServerConfig
 
@@ -89,11 +90,11 @@ def split_path(path: str, mount: str) -> list[str] | None:
     return [unquote(p) for p in rest.split("/") if p]
 
 
-# How deeply a request body may nest. A stored object is answered inside a few
-# more levels (``{"results": [...]}``, an ``include``, a LiveQuery event), and
-# orjson encodes at most 254: a body accepted near that depth could be stored
-# but never read back.
-MAX_BODY_NESTING = 128
+# How deeply a request body may nest: a field's value may nest MAX_VALUE_NESTING
+# levels (checked exactly, dotted keys included, in ``field_ops``), plus room for
+# the body itself and a ``batch`` envelope. This cheap first check stops a
+# pathological body before any of it is looked at.
+MAX_BODY_NESTING = MAX_VALUE_NESTING + 8
 
 
 def _nested_deeper_than(value: Any, limit: int) -> bool:

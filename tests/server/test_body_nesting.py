@@ -11,6 +11,7 @@ from typing import Any
 
 from support.lq_harness import Harness
 
+from livequery_cli.server.documents import MAX_VALUE_NESTING
 from livequery_cli.server.rest_request import MAX_BODY_NESTING
 
 
@@ -33,7 +34,7 @@ async def test_a_body_nested_past_the_bound_is_107(harness: Harness) -> None:
 
 
 async def test_a_body_within_the_bound_is_stored_and_read_back(harness: Harness) -> None:
-    deepest = _nested(MAX_BODY_NESTING - 1)
+    deepest = _nested(MAX_VALUE_NESTING)
     status, made = await harness.rest.raw("POST", "classes/Deep", {"b": deepest})
     assert status == 201, made
     where = {"objectId": made["objectId"]}
