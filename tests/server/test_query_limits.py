@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.lq_harness import Harness
 
+from livequery_cli.server.documents import MAX_VALUE_NESTING
 from livequery_cli.server.include import MAX_INCLUDE_PATHS
 from livequery_cli.server.subqueries import MAX_SUBQUERIES
 
@@ -131,8 +132,8 @@ async def test_an_object_including_itself_cannot_double_the_answer_per_level(
 
 async def test_include_cannot_nest_an_answer_past_what_json_can_encode(harness: Harness) -> None:
     game, me = await _self_pointing_game(harness)
-    nested: Any = me
-    for _ in range(100):
+    nested: Any = me  # a pointer object: one level
+    for _ in range(MAX_VALUE_NESTING - 1):  # as deep as a stored value may be
         nested = [nested]
     await harness.rest.update("Game", game, {"self": me, "deep": nested})
     for include in (".".join(["self"] * 256), "deep.deep.deep"):
