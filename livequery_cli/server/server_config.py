@@ -30,6 +30,9 @@ DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256
 # What one connection's subscriptions may hold, as estimated from their
 # queries before compiling (livequery_cli.matching.query_cost).
 DEFAULT_SUBSCRIPTION_MEMORY = 64 << 20
+DEFAULT_HEADER_TIMEOUT = 10.0
+DEFAULT_BODY_TIMEOUT = 30.0
+DEFAULT_MAX_PENDING_CONNECTIONS = 512
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,12 @@ class ServerConfig:
     max_connections_per_address: int = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
     subscription_memory: int = DEFAULT_SUBSCRIPTION_MEMORY
     allow_client_class_creation: bool = True
+    # Slow clients (slowloris): a connection must send whole request headers within
+    # header_timeout of opening (or of its previous answer), and a whole body within
+    # body_timeout; at most max_pending_connections wait for a request at once.
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+    max_pending_connections: int = DEFAULT_MAX_PENDING_CONNECTIONS
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -69,6 +78,10 @@ class ServerConfig:
             raise ConfigError("the connections-per-address limit must be at least 1")
         if self.subscription_memory < 1 << 20:
             raise ConfigError("the subscription memory budget must be at least 1 MiB")
+        if not (self.header_timeout > 0 and self.body_timeout > 0):
+            raise ConfigError("the header and body timeouts must be positive")
+        if self.max_pending_connections < 1:
+            raise ConfigError("the pending-connections limit must be at least 1")
 
     def with_port(self, port: int) -> ServerConfig:
         """The same settings bound to another port (after ``--port 0`` picked one)."""
@@ -111,6 +124,16 @@ def _int_env(env: Mapping[str, str], name: str) -> int | None:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
 
 
+def _float_env(env: Mapping[str, str], name: str) -> float | None:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+
+
 def resolve_config(
     env: Mapping[str, str],
     *,
@@ -131,9 +154,10 @@ def resolve_config(
     Environment names: ``LQ_SERVE_PORT``, ``LQ_SERVE_HOST``, ``LQ_SERVE_DB``,
     ``LQ_APP_ID``, ``LQ_MASTER_KEY`` / ``LQ_MASTER_KEY_FILE``, ``LQ_JS_KEY``,
     ``LQ_SERVE_MOUNT``, ``LQ_SERVE_SUBSCRIPTION_MEMORY_MIB`` (each LiveQuery
-    connection's subscription memory budget, in MiB). Without any master key
-    a random one is generated, so a server is never left open to a guessable
-    key.
+    connection's subscription memory budget, in MiB), ``LQ_SERVE_HEADER_TIMEOUT``,
+    ``LQ_SERVE_BODY_TIMEOUT``, ``LQ_SERVE_MAX_PENDING_CONNECTIONS``. Without any
+    master key a random one is generated, so a server is never left open to a
+    guessable key.
     """
     if master_key is None and master_key_file is not None:
         master_key = read_secret_file(master_key_file)
@@ -162,4 +186,11 @@ def resolve_config(
     budget_mib = _int_env(env, "LQ_SERVE_SUBSCRIPTION_MEMORY_MIB")
     if budget_mib is not None:
         kwargs["subscription_memory"] = budget_mib << 20
+    for name, value in (
+        ("header_timeout", _float_env(env, "LQ_SERVE_HEADER_TIMEOUT")),
+        ("body_timeout", _float_env(env, "LQ_SERVE_BODY_TIMEOUT")),
+        ("max_pending_connections", _int_env(env, "LQ_SERVE_MAX_PENDING_CONNECTIONS")),
+    ):
+        if value is not None:
+            kwargs[name] = value
     return ServerConfig(**kwargs)  # type: ignore[arg-type]
