@@ -28,7 +28,9 @@ from livequery_cli.server.connection_gate import (
 )
 from livequery_cli.server.fanout import LiveQueryHub
 from livequery_cli.server.live_query import serve_websocket
+from livequery_cli.server.login_limits import FailedLogins
 from livequery_cli.server.object_service import ObjectService
+from livequery_cli.server.password_pool import PasswordPool
 from livequery_cli.server.rest_errors import ParseApiError
 from livequery_cli.server.rest_request import authenticate, decode_call, split_path
 from livequery_cli.server.rest_router import RestRouter
@@ -80,7 +82,16 @@ class EmbeddedServer:
             self.hub,
             allow_class_creation=config.allow_client_class_creation,
         )
-        self.router = RestRouter(self.service, config.mount)
+        self.passwords = PasswordPool()
+        self.router = RestRouter(
+            self.service,
+            config.mount,
+            passwords=self.passwords,
+            failed_logins=FailedLogins(
+                per_username=config.login_failures_per_username,
+                per_address=config.login_failures_per_address,
+            ),
+        )
         self.port: int | None = None
         self._sockets: set[web.WebSocketResponse] = set()
         self._per_address: dict[str, int] = {}
@@ -153,6 +164,7 @@ class EmbeddedServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        self.passwords.close()
         self.storage.close()
 
     async def _live_query(self, request: web.Request) -> web.StreamResponse:
@@ -197,14 +209,15 @@ class EmbeddedServer:
         except ConnectionError:  # the client left, or the gate evicted it
             return web.Response(status=400)
         with self._busy(request):
-            return self._rest(request, path, raw)
+            return await self._rest(request, path, raw)
 
-    def _rest(self, request: web.Request, path: list[str], raw: bytes) -> web.StreamResponse:
+    async def _rest(self, request: web.Request, path: list[str], raw: bytes) -> web.StreamResponse:
         try:
             call, creds = decode_call(request.method, path, request.headers, request.query, raw)
+            call.client_address = request.remote or ""
             if call.path != ["health"]:
                 authenticate(call, creds, self.config, self.auth)
-            response = self.router.dispatch(call)
+            response = await self.router.dispatch(call)
         except ParseApiError as exc:
             return _json_response(exc.status, exc.to_json())
         except web.HTTPException:

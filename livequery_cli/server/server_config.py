@@ -33,6 +33,8 @@ DEFAULT_SUBSCRIPTION_MEMORY = 64 << 20
 DEFAULT_HEADER_TIMEOUT = 10.0
 DEFAULT_BODY_TIMEOUT = 30.0
 DEFAULT_MAX_PENDING_CONNECTIONS = 512
+DEFAULT_LOGIN_FAILURES_PER_USERNAME = 10
+DEFAULT_LOGIN_FAILURES_PER_ADDRESS = 50
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,9 @@ class ServerConfig:
     header_timeout: float = DEFAULT_HEADER_TIMEOUT
     body_timeout: float = DEFAULT_BODY_TIMEOUT
     max_pending_connections: int = DEFAULT_MAX_PENDING_CONNECTIONS
+    # Password guessing: failed logins allowed per minute for one username / one address.
+    login_failures_per_username: int = DEFAULT_LOGIN_FAILURES_PER_USERNAME
+    login_failures_per_address: int = DEFAULT_LOGIN_FAILURES_PER_ADDRESS
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -82,6 +87,8 @@ class ServerConfig:
             raise ConfigError("the header and body timeouts must be positive")
         if self.max_pending_connections < 1:
             raise ConfigError("the pending-connections limit must be at least 1")
+        if self.login_failures_per_username < 1 or self.login_failures_per_address < 1:
+            raise ConfigError("the failed-login limits must be at least 1")
 
     def with_port(self, port: int) -> ServerConfig:
         """The same settings bound to another port (after ``--port 0`` picked one)."""
@@ -155,9 +162,10 @@ def resolve_config(
     ``LQ_APP_ID``, ``LQ_MASTER_KEY`` / ``LQ_MASTER_KEY_FILE``, ``LQ_JS_KEY``,
     ``LQ_SERVE_MOUNT``, ``LQ_SERVE_SUBSCRIPTION_MEMORY_MIB`` (each LiveQuery
     connection's subscription memory budget, in MiB), ``LQ_SERVE_HEADER_TIMEOUT``,
-    ``LQ_SERVE_BODY_TIMEOUT``, ``LQ_SERVE_MAX_PENDING_CONNECTIONS``. Without any
-    master key a random one is generated, so a server is never left open to a
-    guessable key.
+    ``LQ_SERVE_BODY_TIMEOUT``, ``LQ_SERVE_MAX_PENDING_CONNECTIONS``,
+    ``LQ_SERVE_LOGIN_FAILURES_PER_USERNAME``, ``LQ_SERVE_LOGIN_FAILURES_PER_ADDRESS``.
+    Without any master key a random one is generated, so a server is never
+    left open to a guessable key.
     """
     if master_key is None and master_key_file is not None:
         master_key = read_secret_file(master_key_file)
@@ -190,6 +198,8 @@ def resolve_config(
         ("header_timeout", _float_env(env, "LQ_SERVE_HEADER_TIMEOUT")),
         ("body_timeout", _float_env(env, "LQ_SERVE_BODY_TIMEOUT")),
         ("max_pending_connections", _int_env(env, "LQ_SERVE_MAX_PENDING_CONNECTIONS")),
+        ("login_failures_per_username", _int_env(env, "LQ_SERVE_LOGIN_FAILURES_PER_USERNAME")),
+        ("login_failures_per_address", _int_env(env, "LQ_SERVE_LOGIN_FAILURES_PER_ADDRESS")),
     ):
         if value is not None:
             kwargs[name] = value
