@@ -30,6 +30,7 @@ from livequery_cli.server.fanout import LiveQueryHub
 from livequery_cli.server.live_query import serve_websocket
 from livequery_cli.server.login_limits import FailedLogins
 from livequery_cli.server.object_service import ObjectService
+from livequery_cli.server.origin_guard import OriginGuard
 from livequery_cli.server.password_pool import PasswordPool
 from livequery_cli.server.rest_errors import ParseApiError
 from livequery_cli.server.rest_request import authenticate, decode_call, split_path
@@ -55,8 +56,10 @@ _CORS = {
 }
 
 
-def _json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> web.Response:
-    merged = dict(_CORS)
+def _json_response(
+    status: int, body: Any, headers: dict[str, str] | None = None, *, cors: bool = True
+) -> web.Response:
+    merged = dict(_CORS) if cors else {}
     if headers:
         merged.update(headers)
     return web.Response(
@@ -82,6 +85,7 @@ class EmbeddedServer:
             self.hub,
             allow_class_creation=config.allow_client_class_creation,
         )
+        self.origin_guard = OriginGuard(config.host, config.allow_origins)
         self.passwords = PasswordPool()
         self.router = RestRouter(
             self.service,
@@ -190,6 +194,11 @@ class EmbeddedServer:
         return self._gate.busy(request.protocol)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        refusal = self.origin_guard.refusal(
+            request.headers.get(hdrs.HOST), request.headers.get(hdrs.ORIGIN)
+        )
+        if refusal is not None:  # before anything runs, and without CORS headers
+            return _json_response(403, {"error": refusal}, cors=False)
         if request.headers.get(hdrs.UPGRADE, "").lower() == "websocket":
             with self._busy(request):
                 return await self._live_query(request)

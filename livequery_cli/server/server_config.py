@@ -9,11 +9,12 @@ then built-in defaults. The master key is a secret: it may come from a file
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from livequery_cli.exceptions import ConfigError
+from livequery_cli.server.origin_guard import normalize_origin
 
 DEFAULT_PORT = 1337
 DEFAULT_HOST = "127.0.0.1"
@@ -65,6 +66,8 @@ class ServerConfig:
     # Password guessing: failed logins allowed per minute for one username / one address.
     login_failures_per_username: int = DEFAULT_LOGIN_FAILURES_PER_USERNAME
     login_failures_per_address: int = DEFAULT_LOGIN_FAILURES_PER_ADDRESS
+    # Web origins allowed besides loopback ones ("*": any origin, any Host); see origin_guard.
+    allow_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -89,6 +92,9 @@ class ServerConfig:
             raise ConfigError("the pending-connections limit must be at least 1")
         if self.login_failures_per_username < 1 or self.login_failures_per_address < 1:
             raise ConfigError("the failed-login limits must be at least 1")
+        object.__setattr__(
+            self, "allow_origins", tuple(normalize_origin(o) for o in self.allow_origins)
+        )
 
     def with_port(self, port: int) -> ServerConfig:
         """The same settings bound to another port (after ``--port 0`` picked one)."""
@@ -155,6 +161,7 @@ def resolve_config(
     max_subscriptions: int | None = None,
     max_frame_bytes: int | None = None,
     max_connections_per_address: int | None = None,
+    allow_origins: Sequence[str] | None = None,
 ) -> ServerConfig:
     """Merge flags (given, not None) over ``LQ_*`` environment variables over defaults.
 
@@ -163,9 +170,10 @@ def resolve_config(
     ``LQ_SERVE_MOUNT``, ``LQ_SERVE_SUBSCRIPTION_MEMORY_MIB`` (each LiveQuery
     connection's subscription memory budget, in MiB), ``LQ_SERVE_HEADER_TIMEOUT``,
     ``LQ_SERVE_BODY_TIMEOUT``, ``LQ_SERVE_MAX_PENDING_CONNECTIONS``,
-    ``LQ_SERVE_LOGIN_FAILURES_PER_USERNAME``, ``LQ_SERVE_LOGIN_FAILURES_PER_ADDRESS``.
-    Without any master key a random one is generated, so a server is never
-    left open to a guessable key.
+    ``LQ_SERVE_LOGIN_FAILURES_PER_USERNAME``, ``LQ_SERVE_LOGIN_FAILURES_PER_ADDRESS``,
+    ``LQ_SERVE_ALLOW_ORIGIN`` (origins separated by commas or spaces;
+    ``--allow-origin`` flags replace it). Without any master key a random one
+    is generated, so a server is never left open to a guessable key.
     """
     if master_key is None and master_key_file is not None:
         master_key = read_secret_file(master_key_file)
@@ -194,6 +202,10 @@ def resolve_config(
     budget_mib = _int_env(env, "LQ_SERVE_SUBSCRIPTION_MEMORY_MIB")
     if budget_mib is not None:
         kwargs["subscription_memory"] = budget_mib << 20
+    if allow_origins:
+        kwargs["allow_origins"] = tuple(allow_origins)
+    elif env.get("LQ_SERVE_ALLOW_ORIGIN"):
+        kwargs["allow_origins"] = tuple(env["LQ_SERVE_ALLOW_ORIGIN"].replace(",", " ").split())
     for name, value in (
         ("header_timeout", _float_env(env, "LQ_SERVE_HEADER_TIMEOUT")),
         ("body_timeout", _float_env(env, "LQ_SERVE_BODY_TIMEOUT")),
