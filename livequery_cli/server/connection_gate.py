@@ -29,16 +29,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import resource
 from collections.abc import Iterator
 from typing import Any
 
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
+try:
+    import resource
+except ImportError:  # not on POSIX: no descriptor limit to read or raise
+    resource = None  # type: ignore[assignment]
+
 # Descriptors kept back from the connection budget: the database, its journal,
 # the listening socket, log files, worker threads' pipes.
 RESERVED_DESCRIPTORS = 64
+# The budget where the platform has no (readable) descriptor limit.
+UNLIMITED_BUDGET = 1 << 16
 
 
 def raise_descriptor_limit() -> int:
@@ -47,6 +53,8 @@ def raise_descriptor_limit() -> int:
     Servers commonly do this at start (the soft limit is often 1024 while the
     hard limit is much higher); the gate then budgets connections below it.
     """
+    if resource is None:
+        return UNLIMITED_BUDGET
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard == resource.RLIM_INFINITY or hard > soft:
         target = 1 << 20 if hard == resource.RLIM_INFINITY else hard
@@ -57,9 +65,11 @@ def raise_descriptor_limit() -> int:
 
 def descriptor_budget() -> int:
     """How many connections this process may hold without running out of descriptors."""
+    if resource is None:
+        return UNLIMITED_BUDGET
     soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     if soft == resource.RLIM_INFINITY:
-        return 1 << 20
+        return UNLIMITED_BUDGET
     return max(16, soft - RESERVED_DESCRIPTORS)
 
 

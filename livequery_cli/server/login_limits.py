@@ -19,6 +19,7 @@ failed.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import deque
 from collections.abc import Callable
@@ -71,10 +72,13 @@ class _Window:
         return len(self._times)
 
     def _shrink(self, now: float) -> None:
+        """Drop expired keys, then the least recently failed, down to 90% (amortized O(1))."""
         cutoff = now - self.seconds
         self._times = {k: t for k, t in self._times.items() if t and t[-1] > cutoff}
-        while len(self._times) > self.max_keys:
-            del self._times[next(iter(self._times))]
+        excess = len(self._times) - self.max_keys * 9 // 10
+        if excess > 0:
+            for key in list(itertools.islice(self._times, excess)):
+                del self._times[key]
 
 
 class FailedLogins:
