@@ -5,8 +5,9 @@ server: ``/health`` answers within 200 ms while 200 logins are checked. A
 batch holds at most 20 logins, sign-ups and password changes (without the
 master key). Failed logins are throttled per username and per client
 address, with Parse Server's rate-limit answer: HTTP 429,
-``{"code": 100, "error": "Too many requests."}``. Loopback only; every loop
-is bounded.
+``{"code": 100, "error": "Too many requests."}``; the same test runs against
+Parse Server 9 with its ``rateLimit`` on ``/login`` to show the answer is the
+same. Loopback only; every loop is bounded.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import aiohttp
 import orjson
 import pytest
 from support.lq_server import LqServer
+from support.parse_server import ParseServer
 
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.server.server_config import (
@@ -36,7 +38,7 @@ TOO_MANY = {"code": ErrorCode.CONNECTION_FAILED, "error": "Too many requests."}
 
 
 class _Client:
-    def __init__(self, server: LqServer, session: aiohttp.ClientSession) -> None:
+    def __init__(self, server: LqServer | ParseServer, session: aiohttp.ClientSession) -> None:
         self.server = server
         self.session = session
 
@@ -45,7 +47,7 @@ class _Client:
     ) -> tuple[int, Any]:
         headers = {
             "X-Parse-Application-Id": self.server.app_id,
-            "X-Parse-REST-API-Key": self.server.js_key,
+            "X-Parse-REST-API-Key": self.server.rest_key,
             "Content-Type": "application/json",
         }
         if master:
@@ -194,3 +196,44 @@ async def test_a_successful_login_clears_the_username_count(client: _Client) -> 
             assert status == 404
         status, answer = await client.login(username, "right")
         assert status == 200, answer
+
+
+@pytest.mark.parametrize("kind", [pytest.param("parse", marks=pytest.mark.parse_server), "lq"])
+async def test_the_throttled_answer_is_parse_servers(
+    kind: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After ``limit`` wrong logins from one address, both servers answer 429 the same way.
+
+    Parse Server counts every ``/login`` request per address (its ``rateLimit``
+    option, set up by the rig); ``lq serve`` counts failures per username and
+    per address. With wrong passwords only, both refuse the next one alike.
+    """
+    limit = 3
+    server: LqServer | ParseServer
+    if kind == "parse":
+        parse_env = ParseServer._env
+        monkeypatch.setattr(
+            ParseServer,
+            "_env",
+            lambda self: {**parse_env(self), "LQ_RIG_LOGIN_RATE_LIMIT": str(limit)},
+        )
+        server = request.getfixturevalue("parse_server_factory")()
+    else:
+        lq_env = LqServer.env
+        monkeypatch.setattr(
+            LqServer,
+            "env",
+            lambda self: {**lq_env(self), "LQ_SERVE_LOGIN_FAILURES_PER_USERNAME": str(limit)},
+        )
+        server = request.getfixturevalue("lq_server_factory")()
+    async with aiohttp.ClientSession() as session:
+        client = _Client(server, session)
+        username = await client.sign_up("right")
+        for _ in range(limit):
+            status, answer = await client.login(username, "guess")
+            assert (status, answer) == (
+                404,
+                {"code": ErrorCode.OBJECT_NOT_FOUND, "error": "Invalid username/password."},
+            )
+        status, answer = await client.login(username, "right")
+        assert (status, answer) == (429, TOO_MANY)
