@@ -11,9 +11,9 @@ import pytest
 
 from livequery_cli.exceptions import ConfigError
 from livequery_cli.parse.errors import ErrorCode
-from livequery_cli.server.config import resolve_config
-from livequery_cli.server.errors import ParseApiError
 from livequery_cli.server.login_limits import FailedLogins
+from livequery_cli.server.rest_errors import ParseApiError
+from livequery_cli.server.server_config import resolve_config
 
 
 class _Clock:
