@@ -110,6 +110,7 @@ complete -c lq -n '__fish_seen_subcommand_from serve' -l mount -x -d 'REST mount
 complete -c lq -n '__fish_seen_subcommand_from serve' -l max-subscriptions -x -d 'Subscriptions per connection. [default: 1000]'
 complete -c lq -n '__fish_seen_subcommand_from serve' -l max-frame-bytes -x -d 'Largest client frame. [default: 1048576]'
 complete -c lq -n '__fish_seen_subcommand_from serve' -l max-connections-per-address -x -d 'LiveQuery connections one client address may hold. [default: 256]'
+complete -c lq -n '__fish_seen_subcommand_from serve' -l allow-origin -x -d 'Web origin (e.g. http://myapp.test:8080) allowed besides loopback ones; repeatable; \'*\' allows any origin and Host. Env: LQ_SERVE_ALLOW_ORIGIN'
 complete -c lq -n '__fish_seen_subcommand_from serve' -l profile -x -a '(lq config profiles 2>/dev/null)' -d 'Take app id and keys from this config profile. Env: LQ_PROFILE'
 complete -c lq -n '__fish_seen_subcommand_from serve' -s h -l help -d 'Show help and exit'
 complete -c lq -n '__fish_seen_subcommand_from demo' -l duration -x -d 'Stop after DURATION (e.g. 5s) and exit 0'
