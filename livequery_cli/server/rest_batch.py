@@ -5,10 +5,10 @@ JS SDK sends) or not (``/classes/Game``). The calls run in order with the
 batch's credentials; one failing does not stop the others, and each answer is
 ``{"success": ...}`` or ``{"error": {"code", "error"}}``, as Parse answers.
 
-Password work (logins, sign-ups, password changes: each an scrypt hash) is
-capped per batch for callers without the master key: a batch otherwise turns
-one request into hundreds of hashes, or hundreds of password guesses. The
-cap is the JS SDK's ``saveAll`` batch size, so saving a page of new users in
+Password work (logins, ``verifyPassword``, sign-ups, password changes: each
+an scrypt hash) is capped per batch for callers without the master key: a
+batch otherwise turns one request into hundreds of hashes, or hundreds of
+password guesses. The cap is the JS SDK's ``saveAll`` batch size, so saving a page of new users in
 one batch still works; the whole batch is refused before any call runs, the
 way Parse Server refuses a batch over its ``batchRequestLimit``.
 """
@@ -64,7 +64,7 @@ def _works_a_password(call: object, mount: str) -> bool:
     if not isinstance(call, dict) or not isinstance(call.get("path"), str):
         return False
     segments = _segments(call["path"], mount)
-    if segments == ["login"]:
+    if segments in (["login"], ["verifyPassword"]):
         return True
     body = call.get("body")
     return (

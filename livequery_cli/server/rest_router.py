@@ -79,7 +79,9 @@ class RestRouter:
         if head == "logout" and len(path) == 1 and method == "POST":
             return log_out(self.service, request)
         if head == "verifyPassword" and len(path) == 1 and method in ("GET", "POST"):
-            return verify_user_password(self.service, request)
+            return await verify_user_password(
+                self.service, request, self.passwords, self.failed_logins
+            )
         if head == "loginAs" and len(path) == 1 and method == "POST":
             return log_in_as(self.service, request)
         if head == "schemas" and len(path) <= 2:

@@ -237,3 +237,23 @@ async def test_the_throttled_answer_is_parse_servers(
             )
         status, answer = await client.login(username, "right")
         assert (status, answer) == (429, TOO_MANY)
+
+
+async def test_verify_password_is_throttled_with_logins(client: _Client) -> None:
+    """``verifyPassword`` checks a password too: it counts toward, and obeys, the same limits."""
+    username = await client.sign_up("right")
+    half = DEFAULT_LOGIN_FAILURES_PER_USERNAME // 2
+    for _ in range(half):
+        status, _answer = await client.login(username, "guess")
+        assert status == 404
+    for _ in range(DEFAULT_LOGIN_FAILURES_PER_USERNAME - half):
+        status, answer = await client.call(
+            "POST", "verifyPassword", {"username": username, "password": "guess"}
+        )
+        assert (status, answer["code"]) == (404, ErrorCode.OBJECT_NOT_FOUND), answer
+    status, answer = await client.call(
+        "POST", "verifyPassword", {"username": username, "password": "right"}
+    )
+    assert (status, answer) == (429, TOO_MANY)
+    status, answer = await client.login(username, "right")
+    assert (status, answer) == (429, TOO_MANY)
