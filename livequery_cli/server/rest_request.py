@@ -61,6 +61,7 @@ class RestRequest:
     identity: Identity = field(default_factory=Identity)
     session_token: str | None = field(default=None, repr=False)
     installation_id: str | None = None
+    client_address: str = ""  # the peer's address, for per-address limits
 
 
 @dataclass
