@@ -87,11 +87,33 @@ def serve(
             "--profile", help="Take app id and keys from this config profile. Env: LQ_PROFILE."
         ),
     ] = None,
+    redis_url: Annotated[
+        str | None,
+        typer.Option(
+            "--redis-url",
+            help="Publish writes on this Redis as Parse Server does (with --parse-server: "
+            "read them from it). Env: LQ_REDIS_URL.",
+        ),
+    ] = None,
+    parse_server: Annotated[
+        str | None,
+        typer.Option(
+            "--parse-server",
+            metavar="URL",
+            help="Serve LiveQuery only, for the Parse Server at URL (needs --redis-url).",
+        ),
+    ] = None,
+    cache_timeout: Annotated[
+        float | None,
+        typer.Option("--cache-timeout", help="With --parse-server: identity cache, s. [30]"),
+    ] = None,
 ) -> None:
     """Run the embedded Parse-compatible server (REST + LiveQuery on one port).
 
     Prints the REST URL and the LiveQuery URL (one line each), then serves
-    until Ctrl-C or SIGTERM and shuts down cleanly.
+    until Ctrl-C or SIGTERM and shuts down cleanly. With --parse-server, runs
+    a LiveQuery-only node for an existing Parse Server cluster instead and
+    prints its LiveQuery URL.
     """
     import asyncio
     import logging
@@ -100,6 +122,21 @@ def serve(
     from livequery_cli.server.app import run_forever
     from livequery_cli.server.config import resolve_config
 
+    if parse_server is not None:
+        _serve_node(
+            parse_server,
+            redis_url,
+            cache_timeout,
+            master_key is not None,
+            profile,
+            port=port,
+            host=host,
+            app_id=app_id,
+            master_key_file=master_key_file,
+            js_key=js_key,
+            max_subscriptions=max_subscriptions,
+            max_frame_bytes=max_frame_bytes,
+        )
     try:
         from_profile = _profile_settings(profile)
         config = resolve_config(
@@ -115,6 +152,7 @@ def serve(
             max_subscriptions=max_subscriptions,
             max_frame_bytes=max_frame_bytes,
             max_connections_per_address=max_connections_per_address,
+            redis_url=redis_url,
         )
     except ConfigError as exc:
         raise _fail(str(exc), USAGE_EXIT) from None
@@ -123,6 +161,45 @@ def serve(
         status = asyncio.run(run_forever(config))
     except ConfigError as exc:
         raise _fail(str(exc), SERVE_ERROR_EXIT) from None
+    except OSError as exc:
+        raise _fail(f"cannot listen on {config.host}:{config.port}: {exc.strerror}", 1) from None
+    except KeyboardInterrupt:
+        status = 0
+    raise typer.Exit(status)
+
+
+def _serve_node(
+    parse_server: str,
+    redis_url: str | None,
+    cache_timeout: float | None,
+    master_key_given: bool,
+    profile: str | None,
+    **flags: object,
+) -> None:
+    """``lq serve --parse-server``: delegated to ``livequery_cli.server.cluster.command``."""
+    import logging
+
+    from livequery_cli.exceptions import ConfigError
+    from livequery_cli.server.cluster.command import node_config, run_node
+
+    try:
+        from_profile = _profile_settings(profile)
+        flags["app_id"] = flags.get("app_id") or from_profile.get("app_id")
+        flags["js_key"] = flags.get("js_key") or from_profile.get("js_key")
+        config, settings = node_config(
+            os.environ,
+            parse_server=parse_server,
+            redis_url=redis_url,
+            master_key_on_command_line=master_key_given,
+            profile_master_key=from_profile.get("master_key"),
+            cache_timeout=cache_timeout,
+            **flags,
+        )
+    except ConfigError as exc:
+        raise _fail(str(exc), USAGE_EXIT) from None
+    logging.basicConfig(level=logging.WARNING, format="lq serve: %(levelname)s %(message)s")
+    try:
+        status = run_node(config, settings)
     except OSError as exc:
         raise _fail(f"cannot listen on {config.host}:{config.port}: {exc.strerror}", 1) from None
     except KeyboardInterrupt:

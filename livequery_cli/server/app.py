@@ -15,7 +15,7 @@ import contextlib
 import logging
 import signal
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import orjson
 from aiohttp import hdrs, web
@@ -25,10 +25,13 @@ from livequery_cli.server.config import ServerConfig
 from livequery_cli.server.errors import ParseApiError
 from livequery_cli.server.fanout import LiveQueryHub
 from livequery_cli.server.live_query import serve_websocket
-from livequery_cli.server.object_service import ObjectService
+from livequery_cli.server.object_service import ChangePublisher, ObjectService
 from livequery_cli.server.rest_request import authenticate, decode_call, split_path
 from livequery_cli.server.rest_router import RestRouter
 from livequery_cli.server.storage import Storage
+
+if TYPE_CHECKING:
+    from livequery_cli.server.redis_publisher import RedisPublisher
 
 log = logging.getLogger("livequery_cli.server")
 
@@ -65,10 +68,16 @@ class EmbeddedServer:
         self.storage = Storage(config.db)
         self.auth = AuthService(self.storage)
         self.hub = LiveQueryHub(self.auth)
+        self.redis: RedisPublisher | None = None
+        publisher: ChangePublisher = self.hub
+        if config.redis_url:
+            from livequery_cli.server.redis_publisher import RedisPublisher
+
+            self.redis = publisher = RedisPublisher(self.hub, config.redis_url, config.app_id)
         self.service = ObjectService(
             self.storage,
             self.auth,
-            self.hub,
+            publisher,
             allow_class_creation=config.allow_client_class_creation,
         )
         self.router = RestRouter(self.service, config.mount)
@@ -100,6 +109,8 @@ class EmbeddedServer:
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else self.config.port
         self.router.rest_url = self.rest_url
+        if self.redis is not None:
+            self.redis.start()
 
     async def stop(self) -> None:
         """Close every LiveQuery client (1001), stop HTTP, close the database."""
@@ -115,6 +126,8 @@ class EmbeddedServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self.redis is not None:
+            await self.redis.stop()
         self.storage.close()
 
     async def _live_query(self, request: web.Request) -> web.StreamResponse:

@@ -47,6 +47,7 @@ class ServerConfig:
     queue_bytes_limit: int = DEFAULT_QUEUE_BYTES_LIMIT
     max_connections_per_address: int = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
     allow_client_class_creation: bool = True
+    redis_url: str | None = field(default=None, repr=False)  # publish writes as Parse does
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -119,12 +120,13 @@ def resolve_config(
     max_subscriptions: int | None = None,
     max_frame_bytes: int | None = None,
     max_connections_per_address: int | None = None,
+    redis_url: str | None = None,
 ) -> ServerConfig:
     """Merge flags (given, not None) over ``LQ_*`` environment variables over defaults.
 
     Environment names: ``LQ_SERVE_PORT``, ``LQ_SERVE_HOST``, ``LQ_SERVE_DB``,
     ``LQ_APP_ID``, ``LQ_MASTER_KEY`` / ``LQ_MASTER_KEY_FILE``, ``LQ_JS_KEY``,
-    ``LQ_SERVE_MOUNT``. Without any master key a random one is generated, so a
+    ``LQ_SERVE_MOUNT``, ``LQ_REDIS_URL``. Without any master key a random one is generated, so a
     server is never left open to a guessable key.
     """
     if master_key is None and master_key_file is not None:
@@ -140,6 +142,7 @@ def resolve_config(
         "app_id": app_id or env.get("LQ_APP_ID") or DEFAULT_APP_ID,
         "js_key": js_key or env.get("LQ_JS_KEY") or None,
         "mount": mount or env.get("LQ_SERVE_MOUNT") or DEFAULT_MOUNT,
+        "redis_url": redis_url or env.get("LQ_REDIS_URL") or None,
     }
     if env.get("LQ_SERVE_PORT") == "0" and port is None:
         kwargs["port"] = 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from livequery_cli.parse.errors import ErrorCode
 
-
 _STATUS_FOR = {ErrorCode.OBJECT_NOT_FOUND: 404, ErrorCode.INTERNAL_SERVER_ERROR: 500}
 
 
