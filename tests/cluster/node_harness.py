@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,19 @@ from livequery_cli.server.cluster.node import ClusterNode, NodeSettings
 from livequery_cli.server.config import ServerConfig
 
 WAIT_S = 10.0
+
+
+def shut_down_redis(redis: RedisServer) -> None:
+    """SIGTERM (Redis's clean shutdown), keeping its directory and port for a restart.
+
+    Parse Server 9.10 itself can die of a SIGKILLed Redis ("uncaught exception:
+    read ECONNRESET" in its publisher) when writes are in flight, so tests with
+    Parse Server's publisher use a clean shutdown; the node's own tests SIGKILL.
+    """
+    process = redis._process
+    assert process is not None
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=10)
 
 
 def restart_redis(redis: RedisServer) -> None:

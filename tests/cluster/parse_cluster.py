@@ -14,10 +14,14 @@ import select
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
+import pytest
 from rig.child_process import child_preexec, discard
+from rig.fixtures import _unavailable
 from rig.parse_server import ParseServer
-from rig.redis import RedisServer
+from rig.postgres import PostgresCluster
+from rig.redis import RedisServer, redis_binary
 from rig.scratch_dir import make_scratch_dir
 
 START_TIMEOUT_S = 30.0
@@ -81,3 +85,35 @@ class LqNode:
     def close(self) -> None:
         process, self._process = self._process, None
         discard(process)
+
+
+# Module-scoped fixtures: a test module imports them to get its own cluster.
+
+
+@pytest.fixture(scope="module")
+def redis_bus() -> Iterator[RedisServer]:
+    if redis_binary() is None:
+        _unavailable("redis-server is not installed (apt-get install redis-server)")
+    server = RedisServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def parse(postgres: PostgresCluster, redis_bus: RedisServer) -> Iterator[ParseServer]:
+    server = ParseServer(postgres.create_database(), redis_url=redis_bus.url)
+    try:
+        yield server.start()
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="module")
+def lq_node(parse: ParseServer, redis_bus: RedisServer) -> Iterator[LqNode]:
+    node = LqNode(parse, redis_bus)
+    try:
+        yield node.start()
+    finally:
+        node.close()

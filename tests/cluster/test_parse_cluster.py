@@ -15,21 +15,19 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 import pytest
-from cluster.parse_cluster import LqNode
-from rig.fixtures import _unavailable
+from cluster.parse_cluster import LqNode, lq_node, parse, redis_bus
 from rig.parse_server import ParseServer
-from rig.postgres import PostgresCluster
-from rig.redis import RedisServer, redis_binary
 from rig.rest_writer import make_acl, pointer
 from websockets.asyncio.client import ClientConnection, connect
 
 pytestmark = pytest.mark.parse_server
+__all__ = ["lq_node", "parse", "redis_bus"]  # module-scoped fixtures of this module
 
 SETTLE_S = 20.0
 PUBLIC = {"read": True, "write": True}
@@ -73,35 +71,6 @@ class World:
     parse: ParseServer
     users: dict[str, dict[str, Any]]
     role: str
-
-
-@pytest.fixture(scope="module")
-def redis_bus() -> Iterator[RedisServer]:
-    if redis_binary() is None:
-        _unavailable("redis-server is not installed (apt-get install redis-server)")
-    server = RedisServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def parse(postgres: PostgresCluster, redis_bus: RedisServer) -> Iterator[ParseServer]:
-    server = ParseServer(postgres.create_database(), redis_url=redis_bus.url)
-    try:
-        yield server.start()
-    finally:
-        server.close()
-
-
-@pytest.fixture(scope="module")
-def lq_node(parse: ParseServer, redis_bus: RedisServer) -> Iterator[LqNode]:
-    node = LqNode(parse, redis_bus)
-    try:
-        yield node.start()
-    finally:
-        node.close()
 
 
 @pytest.fixture(scope="module")

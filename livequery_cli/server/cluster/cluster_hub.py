@@ -98,11 +98,16 @@ class ClusterHub(LiveQueryHub):
             return self._withhold(sub.sink)
         if not clp:
             return True
-        known, user_id = self._user_of(sub)
-        if not known:
-            return self._withhold(sub.sink)
         op = permissions.operation(sub.group.where)
-        return permissions.event_allowed(clp, op, user_id, event.current)
+        known, user_id = self._user_of(sub)
+        if known:
+            return permissions.event_allowed(clp, op, user_id, event.current)
+        # Unknown identity: only what does not depend on it may pass.
+        if not permissions.event_allowed(clp, op, None, event.current):
+            return self._withhold(sub.sink)
+        if permissions.depends_on_identity(clp):
+            return self._withhold(sub.sink)
+        return True
 
     def _readable(self, acl: Any, sub: Subscriber) -> bool:
         if super()._readable(acl, sub):

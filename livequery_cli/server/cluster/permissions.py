@@ -140,6 +140,12 @@ def protected_fields(
     return frozenset(f for f in common if isinstance(f, str))
 
 
+def depends_on_identity(clp: JsonObject) -> bool:
+    """True when ``protectedFields`` differ by user, role or authentication."""
+    rules = clp.get("protectedFields")
+    return isinstance(rules, dict) and any(key != "*" for key in rules)
+
+
 def where_fields(where: Any) -> set[str]:
     """Field names (and their roots) a ``where`` constrains, through ``$and``/``$or``/``$nor``."""
     fields: set[str] = set()
