@@ -204,3 +204,43 @@ async def test_parse_unreachable_withholds_then_resyncs(redis_server: RedisServe
         await node.stop()
         await proxy.close()
         await embedded.stop()
+
+
+async def test_a_logout_seen_at_refresh_ends_the_subscriptions_with_209(
+    redis_server: RedisServer,
+) -> None:
+    embedded = EmbeddedServer(make_config(redis_url=redis_server.url))
+    await embedded.start()
+    node = await start_node(embedded.config, embedded.rest_url, redis_server.url, cache_timeout=0.4)
+    try:
+        async with aiohttp.ClientSession() as session:
+            rest = Rest(session, embedded.rest_url, embedded.config.master_key)
+            cluster = Cluster(embedded, node, rest)
+            user = await rest.sign_up("dave")
+            ws = await cluster.client(sessionToken=user["sessionToken"])
+            await cluster.subscribe(ws, 7, "Note", {}, sessionToken=user["sessionToken"])
+            await rest("POST", "logout", {}, token=user["sessionToken"])
+            ended = await recv(ws)
+            assert (ended["op"], ended["code"], ended["requestId"]) == ("error", 209, 7)
+            await ws.close()
+    finally:
+        await node.stop()
+        await embedded.stop()
+
+
+async def test_a_published_session_delete_revokes_at_once(
+    cluster: Cluster, redis_server: RedisServer
+) -> None:
+    from redis.asyncio import Redis
+
+    from livequery_cli.server.cluster.messages import encode_delete
+
+    user = await cluster.rest.sign_up("erin")
+    token = user["sessionToken"]
+    ws = await cluster.client(sessionToken=token)
+    await cluster.subscribe(ws, 3, "Note", {}, sessionToken=token)
+    session = {"objectId": "s1", "sessionToken": token, "user": {"objectId": user["objectId"]}}
+    async with Redis.from_url(redis_server.url) as redis:
+        await redis.publish(APP_ID + "afterDelete", encode_delete("_Session", session, None))
+    ended = await recv(ws)  # long before the 30 s cache timeout
+    assert (ended["op"], ended["code"], ended["requestId"]) == ("error", 209, 3)
