@@ -76,6 +76,23 @@ class LqNode:
         self.ws_url = line.decode().strip()
         return self
 
+    # The address the JS SDK helper (rig.sdk_tail) wants: REST is the Parse Server's.
+    @property
+    def rest_url(self) -> str:
+        return self.parse.rest_url
+
+    @property
+    def app_id(self) -> str:
+        return self.parse.app_id
+
+    @property
+    def js_key(self) -> str:
+        return self.parse.js_key
+
+    @property
+    def master_key(self) -> str:
+        return self.parse.master_key
+
     def log_tail(self) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-30:])
