@@ -122,21 +122,31 @@ def serve(
     from livequery_cli.server.app import run_forever
     from livequery_cli.server.config import resolve_config
 
-    if parse_server is not None:
-        _serve_node(
-            parse_server,
-            redis_url,
-            cache_timeout,
-            master_key is not None,
-            profile,
-            port=port,
-            host=host,
-            app_id=app_id,
-            master_key_file=master_key_file,
-            js_key=js_key,
-            max_subscriptions=max_subscriptions,
-            max_frame_bytes=max_frame_bytes,
-        )
+    if parse_server is not None:  # a LiveQuery-only node: livequery_cli.server.cluster
+        from livequery_cli.exceptions import ConfigError
+        from livequery_cli.server.cluster.command import NodeStartError, serve_node
+
+        try:
+            status = serve_node(
+                os.environ,
+                _profile_settings(profile),
+                parse_server=parse_server,
+                redis_url=redis_url,
+                cache_timeout=cache_timeout,
+                master_key_on_command_line=master_key is not None,
+                port=port,
+                host=host,
+                app_id=app_id,
+                master_key_file=master_key_file,
+                js_key=js_key,
+                max_subscriptions=max_subscriptions,
+                max_frame_bytes=max_frame_bytes,
+            )
+        except ConfigError as exc:
+            raise _fail(str(exc), USAGE_EXIT) from None
+        except NodeStartError as exc:
+            raise _fail(str(exc), SERVE_ERROR_EXIT) from None
+        raise typer.Exit(status)
     try:
         from_profile = _profile_settings(profile)
         config = resolve_config(
@@ -161,45 +171,6 @@ def serve(
         status = asyncio.run(run_forever(config))
     except ConfigError as exc:
         raise _fail(str(exc), SERVE_ERROR_EXIT) from None
-    except OSError as exc:
-        raise _fail(f"cannot listen on {config.host}:{config.port}: {exc.strerror}", 1) from None
-    except KeyboardInterrupt:
-        status = 0
-    raise typer.Exit(status)
-
-
-def _serve_node(
-    parse_server: str,
-    redis_url: str | None,
-    cache_timeout: float | None,
-    master_key_given: bool,
-    profile: str | None,
-    **flags: object,
-) -> None:
-    """``lq serve --parse-server``: delegated to ``livequery_cli.server.cluster.command``."""
-    import logging
-
-    from livequery_cli.exceptions import ConfigError
-    from livequery_cli.server.cluster.command import node_config, run_node
-
-    try:
-        from_profile = _profile_settings(profile)
-        flags["app_id"] = flags.get("app_id") or from_profile.get("app_id")
-        flags["js_key"] = flags.get("js_key") or from_profile.get("js_key")
-        config, settings = node_config(
-            os.environ,
-            parse_server=parse_server,
-            redis_url=redis_url,
-            master_key_on_command_line=master_key_given,
-            profile_master_key=from_profile.get("master_key"),
-            cache_timeout=cache_timeout,
-            **flags,
-        )
-    except ConfigError as exc:
-        raise _fail(str(exc), USAGE_EXIT) from None
-    logging.basicConfig(level=logging.WARNING, format="lq serve: %(levelname)s %(message)s")
-    try:
-        status = run_node(config, settings)
     except OSError as exc:
         raise _fail(f"cannot listen on {config.host}:{config.port}: {exc.strerror}", 1) from None
     except KeyboardInterrupt:

@@ -10,6 +10,7 @@ and it is required (the node reads sessions, roles and schemas with it).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -67,6 +68,42 @@ def node_config(
     return config, NodeSettings(parse_server.rstrip("/"), redis_url, timeout)
 
 
-def run_node(config: ServerConfig, settings: NodeSettings) -> int:
-    """Serve until SIGINT/SIGTERM; OSError when the port cannot be bound."""
-    return asyncio.run(run_forever(config, settings))
+class NodeStartError(Exception):
+    """The node could not start (the port is taken...): a one-line reason."""
+
+
+def serve_node(
+    env: Mapping[str, str],
+    profile: Mapping[str, str | None],
+    *,
+    parse_server: str,
+    redis_url: str | None,
+    cache_timeout: float | None,
+    master_key_on_command_line: bool,
+    **flags: object,
+) -> int:
+    """``lq serve --parse-server``: serve until SIGINT/SIGTERM and return the exit status.
+
+    Flags win over ``profile`` (app id, JavaScript key, master key from a config profile).
+    Raises :class:`ConfigError` for usage errors, :class:`NodeStartError` when it cannot start.
+    """
+    flags["app_id"] = flags.get("app_id") or profile.get("app_id")
+    flags["js_key"] = flags.get("js_key") or profile.get("js_key")
+    config, settings = node_config(
+        env,
+        parse_server=parse_server,
+        redis_url=redis_url,
+        master_key_on_command_line=master_key_on_command_line,
+        profile_master_key=profile.get("master_key"),
+        cache_timeout=cache_timeout,
+        **flags,
+    )
+    logging.basicConfig(level=logging.WARNING, format="lq serve: %(levelname)s %(message)s")
+    try:
+        return asyncio.run(run_forever(config, settings))
+    except OSError as exc:
+        raise NodeStartError(
+            f"cannot listen on {config.host}:{config.port}: {exc.strerror}"
+        ) from None
+    except KeyboardInterrupt:
+        return 0
