@@ -130,7 +130,11 @@ def check_lq() -> str | None:
 @cache
 def check_library() -> str | None:
     done = subprocess.run(
-        [sys.executable, "-c", "from livequery_cli.client import LiveQueryClient"],
+        [
+            sys.executable,
+            "-c",
+            "from livequery_cli.client import LiveQueryClient",
+        ],
         capture_output=True,
         timeout=30,
         check=False,

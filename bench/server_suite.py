@@ -1,8 +1,8 @@
 """Server-side benchmarks: `lq serve` and Parse Server 9 under the same write load.
 
-Both servers are started through the test rig (``tests/rig``: a throwaway
+Both servers are started through the test rig (``tests/support``: a throwaway
 PostgreSQL + ``tests/node/parse_server.js`` for Parse Server, ``python -m
-livequery_cli.server`` for `lq serve`), loopback only. Subscribers run in a
+livequery_cli serve`` for `lq serve`), loopback only. Subscribers run in a
 separate ``bench.loadclients`` process; writes go through the rig's REST
 writer with the master key. Measured per server:
 
@@ -60,7 +60,7 @@ SIZES = {
 @dataclass
 class Target:
     name: str
-    handle: Any  # rig.parse_server.ParseServer or rig.lq_server.LqServer
+    handle: Any  # support.parse_server.ParseServer or support.lq_server.LqServer
 
     @property
     def pid(self) -> int:
@@ -248,9 +248,9 @@ def latency(target: Target, writes: int, log: Log) -> dict[str, Any]:
 
 @contextmanager
 def _servers(log: Log) -> Iterator[tuple[list[Target], dict[str, str]]]:
-    from rig.lq_server import LqServer
-    from rig.parse_server import ParseServer
-    from rig.postgres import PostgresCluster, missing_binaries
+    from support.lq_server import LqServer
+    from support.parse_server import ParseServer
+    from support.postgres import PostgresCluster, missing_binaries
 
     problems: dict[str, str] = {}
     targets: list[Target] = []

@@ -9,7 +9,7 @@ Usage (it takes ``--duration`` per server; CI runs only a few-second version,
 
 For each server (``lq serve``, and Parse Server 9 from the test rig) it starts
 ``lq tail --json --status-events`` through the fault proxy of
-``tests/faults/proxy.py``, writes at ``--rate`` per second over REST (a mix of
+``tests/support/fault_proxy.py``, writes at ``--rate`` per second over REST (a mix of
 creates, updates and deletes that keeps the result set near ``--live-set``
 objects, see ``bench/soak_writer.py``), cuts the proxied connection every
 ``--cut-every`` seconds, and reads the tail's stdout. Every
@@ -46,7 +46,7 @@ import orjson
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from faults.proxy import FaultProxy  # noqa: E402
+from support.fault_proxy import FaultProxy  # noqa: E402
 
 from bench.soak_ledger import Ledger, Resync  # noqa: E402
 from bench.soak_writer import CLASS, RestWriter, WriteMix  # noqa: E402
@@ -290,13 +290,13 @@ def passed(summary: dict[str, Any]) -> bool:
 
 def start_server(target: str, stack: list[Any]) -> Any:
     if target == "lq":
-        from rig.lq_server import LqServer
+        from support.lq_server import LqServer
 
         server = LqServer().start()
         stack.append(server)
         return server
-    from rig.parse_server import ParseServer
-    from rig.postgres import PostgresCluster
+    from support.parse_server import ParseServer
+    from support.postgres import PostgresCluster
 
     cluster = PostgresCluster().start()
     stack.append(cluster)

@@ -18,20 +18,20 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
-    "configure": "livequery_cli.standard",
-    "LiveQuery": "livequery_cli.standard",
-    "LiveQueryClient": "livequery_cli.client",
-    "Subscription": "livequery_cli.subscription",
-    "Event": "livequery_cli.subscription",
-    "ReconnectPolicy": "livequery_cli.backoff",
-    "Query": "livequery_cli.query",
-    "GeoPoint": "livequery_cli.query",
-    "Pointer": "livequery_cli.query",
-    "User": "livequery_cli.user",
-    "subscribe_synced": "livequery_cli.sync",
-    "SyncedSubscription": "livequery_cli.sync",
-    "SyncedEvent": "livequery_cli.sync",
-    "RestClient": "livequery_cli.rest",
+    "configure": "livequery_cli.client.standard",
+    "LiveQuery": "livequery_cli.client.standard",
+    "LiveQueryClient": "livequery_cli.client.live_query_client",
+    "Subscription": "livequery_cli.client.subscription",
+    "Event": "livequery_cli.client.subscription",
+    "ReconnectPolicy": "livequery_cli.client.backoff",
+    "Query": "livequery_cli.client.query",
+    "GeoPoint": "livequery_cli.client.query",
+    "Pointer": "livequery_cli.client.query",
+    "User": "livequery_cli.client.user",
+    "subscribe_synced": "livequery_cli.synced",
+    "SyncedSubscription": "livequery_cli.synced",
+    "SyncedEvent": "livequery_cli.synced",
+    "RestClient": "livequery_cli.client.rest",
     "AuthError": "livequery_cli.exceptions",
     "ConfigError": "livequery_cli.exceptions",
     "ConnectionFailedError": "livequery_cli.exceptions",
@@ -77,8 +77,13 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from livequery_cli.backoff import ReconnectPolicy
-    from livequery_cli.client import LiveQueryClient
+    from livequery_cli.client.backoff import ReconnectPolicy
+    from livequery_cli.client.live_query_client import LiveQueryClient
+    from livequery_cli.client.query import GeoPoint, Pointer, Query
+    from livequery_cli.client.rest import RestClient
+    from livequery_cli.client.standard import LiveQuery, configure
+    from livequery_cli.client.subscription import Event, Subscription
+    from livequery_cli.client.user import User
     from livequery_cli.exceptions import (
         AuthError,
         ConfigError,
@@ -93,11 +98,6 @@ if TYPE_CHECKING:
         TransportError,
         WhereSyntaxError,
     )
-    from livequery_cli.query import GeoPoint, Pointer, Query
-    from livequery_cli.rest import RestClient
-    from livequery_cli.standard import LiveQuery, configure
-    from livequery_cli.subscription import Event, Subscription
-    from livequery_cli.sync import SyncedEvent, SyncedSubscription, subscribe_synced
-    from livequery_cli.user import User
+    from livequery_cli.synced import SyncedEvent, SyncedSubscription, subscribe_synced
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -1,5 +1,5 @@
 """``python -m livequery_cli`` runs the ``lq`` CLI."""
 
-from livequery_cli.cli.app import main
+from livequery_cli.cli.main import main
 
 main()

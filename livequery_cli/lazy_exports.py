@@ -1,6 +1,6 @@
 """Package namespaces that import their names on first use (PEP 562).
 
-``livequery_cli`` and ``livequery_cli.sync`` list their public names and
+``livequery_cli`` and ``livequery_cli.synced`` list their public names and
 where each is defined, and bring a module in only when one of its names is
 first read: ``lq --version`` must not pay for the client stack, nor
 ``lq tail`` for the REST stack before it has subscribed. This module imports

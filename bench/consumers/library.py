@@ -16,7 +16,7 @@ import orjson
 
 from bench.consumers.wire import APP_ID, CLASS_NAME
 from livequery_cli.client import LiveQueryClient
-from livequery_cli.query import Query
+from livequery_cli.client.query import Query
 
 
 async def consume(url: str, count: int) -> None:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from livequery_cli.cli.output.output_format import OUTPUT_CHOICES
+
 SHELLS = ("bash", "zsh", "fish")
 FILE_NAMES = {"bash": "lq.bash", "zsh": "_lq", "fish": "lq.fish"}
 PROFILES_COMMAND = "lq config profiles 2>/dev/null"
@@ -25,7 +27,7 @@ CLASS_COMMANDS = frozenset({"tail", "explain"})
 # Fixed value lists, keyed by option name.
 VALUE_CHOICES = {
     "--color": ("auto", "always", "never"),
-    "--output": ("pretty", "json", "raw"),
+    "--output": tuple(OUTPUT_CHOICES),
     "--events": ("create", "update", "enter", "leave", "delete"),
 }
 PROFILE_OPTIONS = frozenset({"--profile"})
@@ -64,7 +66,7 @@ def describe_app() -> CommandSpec:
     """Walk the app's command tree (lazy commands included) into plain specs."""
     import typer
 
-    from livequery_cli.cli.commands import app
+    from livequery_cli.cli.command_tree import app
 
     root = typer.main.get_command(app)
     ctx = root.make_context("lq", [], resilient_parsing=True)

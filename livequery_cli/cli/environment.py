@@ -17,7 +17,7 @@ import sys
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import IO, Literal
+    from typing import IO, Any, Literal
 
     ColorChoice = Literal["auto", "always", "never"]
 
@@ -86,6 +86,21 @@ class Environment:
             env=os.environ,
         )
 
+    def with_env(self, env: Mapping[str, str]) -> Environment:
+        """The same streams and terminal flags with other variables (``lq demo``'s own)."""
+        copy = Environment(
+            stdin=self.stdin,
+            stdout=self.stdout,
+            stderr=self.stderr,
+            stdout_bytes=self.stdout_bytes,
+            stdin_isatty=self.stdin_isatty,
+            stdout_isatty=self.stdout_isatty,
+            stderr_isatty=self.stderr_isatty,
+            env=env,
+        )
+        copy.argv = self.argv
+        return copy
+
     def binary_stdout(self) -> IO[bytes]:
         """Where event bytes go: the binary buffer under ``stdout`` when it has one."""
         if self.stdout_bytes is not None:
@@ -131,3 +146,13 @@ class _TextBytesAdapter:
 
     def flush(self) -> None:
         self._text.flush()
+
+
+def current_environment(ctx: Any) -> Environment:
+    """The ``Environment`` given to ``run()`` (the root context's ``obj``), or the real one."""
+    root = ctx.find_root()
+    if isinstance(root.obj, Environment):
+        return root.obj
+    env = Environment.from_process()
+    root.obj = env
+    return env

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import IntEnum, unique
 from typing import IO
 
-from livequery_cli.cli.terminal_text import escape_text
+from livequery_cli.cli.output.terminal_text import escape_text
 from livequery_cli.exceptions import (
     AuthError,
     ConfigError,
@@ -26,6 +26,7 @@ from livequery_cli.exceptions import (
     TransportError,
     WhereSyntaxError,
 )
+from livequery_cli.parse.errors import ErrorCode
 
 
 @unique
@@ -55,9 +56,17 @@ class UsageError(LiveQueryError):
 
 
 # Server error codes that refuse *who* is asking or *what* they may read.
-_REFUSAL_CODES = frozenset({4, 101, 119, 141, 209})
+_REFUSAL_CODES = frozenset(
+    {
+        ErrorCode.LIVE_QUERY_KEYS,
+        ErrorCode.OBJECT_NOT_FOUND,
+        ErrorCode.OPERATION_FORBIDDEN,
+        ErrorCode.SCRIPT_FAILED,
+        ErrorCode.INVALID_SESSION_TOKEN,
+    }
+)
 # Server error codes that reject the query itself: the user's input is wrong.
-_BAD_QUERY_CODES = frozenset({102})
+_BAD_QUERY_CODES = frozenset({ErrorCode.INVALID_QUERY})
 
 
 @dataclass(frozen=True)
@@ -113,10 +122,10 @@ def _refusal_message(exc: BaseException, profile: str | None) -> str:
     """Name what was refused and the way out: a new login, or other keys."""
     code = getattr(exc, "code", None)
     who = f"profile {profile!r}" if profile else "the default profile"
-    if code in (209, 101):
+    if code in (ErrorCode.INVALID_SESSION_TOKEN, ErrorCode.OBJECT_NOT_FOUND):
         login = "lq login" if profile in (None, "default") else f"lq login --profile {profile}"
         hint = f"the session token of {who} is not valid; run `{login}`"
-    elif code == 4:
+    elif code == ErrorCode.LIVE_QUERY_KEYS:
         hint = f"check the application id and keys of {who} (`lq config show`)"
     else:
         hint = f"{who} may not read this; check its session token or keys"

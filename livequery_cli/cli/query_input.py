@@ -18,8 +18,8 @@ from typing import IO, Any
 
 import orjson
 
-from livequery_cli.cli.event_record import EVENT_TYPES
 from livequery_cli.cli.exit_status import UsageError
+from livequery_cli.cli.output.event_record import EVENT_TYPES
 
 QUERY_FILE_KEYS = frozenset({"className", "where", "keys", "watch"})
 

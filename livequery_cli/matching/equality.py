@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from livequery_cli.matching.values import MISSING, canonical, canonical_time
+from livequery_cli.matching.canonical import MISSING, canonical, canonical_time
 
 __all__ = ["ValuePredicate", "equals", "is_null"]
 

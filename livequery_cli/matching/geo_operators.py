@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Final
 
 from livequery_cli.exceptions import QueryError
+from livequery_cli.matching.canonical import as_geopoint
 from livequery_cli.matching.equality import ValuePredicate
 from livequery_cli.matching.geo import (
     EARTH_RADIUS_KM,
@@ -32,7 +33,6 @@ from livequery_cli.matching.geo import (
     polygon_contains,
     radians_between,
 )
-from livequery_cli.matching.values import as_geopoint
 
 __all__ = [
     "DISTANCE_OPERATORS",

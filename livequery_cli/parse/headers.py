@@ -1,7 +1,7 @@
 """The headers that identify an app and a caller to a Parse REST API.
 
-Two clients send them: ``livequery_cli.rest`` (aiohttp) and the tail's
-start-version read (``livequery_cli.cli.start_version``, the standard
+Two clients send them: ``livequery_cli.client.rest`` (aiohttp) and the tail's
+start-version read (``livequery_cli.cli.tail.start_version``, the standard
 library, before aiohttp is imported), so the spelling lives here, in a
 module that imports nothing.
 """

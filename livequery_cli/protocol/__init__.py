@@ -13,7 +13,7 @@ from livequery_cli.protocol.events import (
     Unsubscribed,
 )
 from livequery_cli.protocol.frames import decode_server_frame, encode
-from livequery_cli.protocol.query import validate_subscribe_query
+from livequery_cli.protocol.subscribe_query import validate_subscribe_query
 
 __all__ = [
     "ClientProtocol",

@@ -2,7 +2,7 @@
 
 It owns everything about the protocol that does not need a socket or a
 clock: which frames to send and when, the subscriptions and their request ids,
-what each server frame means. The asyncio layer (``livequery_cli.client``)
+what each server frame means. The asyncio layer (``livequery_cli.client.live_query_client``)
 feeds it socket text (``receive_text``) and lifecycle calls
 (``connection_made``/``connection_lost``), writes ``data_to_send()`` to the
 socket and acts on ``events_received()``. Keeping I/O out makes every rule
@@ -59,7 +59,7 @@ from livequery_cli.protocol.frames import (
     object_event_fields,
     parse_message,
 )
-from livequery_cli.protocol.query import validate_subscribe_query
+from livequery_cli.protocol.subscribe_query import validate_subscribe_query
 from livequery_cli.protocol.subscription_state import SubscriptionState
 
 __all__ = ["KEEP", "ClientProtocol", "KeepToken", "State"]
@@ -322,12 +322,23 @@ class ClientProtocol:
             sub.sent_version = sub.version
 
     def _on_unsubscribed(self, frame: UnsubscribedFrame) -> None:
-        sub = self._subs.get(frame.request_id)
-        if sub is None or not sub.unsubscribe_sent:
-            self._frame_error(f"'unsubscribed' for unknown requestId {frame.request_id}")
+        rid = frame.request_id
+        sub = self._subs.get(rid)
+        if sub is None:
+            self._frame_error(f"'unsubscribed' for unknown requestId {rid}")
             return
-        del self._subs[frame.request_id]
-        self._events.append(Unsubscribed(frame.request_id))
+        del self._subs[rid]
+        if not sub.unsubscribe_sent and frame.code is not None:
+            # The server ended it on its own and said why: a final error for it.
+            error = server_error(
+                frame.error or "subscription ended by the server",
+                code=frame.code,
+                reconnect=False,
+                request_id=rid,
+            )
+            self._events.append(ServerErrorEvent(error, rid, fatal=True))
+            return
+        self._events.append(Unsubscribed(rid))
 
     def _on_object(
         self,

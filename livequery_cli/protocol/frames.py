@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Final, Literal, TypeAlias
+from typing import ClassVar, Final, Literal, TypeAlias
 
 import orjson
 
 from livequery_cli.exceptions import ProtocolError
+from livequery_cli.parse.json_types import JsonObject
 
 __all__ = [
     "OBJECT_OPS",
@@ -49,7 +50,6 @@ __all__ = [
     "parse_message",
 ]
 
-JSONObject: TypeAlias = dict[str, Any]
 ObjectOp: TypeAlias = Literal["create", "update", "enter", "leave", "delete"]
 OBJECT_OPS: Final[frozenset[str]] = frozenset({"create", "update", "enter", "leave", "delete"})
 ClientId: TypeAlias = "str | int | None"
@@ -70,8 +70,8 @@ class ConnectRequest:
     session_token: str | None = field(default=None, repr=False)
     installation_id: str | None = None
 
-    def to_json(self) -> JSONObject:
-        out: JSONObject = {"op": "connect", "applicationId": self.application_id}
+    def to_json(self) -> JsonObject:
+        out: JsonObject = {"op": "connect", "applicationId": self.application_id}
         for name, value in (
             ("javascriptKey", self.javascript_key),
             ("masterKey", self.master_key),
@@ -90,13 +90,13 @@ class SubscribeRequest:
     """``subscribe``: ``query`` is ``{className, where, keys?, watch?}``."""
 
     request_id: int
-    query: JSONObject
+    query: JsonObject
     session_token: str | None = field(default=None, repr=False)
 
     op: ClassVar[str] = "subscribe"
 
-    def to_json(self) -> JSONObject:
-        out: JSONObject = {"op": self.op, "requestId": self.request_id, "query": self.query}
+    def to_json(self) -> JsonObject:
+        out: JsonObject = {"op": self.op, "requestId": self.request_id, "query": self.query}
         if self.session_token is not None:
             out["sessionToken"] = self.session_token
         return out
@@ -118,7 +118,7 @@ class UnsubscribeRequest:
 
     request_id: int
 
-    def to_json(self) -> JSONObject:
+    def to_json(self) -> JsonObject:
         return {"op": "unsubscribe", "requestId": self.request_id}
 
 
@@ -150,10 +150,17 @@ class SubscribedFrame:
 
 @dataclass(frozen=True, slots=True)
 class UnsubscribedFrame:
-    """``unsubscribed``: the server dropped the subscription."""
+    """``unsubscribed``: the server dropped the subscription.
+
+    Usually the answer to ``unsubscribe``. A server may also end a subscription
+    on its own (``lq serve`` does when the session it relied on ends); it then
+    says why in ``code``/``error`` (e.g. 209), fields Parse's answer lacks.
+    """
 
     request_id: int
     client_id: ClientId = None
+    code: int | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +168,8 @@ class ObjectFrame:
     """An object event; ``original`` is set for ``update``, ``enter`` and ``leave``."""
 
     request_id: int
-    object: JSONObject
-    original: JSONObject | None = None
+    object: JsonObject
+    original: JsonObject | None = None
     client_id: ClientId = None
 
     op: ClassVar[ObjectOp]
@@ -212,7 +219,7 @@ ServerFrame: TypeAlias = (
 )
 
 
-def _request_id(msg: JSONObject, op: str) -> int:
+def _request_id(msg: JsonObject, op: str) -> int:
     rid = msg.get("requestId")
     if type(rid) is not int:
         if rid is None:
@@ -221,24 +228,31 @@ def _request_id(msg: JSONObject, op: str) -> int:
     return rid
 
 
-def _connected(msg: JSONObject) -> ConnectedFrame:
+def _connected(msg: JsonObject) -> ConnectedFrame:
     return ConnectedFrame(msg.get("clientId"))
 
 
-def _subscribed(msg: JSONObject) -> SubscribedFrame:
+def _subscribed(msg: JsonObject) -> SubscribedFrame:
     return SubscribedFrame(_request_id(msg, "subscribed"), msg.get("clientId"))
 
 
-def _unsubscribed(msg: JSONObject) -> UnsubscribedFrame:
-    return UnsubscribedFrame(_request_id(msg, "unsubscribed"), msg.get("clientId"))
+def _unsubscribed(msg: JsonObject) -> UnsubscribedFrame:
+    code = msg.get("code")
+    error = msg.get("error")
+    return UnsubscribedFrame(
+        _request_id(msg, "unsubscribed"),
+        msg.get("clientId"),
+        code if type(code) is int else None,
+        error if isinstance(error, str) else None,
+    )
 
 
 def _object_decoder(
     cls: type[ObjectFrame], *, with_original: bool
-) -> Callable[[JSONObject], ObjectFrame]:
+) -> Callable[[JsonObject], ObjectFrame]:
     op = cls.op
 
-    def decode(msg: JSONObject) -> ObjectFrame:
+    def decode(msg: JsonObject) -> ObjectFrame:
         rid = _request_id(msg, op)
         obj = msg.get("object")
         if type(obj) is not dict:
@@ -251,7 +265,7 @@ def _object_decoder(
     return decode
 
 
-def _error(msg: JSONObject) -> ErrorFrame:
+def _error(msg: JsonObject) -> ErrorFrame:
     code = msg.get("code")
     if type(code) is not int:
         raise ProtocolError("'error' frame without an integer code")
@@ -268,7 +282,7 @@ def _error(msg: JSONObject) -> ErrorFrame:
     return ErrorFrame(code, text, reconnect, rid, msg.get("clientId"))
 
 
-_DECODERS: Final[dict[str, Callable[[JSONObject], ServerFrame]]] = {
+_DECODERS: Final[dict[str, Callable[[JsonObject], ServerFrame]]] = {
     "connected": _connected,
     "subscribed": _subscribed,
     "unsubscribed": _unsubscribed,
@@ -286,7 +300,7 @@ def decode_server_frame(data: str | bytes) -> ServerFrame:
     return decode_message(parse_message(data))
 
 
-def parse_message(data: str | bytes) -> JSONObject:
+def parse_message(data: str | bytes) -> JsonObject:
     """The JSON object of a frame, or ``ProtocolError`` if it is not one."""
     try:
         msg = orjson.loads(data)
@@ -301,8 +315,8 @@ _WITH_ORIGINAL: Final[frozenset[str]] = frozenset({"update", "enter", "leave"})
 
 
 def object_event_fields(
-    msg: JSONObject,
-) -> tuple[int, ObjectOp, JSONObject, JSONObject | None] | None:
+    msg: JsonObject,
+) -> tuple[int, ObjectOp, JsonObject, JsonObject | None] | None:
     """``(requestId, op, object, original)`` of a well-formed object event, else None.
 
     The event path's shortcut: no frame object is built for the frames that
@@ -322,7 +336,7 @@ def object_event_fields(
     return rid, op, obj, original  # type: ignore[return-value]  # op is in OBJECT_OPS
 
 
-def decode_message(msg: JSONObject) -> ServerFrame:
+def decode_message(msg: JsonObject) -> ServerFrame:
     """The typed frame of a parsed JSON object, or ``ProtocolError``."""
     op = msg.get("op")
     decoder = _DECODERS.get(op) if isinstance(op, str) else None

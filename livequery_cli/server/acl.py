@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from livequery_cli.parse.errors import ErrorCode
-from livequery_cli.server.errors import ParseApiError
+from livequery_cli.server.rest_errors import ParseApiError
 
 
 @dataclass(frozen=True)

@@ -15,19 +15,20 @@ import contextlib
 import logging
 import signal
 import sys
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 from aiohttp import hdrs, web
 
 from livequery_cli.server.auth import AuthService
-from livequery_cli.server.config import ServerConfig
-from livequery_cli.server.errors import ParseApiError
 from livequery_cli.server.fanout import LiveQueryHub
 from livequery_cli.server.live_query import serve_websocket
-from livequery_cli.server.object_service import ChangePublisher, ObjectService
+from livequery_cli.server.object_service import ObjectService
+from livequery_cli.server.publisher import ChangePublisher
+from livequery_cli.server.rest_errors import ParseApiError
 from livequery_cli.server.rest_request import authenticate, decode_call, split_path
 from livequery_cli.server.rest_router import RestRouter
+from livequery_cli.server.server_config import ServerConfig
 from livequery_cli.server.storage import Storage
 
 if TYPE_CHECKING:
@@ -171,7 +172,7 @@ class EmbeddedServer:
 
 
 async def run_forever(
-    config: ServerConfig, out: TextIO = sys.stdout, ready: asyncio.Event | None = None
+    config: ServerConfig, out: IO[str] = sys.stdout, ready: asyncio.Event | None = None
 ) -> int:
     """``lq serve``: serve until SIGINT/SIGTERM, then shut down cleanly; returns 0."""
     server = EmbeddedServer(config)

@@ -19,8 +19,10 @@ from datetime import UTC, datetime
 from livequery_cli.parse.json_types import JsonObject
 
 _ID_ALPHABET = string.ascii_letters + string.digits
-FIELD_NAME = re.compile(r"^[A-Za-z][0-9A-Za-z_]*$")
-CLASS_NAME = re.compile(r"^(_User|_Role|_Session|_Installation|[A-Za-z][0-9A-Za-z_]*)$")
+# ``\A``/``\Z``, never ``^``/``$``: ``$`` also matches before a final newline, and
+# callers use ``fullmatch``; both anchors keep a stray ``.match`` just as strict.
+FIELD_NAME = re.compile(r"\A[A-Za-z][0-9A-Za-z_]*\Z")
+CLASS_NAME = re.compile(r"\A(_User|_Role|_Session|_Installation|[A-Za-z][0-9A-Za-z_]*)\Z")
 PROTECTED_FIELDS = frozenset({"password", "authData", "sessionToken"})
 RESERVED_FIELDS = frozenset({"objectId", "createdAt", "updatedAt", "className"})
 RELATIONS = "_relations"

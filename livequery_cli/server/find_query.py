@@ -20,8 +20,8 @@ from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.acl import Identity, can_read
 from livequery_cli.server.documents import RELATIONS, pointer, relation_ids
-from livequery_cli.server.errors import ParseApiError
 from livequery_cli.server.object_service import ObjectService
+from livequery_cli.server.rest_errors import ParseApiError
 
 DEFAULT_LIMIT = 100
 ALWAYS_KEPT = ("objectId", "createdAt", "updatedAt", "ACL")

@@ -3,7 +3,7 @@
 Every committed save and delete still goes to the local LiveQuery hub first,
 then, in Parse Server's format (``<appId>afterSave`` / ``<appId>afterDelete``,
 ``{currentParseObject, originalParseObject?, classLevelPermissions}``, see
-:mod:`livequery_cli.server.cluster.messages`), onto Redis, so LiveQuery nodes
+:mod:`livequery_cli.server.cluster.parse_messages`), onto Redis, so LiveQuery nodes
 (``lq serve --parse-server`` or Parse's own) can fan them out too.
 
 Writes must never wait on Redis: messages go through a bounded in-memory
@@ -21,7 +21,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from livequery_cli.parse.json_types import JsonObject
-from livequery_cli.server.cluster.messages import (
+from livequery_cli.server.cluster.parse_messages import (
     AFTER_DELETE,
     AFTER_SAVE,
     encode_delete,
@@ -29,7 +29,7 @@ from livequery_cli.server.cluster.messages import (
 )
 from livequery_cli.server.cluster.redis_feed import redis_client, safe_url
 from livequery_cli.server.documents import public_view
-from livequery_cli.server.object_service import ChangePublisher
+from livequery_cli.server.publisher import ChangePublisher
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.json_types import JsonObject
-from livequery_cli.server.errors import ParseApiError
+from livequery_cli.server.rest_errors import ParseApiError
 from livequery_cli.server.rest_request import RestRequest, RestResponse, split_path
 
 MAX_BATCH = 1000

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.json_types import JsonObject
-from livequery_cli.server.errors import ParseApiError
 from livequery_cli.server.find_query import key_list, project_keys, run_find
 from livequery_cli.server.object_service import ObjectService
+from livequery_cli.server.rest_errors import ParseApiError
 from livequery_cli.server.rest_request import RestRequest, RestResponse
 
 

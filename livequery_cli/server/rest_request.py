@@ -23,8 +23,8 @@ from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.acl import Identity
 from livequery_cli.server.auth import AuthService
-from livequery_cli.server.config import ServerConfig
-from livequery_cli.server.errors import ParseApiError, invalid_session, unauthorized
+from livequery_cli.server.rest_errors import ParseApiError, invalid_session, unauthorized
+from livequery_cli.server.server_config import ServerConfig
 
 _BODY_KEYS = {
     "_ApplicationId": "app_id",

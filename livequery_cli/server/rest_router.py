@@ -8,9 +8,11 @@ batched. Parse's aliases map onto classes: ``users`` -> ``_User``,
 
 from __future__ import annotations
 
-from livequery_cli.server.errors import ParseApiError
 from livequery_cli.server.object_service import ObjectService
 from livequery_cli.server.rest_batch import run_batch
+from livequery_cli.server.rest_credentials import log_in_as, verify_user_password
+from livequery_cli.server.rest_errors import ParseApiError
+from livequery_cli.server.rest_installations import installation_route
 from livequery_cli.server.rest_objects import (
     create_object,
     delete_object,
@@ -20,7 +22,15 @@ from livequery_cli.server.rest_objects import (
 )
 from livequery_cli.server.rest_request import RestRequest, RestResponse
 from livequery_cli.server.rest_schemas import config_params, health, schemas
-from livequery_cli.server.rest_users import log_in, log_out, me, session_me, sign_up
+from livequery_cli.server.rest_sessions import session_route
+from livequery_cli.server.rest_users import (
+    log_in,
+    log_out,
+    me,
+    session_me,
+    sign_up,
+    update_user,
+)
 
 ALIASES = {
     "users": "_User",
@@ -53,6 +63,10 @@ class RestRouter:
             return log_in(self.service, request)
         if head == "logout" and len(path) == 1 and method == "POST":
             return log_out(self.service, request)
+        if head == "verifyPassword" and len(path) == 1 and method in ("GET", "POST"):
+            return verify_user_password(self.service, request)
+        if head == "loginAs" and len(path) == 1 and method == "POST":
+            return log_in_as(self.service, request)
         if head == "schemas" and len(path) <= 2:
             return schemas(self.service, request, path[1] if len(path) == 2 else None)
         if head == "config" and len(path) == 1 and method == "GET":
@@ -72,6 +86,12 @@ class RestRouter:
     ) -> RestResponse:
         service, method = self.service, request.method
         location = f"{self.rest_url}/classes"
+        special = {"_Session": session_route, "_Installation": installation_route}.get(class_name)
+        if special is not None:
+            answer = special(service, request, object_id, location)
+            if answer is None:
+                raise _unknown(request)
+            return answer
         if object_id is None:
             if method == "GET":
                 return find_objects(service, request, class_name)
@@ -82,6 +102,8 @@ class RestRouter:
         else:
             if method == "GET":
                 return get_object(service, request, class_name, object_id)
+            if method == "PUT" and class_name == "_User":
+                return update_user(service, request, object_id)
             if method == "PUT":
                 return update_object(service, request, class_name, object_id)
             if method == "DELETE":

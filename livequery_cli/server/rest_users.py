@@ -13,9 +13,9 @@ from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.acl import Identity
 from livequery_cli.server.auth import verify_password
 from livequery_cli.server.documents import HASHED_PASSWORD
-from livequery_cli.server.errors import ParseApiError, invalid_session
 from livequery_cli.server.object_service import ObjectService
-from livequery_cli.server.rest_objects import create_object
+from livequery_cli.server.rest_errors import ParseApiError, invalid_session
+from livequery_cli.server.rest_objects import create_object, update_object
 from livequery_cli.server.rest_request import RestRequest, RestResponse
 
 
@@ -25,6 +25,22 @@ def sign_up(service: ObjectService, request: RestRequest, location_base: str) ->
         response.body["objectId"], "signup", request.installation_id
     )
     response.body["sessionToken"] = token
+    return response
+
+
+def update_user(service: ObjectService, request: RestRequest, object_id: str) -> RestResponse:
+    """``PUT users/<id>``; a password change ends every session of the user (as Parse does).
+
+    The caller's own session ends too; a caller without the master key gets a
+    new session in the answer (``sessionToken``), as Parse Server 9 answers.
+    """
+    changes_password = isinstance(request.body, dict) and "password" in request.body
+    response = update_object(service, request, "_User", object_id)
+    if changes_password and not request.identity.master:
+        # Parse's new session has no ``createdWith`` (no login or sign-up made it).
+        session = service.auth.new_session(object_id, None, request.installation_id)
+        service.auth.store_session(session)
+        response.body["sessionToken"] = session["sessionToken"]
     return response
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.json_types import JsonObject
-from livequery_cli.server.errors import ParseApiError
+from livequery_cli.server.rest_errors import ParseApiError
 from livequery_cli.server.storage import Storage
 
 DEFAULT_FIELDS: dict[str, JsonObject] = {

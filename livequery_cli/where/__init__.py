@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from livequery_cli.exceptions import WhereSyntaxError
-from livequery_cli.where import compiler
-from livequery_cli.where.compiler import compile_tree
+from livequery_cli.where import codegen
+from livequery_cli.where.codegen import compile_tree
 from livequery_cli.where.nodes import Node
 from livequery_cli.where.parser import parse
 from livequery_cli.where.printer import unparse
@@ -35,7 +35,7 @@ __all__ = [
 
 def all_of(wheres: list[dict[str, Any]]) -> dict[str, Any]:
     """AND ``where`` objects (compiled or given as JSON) into one, merging what can merge."""
-    return compiler.all_of([w for w in wheres if w])
+    return codegen.all_of([w for w in wheres if w])
 
 
 def compile(node: Node) -> dict[str, Any]:
@@ -60,4 +60,4 @@ def compile_wheres(texts: list[str]) -> dict[str, Any]:
         return {}
     if len(trees) == 1:
         return compile_tree(trees[0])
-    return compiler.all_of([compile_tree(tree) for tree in trees])
+    return codegen.all_of([compile_tree(tree) for tree in trees])

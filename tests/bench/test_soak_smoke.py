@@ -69,7 +69,7 @@ def test_soak_against_lq_serve_accounts_for_every_write(tmp_path: Path) -> None:
 @pytest.mark.parse_server
 @pytest.mark.slow
 def test_soak_against_parse_server_accounts_for_every_write(tmp_path: Path) -> None:
-    from rig.parse_server import node_unavailable_reason
+    from support.parse_server import node_unavailable_reason
 
     reason = node_unavailable_reason()
     if reason is not None:

@@ -7,7 +7,7 @@ and every check happens before a connection would be attempted.
 from __future__ import annotations
 
 import pytest
-from cli.cli_run import lq
+from support.cli_run import lq
 
 from livequery_cli import __version__
 

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli.cli_run import lq
-from rig.parse_server import ParseServer
+from support.cli_run import lq
+from support.parse_server import ParseServer
 
 from livequery_cli.cli.completion_scripts import default_directory, render_all
 

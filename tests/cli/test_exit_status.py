@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from livequery_cli.cli.exit_status import ExitStatus, UsageError, classify, report
-from livequery_cli.cli.status_line import StatusReporter
+from livequery_cli.cli.tail.status_line import StatusReporter
 from livequery_cli.exceptions import (
     AuthError,
     ConfigError,
@@ -91,7 +91,7 @@ def test_docs_exit_status_table_matches_the_enum() -> None:
 
 
 def test_docs_document_every_envelope_field() -> None:
-    from livequery_cli.cli.template_format import TEMPLATE_FIELDS
+    from livequery_cli.cli.output.template import TEMPLATE_FIELDS
 
     text = DOCS.read_text("utf-8")
     table = text[text.index("| field | type | meaning |") :].split("\n\n")[0]

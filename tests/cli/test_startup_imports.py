@@ -13,13 +13,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from rig.lq_server import LqServer
+from support.lq_server import LqServer
 
 HEAVY = ("rich", "pydantic", "aiohttp", "websockets", "asyncio")
 
 PROBE = """
 import sys
-from livequery_cli.cli.app import run
+from livequery_cli.cli.main import run
 from livequery_cli.cli.environment import Environment
 env = Environment(env={"LQ_CONFIG_DIR": sys.argv[1]})
 status = run(sys.argv[2:], env)
@@ -41,7 +41,7 @@ def loaded_after(config_dir: str, *args: str) -> tuple[int, set[str]]:
 
 def test_version_imports_neither_typer_nor_anything_heavy(tmp_path: object) -> None:
     code = (
-        "import sys; from livequery_cli.cli.app import run; "
+        "import sys; from livequery_cli.cli.main import run; "
         "from livequery_cli.cli.environment import Environment; run(['--version'], Environment()); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('typer', 'click', 'typing')))"
     )
@@ -68,7 +68,7 @@ def test_commands_that_do_not_connect_stay_light(tmp_path: object, args: tuple[s
 # Runs ``lq`` and, when the first ``subscribe`` frame is handed to the socket, writes
 # what is imported by then (and how many TLS contexts were made) to argv[1], then
 # stops the tail with SIGINT as a user would. The socket's ``send`` is the hook: it
-# is the transport every ``lq tail`` uses (``livequery_cli.transport``).
+# is the transport every ``lq tail`` uses (``livequery_cli.client.transports.interface``).
 TAIL_PROBE = r"""
 import json, os, signal, ssl, sys
 
@@ -84,7 +84,7 @@ def _counting_new(cls, *args, **kwargs):
 
 ssl.SSLContext.__new__ = staticmethod(_counting_new)
 
-from livequery_cli.ws_connection import WebSocketConnection
+from livequery_cli.client.transports.websocket import WebSocketConnection
 
 _send = WebSocketConnection.send
 
@@ -98,7 +98,7 @@ async def send(self, message):
 
 
 WebSocketConnection.send = send
-from livequery_cli.cli.app import main
+from livequery_cli.cli.main import main
 
 main(sys.argv[2:])
 """
@@ -112,17 +112,17 @@ NOT_BEFORE_SUBSCRIBE = (
     "multidict",
     "rich",
     "pydantic",
-    "livequery_cli.rest",
-    "livequery_cli.sync",
+    "livequery_cli.client.rest",
+    "livequery_cli.synced",
     "livequery_cli.matching",  # nothing to validate in an empty where
 )
 
-# The parts of ``livequery_cli.sync`` that drive or build on the REST client.
+# The parts of ``livequery_cli.synced`` that drive or build on the REST client.
 SYNC_ON_THE_REST_STACK = (
-    "livequery_cli.sync.api",
-    "livequery_cli.sync.binding",
-    "livequery_cli.sync.engine",
-    "livequery_cli.sync.synced",
+    "livequery_cli.synced.api",
+    "livequery_cli.synced.binding",
+    "livequery_cli.synced.engine",
+    "livequery_cli.synced.synced",
 )
 
 
@@ -165,13 +165,13 @@ def test_tail_sends_subscribe_before_importing_the_rest_stack(
     assert isinstance(modules, list)
     heavy_modules = NOT_BEFORE_SUBSCRIBE
     if "--since" in args:
-        # ``--since`` is read with ``livequery_cli.sync.fetch.parse_since``: that module
+        # ``--since`` is read with ``livequery_cli.synced.fetch.parse_since``: that module
         # (and the package's light ones it needs) may load, the REST side may not.
         heavy_modules = (
-            *(name for name in NOT_BEFORE_SUBSCRIBE if name != "livequery_cli.sync"),
+            *(name for name in NOT_BEFORE_SUBSCRIBE if name != "livequery_cli.synced"),
             *SYNC_ON_THE_REST_STACK,
         )
-        assert "livequery_cli.sync.fetch" in modules
+        assert "livequery_cli.synced.fetch" in modules
     early = sorted(
         name
         for name in modules

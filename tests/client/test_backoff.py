@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from livequery_cli.backoff import ReconnectPolicy, backoff
+from livequery_cli.client.backoff import ReconnectPolicy, backoff
 
 
 def test_with_jitter_at_its_maximum_the_delays_follow_parse_and_cap_at_30s() -> None:

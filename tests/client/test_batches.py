@@ -9,8 +9,8 @@ import orjson
 import pytest
 
 from livequery_cli.client import LiveQueryClient
+from livequery_cli.client.subscription import Event
 from livequery_cli.exceptions import InvalidStateError, ServerError
-from livequery_cli.subscription import Event
 
 TIMEOUT = 5.0
 

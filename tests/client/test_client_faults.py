@@ -8,11 +8,12 @@ import socket
 import time
 
 import pytest
-from client.fake_server import fake_server
-from client.recorder import Recorder
+from support.fake_server import fake_server
+from support.recorder import Recorder
 
-from livequery_cli.backoff import ReconnectPolicy
 from livequery_cli.client import LiveQueryClient
+from livequery_cli.client.backoff import ReconnectPolicy
+from livequery_cli.client.subscription import Event
 from livequery_cli.exceptions import (
     ConnectionFailedError,
     InvalidStateError,
@@ -20,7 +21,6 @@ from livequery_cli.exceptions import (
     ServerError,
 )
 from livequery_cli.protocol import State
-from livequery_cli.subscription import Event
 
 FAST = ReconnectPolicy(base=0.01, max_delay=0.05)
 GAME = {"className": "Game", "where": {}}

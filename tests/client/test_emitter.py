@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from livequery_cli.emitter import EventEmitter
+from livequery_cli.client.emitter import EventEmitter
 
 
 def test_listeners_run_in_order_with_the_event_arguments() -> None:

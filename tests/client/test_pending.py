@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
+from livequery_cli.client.pending import PendingRequests
 from livequery_cli.exceptions import InvalidStateError
-from livequery_cli.pending import PendingRequests
 
 
 async def test_a_waiting_caller_gets_the_rejection() -> None:

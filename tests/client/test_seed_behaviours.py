@@ -17,18 +17,18 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-from client.recorder import Recorder
-from rig.lq_server import LqServer
-from rig.parse_server import ParseServer
-from rig.parse_server import ParseServer as ServerHandle  # LqServer has the same interface
+from support.lq_server import LqServer
+from support.parse_server import ParseServer
+from support.parse_server import ParseServer as ServerHandle  # LqServer has the same interface
+from support.recorder import Recorder
 
-import livequery_cli.standard as standard
-from livequery_cli.backoff import ReconnectPolicy
+import livequery_cli.client.standard as standard
 from livequery_cli.client import LiveQueryClient
+from livequery_cli.client.backoff import ReconnectPolicy
+from livequery_cli.client.query import Query
+from livequery_cli.client.subscription import Event, Subscription
 from livequery_cli.exceptions import AuthError, TransportError
 from livequery_cli.protocol import State
-from livequery_cli.query import Query
-from livequery_cli.subscription import Event, Subscription
 
 FAST = ReconnectPolicy(base=0.05, max_delay=0.25)
 WAIT = 15.0

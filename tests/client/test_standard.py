@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from client.fake_server import fake_server
+from support.fake_server import fake_server
 
-import livequery_cli.standard as standard
+import livequery_cli.client.standard as standard
 from livequery_cli.client import LiveQueryClient
 from livequery_cli.exceptions import ConfigError, QueryError
 

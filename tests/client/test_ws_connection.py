@@ -17,8 +17,8 @@ from websockets.exceptions import (
 )
 from websockets.http11 import Request, Response
 
-from livequery_cli.transport import describe_close, is_clean_close
-from livequery_cli.ws_connection import WebSocketConnection, open_websocket
+from livequery_cli.client.transports.interface import describe_close, is_clean_close
+from livequery_cli.client.transports.websocket import WebSocketConnection, open_websocket
 
 Handler = Callable[[ServerConnection], Awaitable[None]]
 TIMEOUT = 5.0

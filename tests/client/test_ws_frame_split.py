@@ -18,7 +18,7 @@ from websockets.protocol import State
 from websockets.server import ServerProtocol
 from websockets.uri import parse_uri
 
-from livequery_cli.ws_connection import WebSocketConnection
+from livequery_cli.client.transports.websocket import WebSocketConnection
 
 
 class Wire:

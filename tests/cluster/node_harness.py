@@ -15,11 +15,11 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
-from rig.redis import RedisServer
+from support.redis import RedisServer
 from websockets.asyncio.client import ClientConnection
 
 from livequery_cli.server.cluster.node import ClusterNode, NodeSettings
-from livequery_cli.server.config import ServerConfig
+from livequery_cli.server.server_config import ServerConfig
 
 WAIT_S = 10.0
 

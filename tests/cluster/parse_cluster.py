@@ -17,12 +17,12 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from rig.child_process import child_preexec, discard
-from rig.fixtures import _unavailable
-from rig.parse_server import ParseServer
-from rig.postgres import PostgresCluster
-from rig.redis import RedisServer, redis_binary
-from rig.scratch_dir import make_scratch_dir
+from support.child_process import child_preexec, discard
+from support.fixtures import _unavailable
+from support.parse_server import ParseServer
+from support.postgres import PostgresCluster
+from support.redis import RedisServer, redis_binary
+from support.scratch_dir import make_scratch_dir
 
 START_TIMEOUT_S = 30.0
 
@@ -44,7 +44,7 @@ class LqNode:
         env["LQ_MASTER_KEY"] = self.parse.master_key
         env["LQ_CONFIG_DIR"] = str(self._dir)
         command = [
-            sys.executable, "-m", "livequery_cli.server",
+            sys.executable, "-m", "livequery_cli", "serve",
             "--parse-server", self.parse.rest_url,
             "--redis-url", self.redis.url,
             "--app-id", self.parse.app_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from livequery_cli.server.cluster.messages import (
+from livequery_cli.server.cluster.parse_messages import (
     AFTER_DELETE,
     AFTER_SAVE,
     CLEAR_CACHE,

@@ -13,7 +13,7 @@ MASTER_KEY = "mk-never-shown-3f9a"
 
 def _serve(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "livequery_cli.server", *args],
+        [sys.executable, "-m", "livequery_cli", "serve", *args],
         capture_output=True,
         text=True,
         timeout=60,

@@ -22,8 +22,8 @@ from typing import Any
 import orjson
 import pytest
 from cluster.parse_cluster import LqNode, lq_node, parse, redis_bus
-from rig.parse_server import ParseServer
-from rig.rest_writer import make_acl, pointer
+from support.parse_server import ParseServer
+from support.rest_writer import make_acl, pointer
 from websockets.asyncio.client import ClientConnection, connect
 
 pytestmark = pytest.mark.parse_server

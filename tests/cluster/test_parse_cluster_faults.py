@@ -22,8 +22,7 @@ from typing import Any
 import aiohttp
 import orjson
 import pytest
-from cli.lq_process import LqProcess
-from cli.test_tail_sync import Picture, Writer, _expr, server_ids
+from cli.tail.test_resync import Picture, Writer, _expr, server_ids
 from cluster.node_harness import (
     CuttableProxy,
     recv,
@@ -33,14 +32,15 @@ from cluster.node_harness import (
     wait_for,
 )
 from cluster.parse_cluster import LqNode, lq_node, parse, redis_bus
-from rig.parse_server import ParseServer
-from rig.redis import RedisServer
-from rig.rest_writer import make_acl
+from support.lq_process import LqProcess
+from support.parse_server import ParseServer
+from support.redis import RedisServer
+from support.rest_writer import make_acl
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from livequery_cli.server.cluster.node import ClusterNode
-from livequery_cli.server.config import ServerConfig
+from livequery_cli.server.server_config import ServerConfig
 
 pytestmark = [pytest.mark.parse_server, pytest.mark.slow]
 __all__ = ["lq_node", "parse", "redis_bus"]

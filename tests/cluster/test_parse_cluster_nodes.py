@@ -19,13 +19,13 @@ from typing import Any
 
 import orjson
 import pytest
-from cli.lq_process import LqProcess
-from cli.test_tail_sync import Picture, Writer, _expr, server_ids
+from cli.tail.test_resync import Picture, Writer, _expr, server_ids
 from cluster.parse_cluster import LqNode, lq_node, parse, redis_bus
-from rig.fixtures import SdkTailFactory
-from rig.parse_server import ParseServer
-from rig.redis import RedisServer
-from rig.rest_writer import make_acl
+from support.fixtures import SdkTailFactory
+from support.lq_process import LqProcess
+from support.parse_server import ParseServer
+from support.redis import RedisServer
+from support.rest_writer import make_acl
 from websockets.asyncio.client import connect
 
 pytestmark = pytest.mark.parse_server

@@ -15,8 +15,8 @@ import aiohttp
 import orjson
 import pytest
 from cluster.node_harness import CuttableProxy, recv, restart_redis, start_node, wait_for
-from rig.redis import RedisServer
-from server.lq_harness import APP_ID, JS_KEY, Rest, make_config
+from support.lq_harness import APP_ID, JS_KEY, Rest, make_config
+from support.redis import RedisServer
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -221,7 +221,7 @@ async def test_a_logout_seen_at_refresh_ends_the_subscriptions_with_209(
             await cluster.subscribe(ws, 7, "Note", {}, sessionToken=user["sessionToken"])
             await rest("POST", "logout", {}, token=user["sessionToken"])
             ended = await recv(ws)
-            assert (ended["op"], ended["code"], ended["requestId"]) == ("error", 209, 7)
+            assert (ended["op"], ended["code"], ended["requestId"]) == ("unsubscribed", 209, 7)
             await ws.close()
     finally:
         await node.stop()
@@ -233,7 +233,7 @@ async def test_a_published_session_delete_revokes_at_once(
 ) -> None:
     from redis.asyncio import Redis
 
-    from livequery_cli.server.cluster.messages import encode_delete
+    from livequery_cli.server.cluster.parse_messages import encode_delete
 
     user = await cluster.rest.sign_up("erin")
     token = user["sessionToken"]
@@ -243,4 +243,4 @@ async def test_a_published_session_delete_revokes_at_once(
     async with Redis.from_url(redis_server.url) as redis:
         await redis.publish(APP_ID + "afterDelete", encode_delete("_Session", session, None))
     ended = await recv(ws)  # long before the 30 s cache timeout
-    assert (ended["op"], ended["code"], ended["requestId"]) == ("error", 209, 3)
+    assert (ended["op"], ended["code"], ended["requestId"]) == ("unsubscribed", 209, 3)

@@ -15,12 +15,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from faults.proxy import FaultProxy
-from faults.targets import SERVER_PARAMS, Server, create, server_for, ws_path
-from faults.watch import Watch
+from support.fault_proxy import FaultProxy
+from support.targets import SERVER_PARAMS, Server, create, server_for, ws_path
+from support.watch import Watch
 
-from livequery_cli.backoff import ReconnectPolicy
 from livequery_cli.client import LiveQueryClient
+from livequery_cli.client.backoff import ReconnectPolicy
 from livequery_cli.exceptions import TransportError
 
 PING_S = 0.5

@@ -16,11 +16,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from faults.hostile_server import BINARY, CLOSE, PING, TEXT, HostileConnection, HostileServer
-from faults.watch import Watch
+from support.hostile_server import BINARY, CLOSE, PING, TEXT, HostileConnection, HostileServer
+from support.watch import Watch
 
-from livequery_cli.backoff import ReconnectPolicy
 from livequery_cli.client import LiveQueryClient
+from livequery_cli.client.backoff import ReconnectPolicy
 from livequery_cli.exceptions import LiveQueryError, ProtocolError
 
 POLICY = ReconnectPolicy(base=0.05, max_delay=0.2, rng=lambda: 1.0)

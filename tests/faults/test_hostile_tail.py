@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from cli.lq_process import LqProcess
-from faults.hostile_server import HostileConnection, HostileServer
+from support.hostile_server import HostileConnection, HostileServer
+from support.lq_process import LqProcess
 
 WAIT_S = 20.0
 

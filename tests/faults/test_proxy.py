@@ -9,7 +9,7 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
-from faults.proxy import FaultProxy
+from support.fault_proxy import FaultProxy
 
 WAIT_S = 5.0
 

@@ -17,13 +17,13 @@ import os
 from typing import Any
 
 import pytest
-from cli.lq_process import LqProcess
-from faults.targets import create
-from faults.watch import Watch
-from rig.lq_server import LqServer
+from support.lq_process import LqProcess
+from support.lq_server import LqServer
+from support.targets import create
+from support.watch import Watch
 
-from livequery_cli.backoff import ReconnectPolicy
 from livequery_cli.client import LiveQueryClient
+from livequery_cli.client.backoff import ReconnectPolicy
 
 RESTARTS = 50
 TAIL_RESTARTS = 50

@@ -16,9 +16,10 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from cli.lq_process import LqProcess
-from faults.proxy import FaultProxy
-from faults.targets import SERVER_PARAMS, Server, create, server_for, ws_path
+from support.fault_proxy import FaultProxy
+from support.lq_process import LqProcess
+from support.targets import SERVER_PARAMS, Server, create, server_for, ws_path
+from support.waiting import Deadline
 
 CLASS = "Game"
 WAIT_S = 30.0
@@ -66,10 +67,9 @@ class Tail:
         """
         await create(self.server, CLASS, {"tag": self.tag, "n": n})
         earlier: list[dict[str, Any]] = []
-        deadline = time.monotonic() + WAIT_S
+        deadline = Deadline(WAIT_S)
         while True:
-            remaining = deadline - time.monotonic()
-            assert remaining > 0, f"no event for n={n}; got {earlier}"
+            remaining = deadline.remaining(f"the event for n={n} after {earlier}")
             [line] = await asyncio.to_thread(self.process.read_stdout, 1, remaining)
             record = json.loads(line)
             if record["object"].get("n") == n:

@@ -15,9 +15,10 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from cli.lq_process import LqProcess
-from faults.proxy import FaultProxy
-from faults.targets import SERVER_PARAMS, Server, create, server_for, ws_path
+from support.fault_proxy import FaultProxy
+from support.lq_process import LqProcess
+from support.targets import SERVER_PARAMS, Server, create, server_for, ws_path
+from support.waiting import Deadline
 
 CLASS = "Game"
 WAIT_S = 30.0
@@ -46,10 +47,9 @@ def started() -> Iterator[list[LqProcess]]:
 async def read_until_status(process: LqProcess, state: str) -> list[dict[str, Any]]:
     """The records before the next ``state`` status record, and that record last."""
     records: list[dict[str, Any]] = []
-    deadline = time.monotonic() + WAIT_S
+    deadline = Deadline(WAIT_S)
     while True:
-        remaining = deadline - time.monotonic()
-        assert remaining > 0, f"no {state} status; got {records}"
+        remaining = deadline.remaining(f"a {state} status after {records}")
         [line] = await asyncio.to_thread(process.read_stdout, 1, remaining)
         record = json.loads(line)
         records.append(record)

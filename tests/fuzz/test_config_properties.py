@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from livequery_cli.cli.config import PROFILE_KEYS, load_config_file
+from livequery_cli.cli.settings.profiles import PROFILE_KEYS, load_config_file
 from livequery_cli.exceptions import ConfigError
 
 SECRET = "MK-do-not-print-me"

@@ -23,8 +23,8 @@ import pytest
 from fuzz.strategies import CLIENT_OPS, json_values, plausible_frames, raw_texts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rig.lq_server import LqServer
-from rig.rest_writer import make_acl
+from support.lq_server import LqServer
+from support.rest_writer import make_acl
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 

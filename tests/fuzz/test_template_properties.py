@@ -12,9 +12,9 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from livequery_cli.cli.event_record import TailEvent
 from livequery_cli.cli.exit_status import UsageError
-from livequery_cli.cli.template_format import TEMPLATE_FIELDS, TemplateFormat, compile_template
+from livequery_cli.cli.output.event_record import TailEvent
+from livequery_cli.cli.output.template import TEMPLATE_FIELDS, TemplateFormat, compile_template
 
 # What orjson can decode from a frame: 64-bit integers, finite floats, valid Unicode.
 wire_scalars = st.one_of(

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Parse Server 9 with LiveQuery on one HTTP port, configured from LQ_RIG_* env vars.
 //
-// The test rig (tests/rig/parse_server.py) and the benchmarks start this file
+// The test rig (tests/support/parse_server.py) and the benchmarks start this file
 // instead of the `parse-server` CLI because the CLI cannot express the
 // configuration LiveQuery needs on 9.10.0 when it shares the process with the
 // REST API: `directAccess: false` (with direct access, LiveQuery's session-token

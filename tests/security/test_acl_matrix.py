@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from faults.watch import Watch
-from rig.lq_server import LqServer
-from rig.rest_writer import make_acl
+from support.lq_server import LqServer
+from support.rest_writer import make_acl
+from support.watch import Watch
 
-from livequery_cli.backoff import ReconnectPolicy
 from livequery_cli.client import LiveQueryClient
+from livequery_cli.client.backoff import ReconnectPolicy
 
 CLASS = "Secret"
 WAIT_S = 10.0

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rig.lq_server import LqServer
+from support.lq_server import LqServer
 
 MASTER = f"MK-{secrets.token_hex(12)}"
 TOKEN = f"r:ST-{secrets.token_hex(12)}"
@@ -215,8 +215,8 @@ def test_serve_with_the_master_key_on_the_command_line_does_not_echo_it(tmp_path
 
 
 async def test_client_reprs_and_errors_never_hold_secrets() -> None:
-    from livequery_cli.backoff import ReconnectPolicy
     from livequery_cli.client import LiveQueryClient
+    from livequery_cli.client.backoff import ReconnectPolicy
     from livequery_cli.exceptions import LiveQueryError
 
     client = LiveQueryClient(

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from server.lq_harness import Harness, Rest, make_config
+from support.lq_harness import Harness, Rest, make_config
 
 from livequery_cli.server.app import EmbeddedServer
 

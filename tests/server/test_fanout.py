@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from server.lq_harness import Harness
+from support.lq_harness import Harness
 
 from livequery_cli.server.acl import MASTER
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 import pytest
-from server.lq_harness import Harness
+from support.lq_harness import Harness
 
 
 async def _page(harness: Harness, where: dict[str, Any], limit: int) -> list[str]:

@@ -10,7 +10,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from server.lq_harness import APP_ID, JS_KEY, Harness, make_config
+from support.lq_harness import APP_ID, JS_KEY, Harness, make_config
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 

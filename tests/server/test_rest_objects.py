@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from server.lq_harness import APP_ID, JS_KEY, Harness, RestFailure
+from support.lq_harness import APP_ID, JS_KEY, Harness, RestFailure
 
 
 async def test_create_get_update_delete(harness: Harness) -> None:

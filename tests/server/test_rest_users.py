@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from server.lq_harness import Harness, RestFailure
+from support.lq_harness import Harness, RestFailure
 
 
 async def test_sign_up_log_in_me_log_out(harness: Harness) -> None:

@@ -12,11 +12,11 @@ from typing import Any
 
 import orjson
 import pytest
-from rig.lq_server import LqServer
+from support.lq_server import LqServer
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-SERVE = [sys.executable, "-m", "livequery_cli.server"]
+SERVE = [sys.executable, "-m", "livequery_cli", "serve"]
 
 
 def _run(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

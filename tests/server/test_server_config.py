@@ -6,11 +6,11 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from server.lq_harness import make_config
+from support.lq_harness import make_config
 
 from livequery_cli.exceptions import ConfigError
 from livequery_cli.server.app import EmbeddedServer
-from livequery_cli.server.config import ServerConfig, resolve_config
+from livequery_cli.server.server_config import ServerConfig, resolve_config
 
 
 def test_flags_beat_environment_beat_defaults(tmp_path: Path) -> None:

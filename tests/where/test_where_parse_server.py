@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from rig.fixtures import ParseServer, SdkTailFactory
+from support.fixtures import ParseServer, SdkTailFactory
 
 from livequery_cli.where import compile_wheres
 

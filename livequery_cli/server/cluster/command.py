@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from livequery_cli.exceptions import ConfigError
 from livequery_cli.server.cluster.node import NodeSettings, run_forever
 from livequery_cli.server.cluster.parse_identity import DEFAULT_CACHE_TIMEOUT_S
-from livequery_cli.server.config import ServerConfig, resolve_config
+from livequery_cli.server.server_config import ServerConfig, resolve_config
 
 _REDIS_SCHEMES = ("redis", "rediss", "unix")
 

@@ -33,16 +33,16 @@ from aiohttp import hdrs, web
 
 from livequery_cli.server.cluster.cluster_connection import ClusterConnection, prefetch
 from livequery_cli.server.cluster.cluster_hub import UNAVAILABLE, ClassPermissions, ClusterHub
-from livequery_cli.server.cluster.messages import (
+from livequery_cli.server.cluster.parse_identity import DEFAULT_CACHE_TIMEOUT_S, ParseIdentity
+from livequery_cli.server.cluster.parse_messages import (
     AFTER_DELETE,
     ClearCache,
     ObjectChange,
 )
-from livequery_cli.server.cluster.parse_identity import DEFAULT_CACHE_TIMEOUT_S, ParseIdentity
 from livequery_cli.server.cluster.parse_rest import ParseRest, ParseUnavailable
 from livequery_cli.server.cluster.redis_feed import RedisFeed
-from livequery_cli.server.config import ServerConfig
 from livequery_cli.server.live_query import serve_websocket
+from livequery_cli.server.server_config import ServerConfig
 
 log = logging.getLogger("livequery_cli.server.cluster")
 

@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from livequery_cli.server.cluster.messages import (
+from livequery_cli.server.cluster.parse_messages import (
     ClearCache,
     MalformedMessage,
     ObjectChange,

@@ -1,0 +1,208 @@
+"""The human format: one line per event, colored on a terminal.
+
+``12:00:00.123 update Game xWMyZ4YEGZ score: 10 -> 20, name: "a" -> "b"``
+
+``update``, ``enter`` and ``leave`` list the fields that changed, ``old -> new``;
+``create`` and ``delete`` list the object's own fields. Piped, the layout is
+identical without the ANSI codes, so ``grep``/``awk`` see what a person sees.
+
+Rich is too slow for a line per event at tens of thousands of events per
+second, so the styles are precomputed ANSI strings and a line is one f-string.
+Everything that repeats from line to line (the painted op, class and time, a
+painted field name with its separator) is built once and cached, so per event
+only the values are formatted. All server text goes through ``escape_text``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from livequery_cli.cli.output.event_record import TailEvent
+from livequery_cli.cli.output.terminal_text import escape_text
+from livequery_cli.cli.output.timestamps import MillisStamp
+
+RESET = "\x1b[0m"
+OP_STYLES = {
+    "create": "\x1b[1;32m",
+    "update": "\x1b[1;33m",
+    "enter": "\x1b[1;36m",
+    "leave": "\x1b[1;35m",
+    "delete": "\x1b[1;31m",
+    "snapshot": "\x1b[1;37m",
+}
+# One color per query (``--also``), cycled, so interleaved streams stay apart.
+SUB_STYLES = ("\x1b[1m", "\x1b[1;96m", "\x1b[1;95m", "\x1b[1;93m", "\x1b[1;92m", "\x1b[1;94m")
+TIME_STYLE = "\x1b[2m"
+CLASS_STYLE = "\x1b[1m"
+ID_STYLE = "\x1b[34m"
+KEY_STYLE = "\x1b[1m"
+OLD_STYLE = "\x1b[31m"
+NEW_STYLE = "\x1b[32m"
+ARROW_STYLE = "\x1b[2m"
+
+# Shown for every object; listing them on each create line would be noise.
+_IMPLICIT_FIELDS = frozenset({"objectId", "className", "createdAt", "updatedAt", "ACL"})
+
+# The caches below are keyed by server text (field names, class names), so a
+# hostile or very dynamic schema must not grow them without bound.
+_CACHE_LIMIT = 4096
+
+_dumps = orjson.dumps
+# Tells a field that is absent from one that holds null.
+_ABSENT: Any = object()
+
+
+def _format_str(value: str) -> str:
+    # The JSON spelling of a printable string without quote or backslash is
+    # the string in quotes (orjson escapes nothing else), and such a string
+    # needs no terminal escaping: skip both the encoder and the scan.
+    if value.isprintable() and '"' not in value and "\\" not in value:
+        return f'"{value}"'
+    return escape_text(_dumps(value).decode())
+
+
+def _format_dict(value: dict[str, Any]) -> str:
+    kind = value.get("__type")
+    if kind == "Date" and isinstance(value.get("iso"), str):
+        return escape_text("@" + value["iso"])
+    if kind == "Pointer":
+        return escape_text(f"{value.get('className')}:{value.get('objectId')}")
+    return _format_json(value)
+
+
+def _format_json(value: Any) -> str:
+    try:
+        return escape_text(_dumps(value).decode())
+    except TypeError:
+        return escape_text(repr(value))
+
+
+def _format_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _format_none(value: None) -> str:
+    return "null"
+
+
+# Exact types as ``orjson.loads`` produces them; anything else (subclasses,
+# floats, lists) takes the general path. ``str(int)`` is what orjson writes, and
+# what ``repr`` gives for the integers orjson refuses (beyond 64 bits).
+_FORMATTERS: dict[type, Callable[[Any], str]] = {
+    str: _format_str,
+    int: str,
+    bool: _format_bool,
+    type(None): _format_none,
+    dict: _format_dict,
+}
+
+
+def format_value(value: Any) -> str:
+    """A field value as one short, unambiguous token.
+
+    Strings are quoted (so ``"10"`` and ``10`` differ), Parse dates show as
+    ``@ISO`` and pointers as ``Class:objectId``, the spellings ``--where``
+    accepts, so a value can be pasted back into a query.
+    """
+    return _FORMATTERS.get(type(value), _format_json)(value)
+
+
+class PrettyFormat:
+    """Renders events as aligned human lines; ``color`` adds the ANSI styles."""
+
+    def __init__(self, *, color: bool, local_time: bool = True) -> None:
+        self._color = color
+        self._reset = RESET if color else ""
+        self._clock = MillisStamp(
+            "%H:%M:%S", local=local_time, before=self._style(TIME_STYLE), after=self._reset
+        )
+        if color:
+            self._ops = {op: f"{style}{op:<6}{RESET}" for op, style in OP_STYLES.items()}
+        else:
+            self._ops = {op: f"{op:<6}" for op in OP_STYLES}
+        self._resync = " " + self._paint(TIME_STYLE, "(resync)")
+        # " -> " between the old and the new value, with the styles around it.
+        self._arrow = f"{self._reset} {self._paint(ARROW_STYLE, '->')} {self._style(NEW_STYLE)}"
+        # (op, class, sub) -> " op class " plus the opening of the id's style.
+        self._heads: dict[tuple[str, str, int], str] = {}
+        # field name -> painted ``name=`` (create/delete) or ``name: `` + old style.
+        self._field_keys: dict[str, str] = {}
+        self._change_keys: dict[str, str] = {}
+
+    def _style(self, style: str) -> str:
+        return style if self._color else ""
+
+    def _paint(self, style: str, text: str) -> str:
+        return f"{style}{text}{RESET}" if self._color else text
+
+    def _head(self, op: str, class_name: str, sub: int) -> str:
+        key = (op, class_name, sub)
+        head = self._heads.get(key)
+        if head is None:
+            style = SUB_STYLES[sub % len(SUB_STYLES)] if sub else CLASS_STYLE
+            shown_op = self._ops.get(op) or escape_text(op)
+            shown_class = self._paint(style, escape_text(class_name))
+            head = f" {shown_op} {shown_class} {self._style(ID_STYLE)}"
+            if len(self._heads) >= _CACHE_LIMIT:
+                self._heads.clear()
+            self._heads[key] = head
+        return head
+
+    def __call__(self, event: TailEvent) -> bytes:
+        obj = event.object
+        head = self._heads.get((event.op, event.class_name, event.sub))
+        if head is None:
+            head = self._head(event.op, event.class_name, event.sub)
+        object_id = obj.get("objectId")
+        shown_id = escape_text(object_id) if isinstance(object_id, str) else ""
+        original = event.original
+        detail = self._fields(obj) if original is None else self._changes(event, original, obj)
+        tail = self._resync if event.synthetic else ""
+        if detail:
+            tail = f"{tail} {detail}"
+        line = f"{self._clock(event.ts)}{head}{shown_id}{self._reset}{tail}\n"
+        return line.encode("utf-8", "surrogateescape")
+
+    def _field_key(self, key: str) -> str:
+        shown = self._paint(KEY_STYLE, escape_text(key)) + "="
+        if len(self._field_keys) >= _CACHE_LIMIT:
+            self._field_keys.clear()
+        self._field_keys[key] = shown
+        return shown
+
+    def _change_key(self, key: str) -> str:
+        shown = f"{self._paint(KEY_STYLE, escape_text(key))}: {self._style(OLD_STYLE)}"
+        if len(self._change_keys) >= _CACHE_LIMIT:
+            self._change_keys.clear()
+        self._change_keys[key] = shown
+        return shown
+
+    def _fields(self, obj: dict[str, Any]) -> str:
+        keys = self._field_keys
+        formatters = _FORMATTERS
+        items = []
+        for key, value in obj.items():
+            if key in _IMPLICIT_FIELDS:
+                continue
+            shown_key = keys.get(key) or self._field_key(key)
+            items.append(shown_key + formatters.get(type(value), _format_json)(value))
+        return " ".join(items)
+
+    def _changes(self, event: TailEvent, original: dict[str, Any], current: dict[str, Any]) -> str:
+        keys = self._change_keys
+        formatters = _FORMATTERS
+        arrow = self._arrow
+        reset = self._reset
+        items = []
+        # ``changed()`` already leaves out the bookkeeping fields.
+        for key in event.changed():
+            value = original.get(key, _ABSENT)
+            old = "(none)" if value is _ABSENT else formatters.get(type(value), _format_json)(value)
+            value = current.get(key, _ABSENT)
+            new = "(none)" if value is _ABSENT else formatters.get(type(value), _format_json)(value)
+            shown_key = keys.get(key) or self._change_key(key)
+            items.append(f"{shown_key}{old}{arrow}{new}{reset}")
+        return ", ".join(items)

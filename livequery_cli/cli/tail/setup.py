@@ -1,0 +1,357 @@
+"""From ``lq tail``'s flags to a running tail: check everything, then connect.
+
+Everything that can be wrong with the input (flags, the ``--where``, the
+template, the config) is checked before connecting, so a typo never costs a
+connection attempt and always exits 2. Imports happen here, not in
+``tail_cmd``, so that ``lq --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import ssl
+
+from livequery_cli.cli.environment import COLOR_CHOICES, Environment
+from livequery_cli.cli.exit_status import UsageError, report
+from livequery_cli.cli.output.output_format import OUTPUT_CHOICES, OutputFormat
+from livequery_cli.cli.query_input import (
+    SubscribeQuery,
+    build_queries,
+    build_query,
+    parse_events,
+)
+from livequery_cli.cli.settings.profiles import Settings, resolve, stored_token_lookup
+from livequery_cli.cli.tail.args import TailArgs
+from livequery_cli.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from livequery_cli.cli.environment import ColorChoice
+    from livequery_cli.cli.tail.resync_stage import SyncOptions, SyncStage
+    from livequery_cli.cli.tail.runner import Limits, Render
+
+
+def choose_output(args: TailArgs) -> OutputFormat:
+    """``pretty``, ``json``, ``raw`` or ``template`` from the output flags (exclusive)."""
+    chosen = [
+        name
+        for name, given in (
+            ("--json", args.json),
+            (f"-o {args.output}", args.output is not None),
+            ("--template", args.template is not None),
+        )
+        if given
+    ]
+    if len(chosen) > 1 and not (args.json and args.output == OutputFormat.JSON):
+        raise UsageError("--json, --output and --template are mutually exclusive")
+    if args.template is not None:
+        return OutputFormat.TEMPLATE
+    if args.json:
+        return OutputFormat.JSON
+    if args.output is not None and args.output not in OUTPUT_CHOICES:
+        raise UsageError(f"--output: unknown format {args.output!r} (choose pretty, json or raw)")
+    return OutputFormat(args.output) if args.output else OutputFormat.PRETTY
+
+
+def make_render(kind: OutputFormat, args: TailArgs, env: Environment, color: ColorChoice) -> Render:
+    """The per-event renderer for the chosen output."""
+    if kind is OutputFormat.JSON:
+        from livequery_cli.cli.output.ndjson import JsonFormat
+
+        return JsonFormat(terminal=env.stdout_isatty)
+    if kind is OutputFormat.RAW:
+        from livequery_cli.cli.output.ndjson import RawFormat
+
+        return RawFormat(terminal=env.stdout_isatty)
+    if kind is OutputFormat.TEMPLATE:
+        from livequery_cli.cli.output.template import TemplateFormat
+
+        return TemplateFormat(args.template or "")
+    from livequery_cli.cli.output.pretty import PrettyFormat
+
+    return PrettyFormat(color=env.use_color(color, stream="stdout"))
+
+
+def _color_choice(text: str) -> ColorChoice:
+    for choice in COLOR_CHOICES:
+        if text == choice:
+            return choice
+    raise UsageError(f"--color: unknown value {text!r} (choose auto, always or never)")
+
+
+def run_tail(env: Environment, args: TailArgs) -> int:
+    """Check the input, connect, tail; return the exit status."""
+    settings: Settings | None = None
+    try:
+        plan = _prepare(env, args)
+        settings = plan.settings
+        return _tail(env, args, plan)
+    except (Exception, KeyboardInterrupt) as exc:
+        return report(env.stderr, exc, profile=settings.profile if settings else args.profile)
+
+
+@dataclass
+class _Plan:
+    """Everything checked and ready before the first connection attempt."""
+
+    settings: Settings
+    render: Render
+    queries: list[SubscribeQuery]
+    events: frozenset[str] | None
+    limits: Limits
+    color: ColorChoice
+    sync: SyncOptions
+    urls: list[str]
+    stats_interval: float | None
+    tls: ssl.SSLContext | None = None
+
+
+def _prepare(env: Environment, args: TailArgs) -> _Plan:
+    """Validate every flag, compile the query and resolve the settings; raise on bad input."""
+    from livequery_cli.cli.durations import parse_duration
+
+    color = _color_choice(args.color)
+    kind = choose_output(args)
+    render = make_render(kind, args, env, color)
+    if args.count is not None and args.count < 1:
+        raise UsageError("--count must be at least 1")
+    if args.max_retries is not None and args.max_retries < 0:
+        raise UsageError("--max-retries cannot be negative")
+    if args.status_events and kind is not OutputFormat.JSON:
+        raise UsageError("--status-events needs --json")
+    if args.exit_status and args.until is None:
+        raise UsageError("--exit-status needs --until")
+    durations: dict[str, float | None] = {}
+    for name, text in (
+        ("timeout", args.timeout),
+        ("idle", args.idle),
+        ("stats-interval", args.stats_interval),
+    ):
+        try:
+            durations[name] = None if text is None else parse_duration(text)
+        except ValueError as exc:
+            raise UsageError(f"--{name}: {exc}") from None
+    readers = [
+        flag
+        for flag, value in (
+            ("--query-file", args.query_file),
+            ("--master-key-file", args.flags.get("master_key_file")),
+            ("--session-token-file", args.flags.get("session_token_file")),
+        )
+        if value == "-"
+    ]
+    if len(readers) > 1:
+        raise UsageError(f"only one of {' and '.join(readers)} can read stdin ('-')")
+    events = parse_events(args.events)
+    main_wheres, also_groups = _split_also(args)
+    queries = build_queries(
+        args.class_name,
+        wheres=main_wheres,
+        where_json=args.where_json,
+        query_file=args.query_file,
+        keys=args.keys,
+        watch=args.watch_fields,
+        stdin=env.stdin,
+    )
+    queries.extend(_also_query(spec, wheres) for spec, wheres in also_groups)
+    until = _until_matcher(args.until)
+    since = _since(args.since)
+    settings = resolve(
+        flags=args.flags,
+        env=env.env,
+        stdin=env.stdin,
+        profile_flag=args.profile,
+        stored_token=stored_token_lookup(env.env),
+    )
+    for warning in settings.warnings:
+        env.stderr.write(warning + "\n")
+    if not settings.get("app_id"):
+        raise ConfigError(
+            "no application id: pass --app-id, set LQ_APP_ID, "
+            f"or set app_id in profile {settings.profile!r} (see `lq config show`)"
+        )
+    urls = _check_urls(settings)
+    from livequery_cli.cli.settings.tls import INSECURE_WARNING, tls_context
+
+    tls, insecure = tls_context(settings)
+    from livequery_cli.cli.tail.resync_stage import SyncOptions
+    from livequery_cli.cli.tail.runner import Limits  # the event loop, once input is valid
+
+    limits = Limits(
+        count=args.count,
+        timeout=durations["timeout"],
+        idle=durations["idle"],
+        until=until,
+        exit_status=args.exit_status,
+    )
+    resync = args.resync if args.resync is not None else _rest_url_known(settings)
+    sync = SyncOptions(snapshot=args.snapshot, resync=resync, since=since)
+    interval = durations["stats-interval"] if args.stats_interval is not None else 10.0
+    if args.stats and not interval:
+        raise UsageError("--stats-interval must be more than 0")
+    plan = _Plan(
+        settings,
+        render,
+        queries,
+        events,
+        limits,
+        color,
+        sync,
+        urls,
+        interval if args.stats else None,
+        tls,
+    )
+    if insecure:  # last: only a run that will connect warns
+        env.stderr.write(INSECURE_WARNING + "\n")
+    return plan
+
+
+def _split_also(args: TailArgs) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """The main query's ``--where`` values, and each ``--also`` with the ones after it."""
+    if not args.also:
+        return list(args.wheres), []
+    from livequery_cli.cli.tail.also_order import group_wheres
+
+    grouped = group_wheres(args.argv or [], args.wheres, args.also)
+    if grouped is not None:
+        return grouped
+    if args.wheres:
+        raise UsageError(
+            "cannot tell which query each --where belongs to here; "
+            "write the condition into --also 'CLASS where EXPR'"
+        )
+    return [], [(spec, []) for spec in args.also]
+
+
+def _also_query(spec: str, wheres: list[str]) -> SubscribeQuery:
+    """``--also Player --where 'online = true'`` or ``--also 'Player where online = true'``."""
+    class_name, sep, condition = spec.strip().partition(" where ")
+    class_name = class_name.strip()
+    if not class_name or " " in class_name:
+        raise UsageError(f"--also: expected 'CLASS' or 'CLASS where EXPR', got {spec!r}")
+    if sep and not condition.strip():
+        raise UsageError(f"--also {spec!r}: nothing after 'where'")
+    inline = [condition] if sep else []
+    return build_query(class_name, wheres=[*inline, *wheres])
+
+
+def _until_matcher(text: str | None) -> Callable[[dict[str, Any]], bool] | None:
+    """``--until EXPR`` compiled to a matcher (the same checks as ``--where``)."""
+    if text is None:
+        return None
+    from livequery_cli.cli.query_input import compile_where_texts
+    from livequery_cli.matching import compile_where
+
+    where = compile_where_texts([text])
+    return compile_where(where)
+
+
+def _since(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    from livequery_cli.synced.fetch import parse_since
+
+    try:
+        return parse_since(text)
+    except ValueError as exc:
+        raise UsageError(f"--since: {exc}") from None
+
+
+def _rest_url_known(settings: Settings) -> bool:
+    """Resync needs the REST API: known when set, or when LiveQuery is derived from it."""
+    return settings.values["server_url"].source != "default" or not settings.get("live_query_url")
+
+
+def _check_urls(settings: Settings) -> list[str]:
+    """A URL with the wrong scheme is a setting to fix, named with where it came from.
+
+    Returns the LiveQuery URLs to fail over between (one unless a
+    comma-separated list was given).
+    """
+    from livequery_cli.cli.tail.failover_urls import split_urls
+
+    checks = (("server_url", ("http://", "https://")), ("live_query_url", ("ws://", "wss://")))
+    for name, schemes in checks:
+        value = settings.get(name)
+        parts = split_urls(value) if value is not None else []
+        if value is not None and (not parts or not all(p.startswith(schemes) for p in parts)):
+            source = settings.values[name].source
+            # The value itself is not shown: URLs can carry credentials.
+            raise ConfigError(f"{name} (from {source}) must start with {' or '.join(schemes)}")
+        if name == "server_url" and len(parts) > 1:
+            raise ConfigError("server_url takes one URL (only live_query_url takes a list)")
+    return split_urls(settings.live_query_url)
+
+
+def _tail(env: Environment, args: TailArgs, plan: _Plan) -> int:
+    """Wire the status reporter, runner and LiveQuery source together and run the loop."""
+    import asyncio
+
+    from livequery_cli.cli.tail.livequery_source import LiveQuerySource
+    from livequery_cli.cli.tail.runner import TailRunner
+    from livequery_cli.cli.tail.status_line import StatusReporter
+
+    _quiet_library_logs()
+    status = StatusReporter(
+        env.stderr, quiet=args.quiet, color=env.use_color(plan.color, stream="stderr")
+    )
+    stats = None
+    if plan.stats_interval is not None:
+        from livequery_cli.cli.tail.stats import TailStats
+
+        stats = TailStats(env.stderr, interval=plan.stats_interval)
+    runner = TailRunner(
+        render=plan.render,
+        writer_stream=env.binary_stdout(),
+        events=plan.events,
+        limits=plan.limits,
+        status_events=args.status_events,
+        counter=stats.count if stats is not None else None,
+    )
+    make_sync: Callable[[Callable[[BaseException], None]], SyncStage] | None = None
+    if plan.sync.enabled:
+        from livequery_cli.cli.tail.resync_stage import SyncStage
+
+        def make_sync(fail: Callable[[BaseException], None]) -> SyncStage:
+            return SyncStage(
+                plan.sync,
+                plan.settings,
+                status=status,
+                deliver_marked=runner.deliver_marked,
+                status_event=runner.status_event,
+                fail=fail,
+                stats=stats,
+                several=len(plan.queries) > 1,
+                tls=plan.tls,
+            )
+
+    source = LiveQuerySource(
+        settings=plan.settings,
+        queries=plan.queries,
+        status=status,
+        max_retries=args.max_retries,
+        urls=plan.urls,
+        sync=make_sync,
+        status_event=runner.status_event,
+        stats=stats,
+        tls=plan.tls,
+    )
+    result = asyncio.run(runner.run(source))
+    return int(result)
+
+
+def _quiet_library_logs() -> None:
+    """Mute the library's logger: the CLI reports every error itself, in one line.
+
+    Its records would repeat them, and Python's last-resort handler would
+    print them raw on stderr.
+    """
+    import logging
+
+    logger = logging.getLogger("livequery_cli")
+    logger.addHandler(logging.NullHandler())
+    logger.propagate = False

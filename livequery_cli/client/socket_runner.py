@@ -1,0 +1,266 @@
+"""``SocketRunner``: the task that owns a client's socket, and its reconnect loop.
+
+It connects through the injected connector, feeds every received frame to the
+sans-I/O ``ClientProtocol``, and after an unexpected close waits the
+``ReconnectPolicy`` delay and connects again, until the client is closed or
+the policy gives up. What the frames *mean* for users (events, waiters,
+subscriptions) is left to ``LiveQueryClient`` through a few hooks, so this
+module is only about the socket's life.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from functools import partial
+
+from livequery_cli.client.backoff import ReconnectPolicy
+from livequery_cli.client.emitter import EventEmitter
+from livequery_cli.client.pending import retrieve_exception
+from livequery_cli.client.transports.interface import (
+    Connector,
+    Transport,
+    connect_error,
+    describe_close,
+    is_clean_close,
+    is_permanent_failure,
+    redact_url,
+)
+from livequery_cli.exceptions import ConnectionFailedError, LiveQueryError, TransportError
+from livequery_cli.protocol import ClientProtocol, State
+
+__all__ = ["SocketRunner"]
+
+logger = logging.getLogger("livequery_cli")
+
+
+class SocketRunner(EventEmitter):
+    """Base of ``LiveQueryClient``: the socket, its runner task and reconnects."""
+
+    def __init__(
+        self,
+        events: tuple[str, ...],
+        server_url: str,
+        connect: Connector,
+        protocol: ClientProtocol,
+        policy: ReconnectPolicy,
+        connected_timeout: float | None,
+    ) -> None:
+        super().__init__(events)
+        self._connected_timeout = connected_timeout
+        self.server_url = server_url
+        self._connect = connect
+        self._protocol = protocol
+        self._policy = policy
+        self._runner: asyncio.Task[None] | None = None
+        self._socket_closes: set[asyncio.Task[None]] = set()
+        self._transport: Transport | None = None
+        self._send_lock = asyncio.Lock()
+        self._opened: asyncio.Future[None] | None = None
+        self._finished: asyncio.Future[None] | None = None
+        self._drop_socket = False
+        self._connected = False
+        self._failure: LiveQueryError | None = None
+        self._attempt = 0
+        self._delays: Iterator[float] = policy.delays()
+
+    # --- hooks for the client ------------------------------------------------------
+
+    def _check_usable(self) -> None:
+        """Raise if the client may not (re)start."""
+
+    async def _process_events(self) -> None:
+        """Act on ``self._protocol.events_received()``."""
+        raise NotImplementedError
+
+    def _socket_lost(self) -> None:
+        """The socket is gone (before ``error``/``close`` are emitted)."""
+
+    def _fail_connection(self, error: LiveQueryError) -> None:
+        """A final error: the runner stops after this."""
+        raise NotImplementedError
+
+    # --- the runner ------------------------------------------------------------------
+
+    def _start(self) -> None:
+        if self._runner is not None:
+            return
+        self._check_usable()
+        loop = asyncio.get_running_loop()
+        self._opened = loop.create_future()
+        # Callers that never await it must not trigger "exception never retrieved".
+        self._opened.add_done_callback(retrieve_exception)
+        self._finished_future()
+        self._runner = loop.create_task(
+            self._run(), name=f"lq-client {redact_url(self.server_url)}"
+        )
+
+    def _finished_future(self) -> asyncio.Future[None]:
+        if self._finished is None:
+            self._finished = asyncio.get_running_loop().create_future()
+            self._finished.add_done_callback(retrieve_exception)
+        return self._finished
+
+    async def _run(self) -> None:
+        try:
+            await self._run_connections()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug here must not leave callers waiting forever
+            logger.exception("LiveQuery client failed")
+            self._fail_connection(LiveQueryError(f"internal error: {exc}"))
+        if self._failure is not None:
+            self._finish(self._failure)
+
+    async def _run_connections(self) -> None:
+        while True:
+            transport = await self._open_socket()
+            if transport is not None:
+                await self._serve(transport)
+            if self._protocol.state in (State.DISCONNECTED, State.CLOSED):
+                break
+            if not self._policy.allows(self._attempt + 1):
+                self._give_up()
+                break
+            self._attempt += 1
+            delay = next(self._delays)
+            self.emit("reconnect", self._attempt, delay)
+            await asyncio.sleep(delay)
+
+    async def _open_socket(self) -> Transport | None:
+        attempt = asyncio.ensure_future(self._connect(self.server_url))
+        try:
+            return await asyncio.shield(attempt)
+        except asyncio.CancelledError:
+            # close() during the handshake: a socket that opened anyway is closed.
+            if attempt.done() and not attempt.cancelled() and attempt.exception() is None:
+                await self._close_transport(attempt.result())
+            else:
+                attempt.add_done_callback(lambda t: t.cancelled() or t.exception())
+                attempt.cancel()
+            raise
+        except Exception as exc:
+            error = connect_error(self.server_url, exc)
+            self.emit("error", error)
+            if is_permanent_failure(exc):
+                self._fail_connection(error)
+            return None
+
+    async def _serve(self, transport: Transport) -> None:
+        self._transport = transport
+        self._protocol.connection_made()
+        await self._flush()
+        reason: BaseException | None = None
+        loop = asyncio.get_running_loop()
+        limit = self._connected_timeout
+        deadline = None if limit is None else loop.time() + limit
+        protocol = self._protocol
+        batched = getattr(transport, "recv_batch", None)
+        receive: Callable[[], Awaitable[Sequence[str | bytes]]] = (
+            batched if batched is not None else partial(_recv_one, transport)
+        )
+        try:
+            while not self._drop_socket:
+                try:
+                    if deadline is not None and protocol.state is State.CONNECTING:
+                        # A server that accepts the socket but never answers
+                        # `connect` must not hold the client forever.
+                        messages = await asyncio.wait_for(receive(), deadline - loop.time())
+                    else:
+                        messages = await receive()
+                except asyncio.CancelledError:
+                    raise
+                except TimeoutError:
+                    self.emit("error", TransportError(f"no 'connected' within {limit:g} s"))
+                    break
+                except Exception as exc:
+                    reason = exc
+                    break
+                # Each frame is digested and dispatched before the next one,
+                # so a frame that drops the socket stops the rest of its batch;
+                # replies go out once per batch.
+                for data in messages:
+                    protocol.receive_text(data)
+                    await self._process_events()
+                    if self._drop_socket:
+                        break
+                if protocol.has_data_to_send:
+                    await self._flush()
+        finally:
+            if self._transport is transport:
+                self._transport = None
+            # On every way out, cancellation by close() included: a socket
+            # left half-closed here would leak.
+            self._drop_socket = False
+            await self._close_transport(transport)
+        self._protocol.connection_lost(reason)
+        await self._process_events()
+        self._socket_lost()
+        if not is_clean_close(reason):
+            self.emit("error", TransportError(describe_close(reason)))
+        if self._connected:
+            self._connected = False
+            self.emit("close")
+
+    async def _flush(self) -> None:
+        async with self._send_lock:
+            frames = self._protocol.data_to_send()
+            transport = self._transport
+            if transport is None:
+                return
+            for text in frames:
+                try:
+                    await transport.send(text)
+                except Exception:
+                    return  # the runner sees the closed socket and reconnects
+
+    def _give_up(self) -> None:
+        error = ConnectionFailedError(
+            f"gave up reconnecting to {redact_url(self.server_url)} "
+            f"after {self._attempt} attempt{'s' if self._attempt != 1 else ''}",
+            attempts=self._attempt,
+        )
+        self.emit("error", error)
+        self._fail_connection(error)
+
+    def _finish(self, error: LiveQueryError | None) -> None:
+        if self._finished is None or self._finished.done():
+            return
+        if error is None:
+            self._finished.set_result(None)
+        else:
+            self._finished.set_exception(error)
+
+    def _reset_backoff(self) -> None:
+        if self._attempt:
+            self._attempt = 0
+            self._delays = self._policy.delays()
+
+    async def _close_transport(self, transport: Transport) -> None:
+        """Close a socket in a task of its own, which ``close()`` waits for.
+
+        Cancelling the runner must not interrupt a closing handshake half-way
+        (the socket would leak), so the close is shielded and tracked.
+        """
+        task = asyncio.ensure_future(_close_quietly(transport))
+        self._socket_closes.add(task)
+        task.add_done_callback(self._socket_closes.discard)
+        await asyncio.shield(task)
+
+    async def _wait_runner(self) -> None:
+        runner = self._runner
+        if runner is None or runner is asyncio.current_task():
+            return
+        await asyncio.wait([runner])
+
+
+async def _recv_one(transport: Transport) -> tuple[str | bytes]:
+    """``recv_batch`` for a transport that only has ``recv``."""
+    return (await transport.recv(),)
+
+
+async def _close_quietly(transport: Transport) -> None:
+    with contextlib.suppress(Exception):
+        await transport.close()

@@ -1,0 +1,67 @@
+"""A snapshot's objects parked on disk until they can be printed in version order.
+
+A snapshot prints every member of the result set, oldest ``updatedAt``
+first, but the ``find`` that reads them pages by ``objectId`` (the order
+servers can page cheaply and exactly while others write). Sorting needs
+every object read first; holding them all is what made a big snapshot cost
+the result set's size in memory. A lean view needs only versions afterwards,
+so the objects go to an anonymous temporary file (private to this process,
+gone when closed) as they stream in; memory holds each one's version and
+place in the file, and printing reads them back in order.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Any
+
+import orjson
+
+from livequery_cli.synced.view import version
+
+__all__ = ["SpilledObjects"]
+
+
+class SpilledObjects:
+    """Objects written to a temporary file, read back oldest version first."""
+
+    def __init__(self) -> None:
+        # Lives from the read to the printing; ``close()`` ends it.
+        self._file: IO[bytes] = tempfile.TemporaryFile(prefix="lq-snapshot-")  # noqa: SIM115
+        self._places: list[tuple[str, int, int]] = []
+        self._end = 0
+        self.versions: dict[str, str] = {}
+        """Every object's version, by objectId (what a lean view keeps)."""
+
+    def __len__(self) -> int:
+        return len(self._places)
+
+    def add(self, object_id: str, obj: dict[str, Any]) -> None:
+        """Park ``obj`` (a paged ``find`` returns each objectId once; a repeat is ignored)."""
+        if object_id in self.versions:
+            return
+        data = orjson.dumps(obj)
+        self._file.write(data)
+        found = version(obj)
+        self.versions[object_id] = found
+        self._places.append((found, self._end, len(data)))
+        self._end += len(data)
+
+    def in_version_order(self) -> Iterator[dict[str, Any]]:
+        """The objects, oldest version first (ties in the order they came)."""
+        self._file.flush()
+        self._places.sort(key=_version_key)
+        read = self._file.read
+        seek = self._file.seek
+        for _, offset, length in self._places:
+            seek(offset)
+            yield orjson.loads(read(length))
+
+    def close(self) -> None:
+        self._places = []
+        self._file.close()
+
+
+def _version_key(place: tuple[str, int, int]) -> str:
+    return place[0]

@@ -1,0 +1,208 @@
+"""``SyncedSubscription``: a subscription that starts from the result set and never drifts.
+
+The library face of ``SyncEngine``::
+
+    sub = await subscribe_synced(LiveQuery, Query("Game").greater_than("score", 100))
+    async for event in sub:          # SyncedEvent(op, object, original, kind, synthetic)
+        ...
+    sub.results                      # {objectId: object}: the current result set
+
+With ``snapshot=True`` the first events are one ``kind="snapshot"`` record
+per object of the result set (op ``"snapshot"``), then the live events,
+without a gap and without duplicates. With ``resync=True`` every resubscribe
+after a reconnect is followed by a fresh ``find``; the differences arrive as
+``enter``/``update``/``leave`` events with ``synthetic=True`` (a delete
+during the gap is a ``leave``: the object is simply gone).
+
+Listeners: the op events take ``(object)`` for ``create``/``delete`` and
+``(object, original)`` otherwise, as on ``Subscription``, synthetic ones
+included; ``snapshot`` ``(objects)`` gets the initial result set as a list;
+``synced`` ``(report)`` fires after each load (``report.kind`` is
+``"snapshot"``, ``"seed"`` or ``"resync"``); ``open``/``close``/``error`` are
+the underlying subscription's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from livequery_cli.client.emitter import EventEmitter
+from livequery_cli.client.subscription import Subscription
+from livequery_cli.exceptions import LiveQueryError
+from livequery_cli.synced.binding import bind_engine
+from livequery_cli.synced.engine import Fetch, LoadKind, ResyncReport, SyncEngine
+
+__all__ = ["SYNCED_EVENTS", "SyncedEvent", "SyncedSubscription"]
+
+SYNCED_EVENTS = (
+    "open",
+    "create",
+    "update",
+    "enter",
+    "leave",
+    "delete",
+    "close",
+    "error",
+    "snapshot",
+    "synced",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncedEvent:
+    """An event of a synced subscription.
+
+    ``kind`` is ``"snapshot"`` for the records of the initial result set
+    (``op`` is then ``"snapshot"``), else ``"event"``; ``synthetic`` is True
+    for the differences a resync found.
+    """
+
+    op: str
+    object: dict[str, Any]
+    original: dict[str, Any] | None = None
+    kind: str = "event"
+    synthetic: bool = False
+
+
+class SyncedSubscription(EventEmitter):
+    """A ``Subscription`` kept consistent with the server's result set."""
+
+    def __init__(
+        self,
+        subscription: Subscription,
+        fetch: Fetch,
+        *,
+        snapshot: bool = True,
+        resync: bool = True,
+        owned: Any = None,
+        unshown_after: str | None = None,
+    ) -> None:
+        super().__init__(SYNCED_EVENTS)
+        self.subscription = subscription
+        # A REST client made for this subscription: closed when it ends.
+        self._owned = owned
+        self._closing: asyncio.Task[None] | None = None
+        self._items: deque[SyncedEvent] = deque()
+        self._readable = asyncio.Event()
+        self._snapshot: list[dict[str, Any]] = []
+        self._load_error: BaseException | None = None
+        first: LoadKind = "snapshot" if snapshot else "seed"
+        self._engine = SyncEngine(
+            fetch,
+            live=self._live,
+            marked=self._marked,
+            loaded=self._loaded,
+            failed=self._failed,
+            first=first,
+            resync=resync,
+            unshown_after=unshown_after,
+        )
+        for name in ("open", "close", "error"):
+            subscription.on(name, self._forward(name))
+        subscription.on("close", self._on_close)
+        self._unbind = bind_engine(subscription, self._engine)
+
+    def __repr__(self) -> str:
+        return f"<SyncedSubscription {self.subscription!r} {len(self._engine.view)} objects>"
+
+    @property
+    def class_name(self) -> str:
+        return self.subscription.class_name
+
+    @property
+    def results(self) -> dict[str, dict[str, Any]]:
+        """The current result set as this client knows it, by objectId (a copy)."""
+        return self._engine.view.objects()
+
+    async def wait_synced(self) -> None:
+        """Wait until the load in progress (snapshot or resync) is done."""
+        await self._engine.wait_loaded()
+        if self._load_error is not None:
+            raise self._load_error
+
+    async def unsubscribe(self) -> None:
+        self._unbind()
+        await self.subscription.unsubscribe()
+        self._wake()
+        await self._release()
+
+    async def _release(self) -> None:
+        owned, self._owned = self._owned, None
+        if owned is not None:
+            await owned.close()
+
+    def __aiter__(self) -> SyncedSubscription:
+        return self
+
+    async def __anext__(self) -> SyncedEvent:
+        while not self._items:
+            if self._load_error is not None:
+                raise self._load_error
+            if self.subscription.closed:
+                if self.subscription.error is not None:
+                    raise self.subscription.error
+                raise StopAsyncIteration
+            self._readable.clear()
+            await self._readable.wait()
+        return self._items.popleft()
+
+    # --- engine callbacks -----------------------------------------------------------
+
+    def _push(self, event: SyncedEvent) -> None:
+        self._items.append(event)
+        self._readable.set()
+
+    def _live(self, op: str, obj: dict[str, Any], original: dict[str, Any] | None) -> None:
+        self._push(SyncedEvent(op, obj, original))
+        self._emit_op(op, obj, original)
+
+    def _marked(
+        self,
+        op: str,
+        obj: dict[str, Any],
+        original: dict[str, Any] | None,
+        *,
+        kind: str,
+        synthetic: bool,
+    ) -> None:
+        self._push(SyncedEvent(op, obj, original, kind, synthetic))
+        if kind == "snapshot":
+            self._snapshot.append(obj)
+        else:
+            self._emit_op(op, obj, original)
+
+    def _emit_op(self, op: str, obj: dict[str, Any], original: dict[str, Any] | None) -> None:
+        if op in ("create", "delete") and original is None:
+            self.emit(op, obj)
+        else:
+            self.emit(op, obj, original)
+
+    def _loaded(self, report: ResyncReport) -> None:
+        if report.kind == "snapshot":
+            objects, self._snapshot = self._snapshot, []
+            self.emit("snapshot", objects)
+        self.emit("synced", report)
+
+    def _failed(self, exc: BaseException, kind: LoadKind) -> None:
+        if kind == "snapshot":
+            self._load_error = exc
+            self._readable.set()
+        if isinstance(exc, LiveQueryError):
+            self.emit("error", exc)
+
+    def _forward(self, name: str) -> Any:
+        def forward(*args: Any) -> None:
+            self.emit(name, *args)
+
+        return forward
+
+    def _wake(self) -> None:
+        self._readable.set()
+
+    def _on_close(self) -> None:
+        self._wake()
+        if self.subscription.closed and self._owned is not None and self._closing is None:
+            self._closing = asyncio.ensure_future(self._release())
