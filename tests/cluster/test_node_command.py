@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.integration  # starts `lq serve` processes
 MASTER_KEY = "mk-never-shown-3f9a"
 
 
