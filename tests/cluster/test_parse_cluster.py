@@ -63,6 +63,7 @@ SUBSCRIPTIONS: list[tuple[int, str, dict[str, Any], dict[str, Any]]] = [
     (6, "Post", {}, {}),
     (7, "Comment", {}, {}),
     (8, "Game", {"color": "red", "score": {"$lte": 50}}, {}),
+    (9, "_User", {}, {}),
 ]
 
 
@@ -77,7 +78,10 @@ class World:
 def world(parse: ParseServer) -> World:
     rest = parse.rest
     tag = uuid.uuid4().hex[:8]
-    users = {name: rest.sign_up(f"{name}-{tag}", "pw") for name in ("alice", "bob", "carol")}
+    users = {
+        name: rest.sign_up(f"{name}-{tag}", "pw", email=f"{name}-{tag}@example.com")
+        for name in ("alice", "bob", "carol")
+    }
     staff = rest.create_role(f"staff{tag}", users=[users["carol"]["objectId"]])
     rest.create_role(f"crew{tag}", roles=[staff["objectId"]])  # carol is in crew through staff
     for class_name, body in CLPS.items():
@@ -156,6 +160,8 @@ def run_script(world: World, seed: int) -> None:
     rest.update("Doc", doc["objectId"], {"score": 2, "phone": "p2"}, master=True)
     for owner in ids[:2]:
         rest.create("Order", {"owner": pointer("_User", owner), "score": 3}, acl=None, master=True)
+    for user_id in ids:  # _User events: email and authData only for the user itself
+        rest.update("_User", user_id, {"nick": f"n{rng.randint(0, 9)}"}, master=True)
     for _ in range(36):
         action = rng.choice(["create", "create", "update", "update", "update", "acl", "delete"])
         if action == "create" or not live:
@@ -277,6 +283,10 @@ def assert_not_vacuous(world: World, lq_clients: list[Client]) -> None:
     assert any("phone" in o for o in objects("alice", 4))
     assert any("secret" in o for o in objects("master", 4))
     assert not objects("anon", 5), "pointer permissions let an anonymous client see an Order"
+    alice = world.users["alice"]["objectId"]
+    assert [o["objectId"] for o in objects("alice", 9)] == [alice]
+    assert "email" in objects("alice", 9)[0]
+    assert len(objects("master", 9)) == 3
     bob = world.users["bob"]["objectId"]
     assert objects("bob", 5)
     assert all(o["owner"]["objectId"] == bob for o in objects("bob", 5))

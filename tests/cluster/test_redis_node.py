@@ -8,6 +8,7 @@ node against a real Parse Server 9.10 and Parse's own LiveQuery node.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -167,7 +168,10 @@ async def test_redis_restart_closes_clients_with_1012(
     assert (await recv(again))["op"] == "create"
 
 
-async def test_parse_unreachable_withholds_then_resyncs(redis_server: RedisServer) -> None:
+async def test_parse_unreachable_withholds_then_resyncs(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     embedded = EmbeddedServer(make_config(redis_url=redis_server.url))
     await embedded.start()
     assert embedded.port is not None
@@ -200,6 +204,9 @@ async def test_parse_unreachable_withholds_then_resyncs(redis_server: RedisServe
                 await recv(ws, 15)
             assert closed.value.rcvd is not None
             assert closed.value.rcvd.code == 1012
+            assert "did not answer" in caplog.text  # the outage is reported...
+            for secret in (token, embedded.config.master_key):
+                assert secret not in caplog.text  # ...without secrets
     finally:
         await node.stop()
         await proxy.close()
