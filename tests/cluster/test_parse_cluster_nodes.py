@@ -151,3 +151,21 @@ def test_lq_tail_fails_over_to_the_other_lq_node(
         proc.close()
         first.close()
         second.close()
+
+
+def test_a_role_removal_stops_role_events_at_once(
+    parse: ParseServer, lq_node: LqNode, sdk_tail: SdkTailFactory
+) -> None:
+    """``_Role`` is published: the node reloads roles before the next event (no cache wait)."""
+    tag = uuid.uuid4().hex
+    member = parse.rest.sign_up(f"m-{tag[:8]}", "pw")
+    role = parse.rest.create_role(f"r{tag[:8]}", users=[member["objectId"]])
+    tail = sdk_tail(lq_node, "Secret", {"tag": tag}, session_token=member["sessionToken"])
+    for_role = make_acl(readers=[f"role:r{tag[:8]}"])
+    first = parse.rest.create("Secret", {"tag": tag, "n": 1}, acl=for_role, master=True)
+    assert tail.next_event()["object"]["objectId"] == first["objectId"]
+    parse.rest.remove_users_from_role(role["objectId"], [member["objectId"]])
+    parse.rest.create("Secret", {"tag": tag, "n": 2}, acl=for_role, master=True)
+    fence = parse.rest.create("Secret", {"tag": tag, "n": 3}, acl=None, master=True)
+    # Events reach one subscriber in write order on lq's node: n=2 would come before the fence.
+    assert tail.next_event()["object"]["objectId"] == fence["objectId"]
