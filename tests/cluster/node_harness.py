@@ -59,7 +59,11 @@ async def recv(ws: ClientConnection, limit_s: float = WAIT_S) -> dict[str, Any]:
 
 
 async def start_node(
-    config: ServerConfig, parse_url: str, redis_url: str, cache_timeout: float = 30.0
+    config: ServerConfig,
+    parse_url: str,
+    redis_url: str,
+    cache_timeout: float = 30.0,
+    **limits: int,
 ) -> ClusterNode:
     node = ClusterNode(
         ServerConfig(
@@ -68,6 +72,7 @@ async def start_node(
             app_id=config.app_id,
             master_key=config.master_key,
             js_key=config.js_key,
+            **limits,  # type: ignore[arg-type]
         ),
         NodeSettings(parse_url, redis_url, cache_timeout),
     )

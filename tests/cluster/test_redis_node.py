@@ -251,3 +251,28 @@ async def test_a_published_session_delete_revokes_at_once(
         await redis.publish(APP_ID + "afterDelete", encode_delete("_Session", session, None))
     ended = await recv(ws)  # long before the 30 s cache timeout
     assert (ended["op"], ended["code"], ended["requestId"]) == ("unsubscribed", 209, 3)
+
+
+async def test_connections_per_address_are_limited_as_on_lq_serve(
+    redis_server: RedisServer,
+) -> None:
+    from websockets.exceptions import InvalidStatus
+
+    embedded = EmbeddedServer(make_config())
+    await embedded.start()
+    node = await start_node(
+        embedded.config, embedded.rest_url, redis_server.url, max_connections_per_address=2
+    )
+    try:
+        held = [await connect(node.live_query_url) for _ in range(2)]
+        with pytest.raises(InvalidStatus) as refused:
+            await connect(node.live_query_url)
+        assert refused.value.response.status_code == 429
+        await held[0].close()
+        await wait_for(lambda: sum(node._per_address.values()) == 1, "a slot to free up")
+        again = await connect(node.live_query_url)
+        await again.close()
+        await held[1].close()
+    finally:
+        await node.stop()
+        await embedded.stop()

@@ -141,6 +141,7 @@ def serve(
                 js_key=js_key,
                 max_subscriptions=max_subscriptions,
                 max_frame_bytes=max_frame_bytes,
+                max_connections_per_address=max_connections_per_address,
             )
         except ConfigError as exc:
             raise fail(env, "serve", str(exc), ExitStatus.USAGE) from None

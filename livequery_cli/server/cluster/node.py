@@ -73,6 +73,7 @@ class ClusterNode:
         self.port: int | None = None
         self.restarts_sent = 0
         self._sockets: set[web.WebSocketResponse] = set()
+        self._per_address: dict[str, int] = {}
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -119,6 +120,21 @@ class ClusterNode:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get(hdrs.UPGRADE, "").lower() == "websocket":
+            return await self._live_query(request)
+        if request.method == "GET" and request.path.rstrip("/").endswith("/health"):
+            return web.Response(body=orjson.dumps(self.health()), content_type="application/json")
+        body = {"error": "this node serves LiveQuery only (WebSocket); REST is the Parse Server's"}
+        return web.Response(status=404, body=orjson.dumps(body), content_type="application/json")
+
+    async def _live_query(self, request: web.Request) -> web.StreamResponse:
+        """A LiveQuery connection, unless its address already holds too many (as ``lq serve``)."""
+        address = request.remote or ""
+        held = self._per_address.get(address, 0)
+        if held >= self.config.max_connections_per_address:
+            body = orjson.dumps({"error": "too many connections from this address"})
+            return web.Response(status=429, body=body, content_type="application/json")
+        self._per_address[address] = held + 1
+        try:
             return await serve_websocket(
                 request,
                 self.hub,
@@ -127,10 +143,12 @@ class ClusterNode:
                 connection=ClusterConnection,
                 before_frame=prefetch,
             )
-        if request.method == "GET" and request.path.rstrip("/").endswith("/health"):
-            return web.Response(body=orjson.dumps(self.health()), content_type="application/json")
-        body = {"error": "this node serves LiveQuery only (WebSocket); REST is the Parse Server's"}
-        return web.Response(status=404, body=orjson.dumps(body), content_type="application/json")
+        finally:
+            left = self._per_address[address] - 1
+            if left:
+                self._per_address[address] = left
+            else:
+                del self._per_address[address]
 
     def health(self) -> dict[str, object]:
         stats = self.feed.stats
