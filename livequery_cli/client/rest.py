@@ -161,6 +161,19 @@ class RestClient:
             raise RestError("the server's find answer has no results list", status=200)
         return results
 
+    async def find_query(self, class_name: str, params: Mapping[str, Any]) -> list[JsonObject]:
+        """One ``find`` with the parameters ``Query.find_params()`` makes (``include`` & co.)."""
+        encoded = {
+            name: orjson.dumps(value).decode() if name == "where" else str(value)
+            for name, value in params.items()
+            if value is not None
+        }
+        body = await self._object("GET", _class_path(class_name), params=encoded)
+        results = body.get("results")
+        if not isinstance(results, list):
+            raise RestError("the server's find answer has no results list", status=200)
+        return results
+
     async def find_all(
         self,
         class_name: str,

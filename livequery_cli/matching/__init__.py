@@ -37,7 +37,7 @@ from livequery_cli.matching.limits import (
     parse_error_code,
 )
 from livequery_cli.matching.matcher import Matcher, compile_where, matches, validate_where
-from livequery_cli.matching.operators import UNSUPPORTED_OPERATORS
+from livequery_cli.matching.operators import UNSUPPORTED_OPERATORS, UnsupportedOperator
 from livequery_cli.matching.query_cost import QueryCost, measure_where
 from livequery_cli.matching.transitions import (
     ALWAYS_KEPT,
@@ -60,6 +60,7 @@ __all__ = [
     "QueryCost",
     "SaveEvent",
     "SubscriptionIndex",
+    "UnsupportedOperator",
     "compile_where",
     "decide_event",
     "event_bodies",

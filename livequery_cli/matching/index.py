@@ -189,7 +189,11 @@ class SubscriptionIndex(Generic[S]):
         if entry is None:
             return False
         class_name, keys = entry
-        index = self._classes[class_name]
+        index = self._classes.get(class_name)
+        if index is None:
+            # Filed under an empty key set (``{"f": {"$in": []}}`` matches nothing, so
+            # it sits in no bucket), and the class's last filed subscription is gone.
+            return True
         if keys is None:
             index.fallback.discard(subscription)
         else:

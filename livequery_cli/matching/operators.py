@@ -39,7 +39,13 @@ from livequery_cli.matching.equality import ValuePredicate, equals
 from livequery_cli.matching.messages import quoted
 from livequery_cli.matching.regex import compile_regex
 
-__all__ = ["UNSUPPORTED_OPERATORS", "all_of", "compile_constraint", "unsupported"]
+__all__ = [
+    "UNSUPPORTED_OPERATORS",
+    "UnsupportedOperator",
+    "all_of",
+    "compile_constraint",
+    "unsupported",
+]
 
 X = TypeVar("X")
 
@@ -72,12 +78,24 @@ _MODIFIERS: Final[Mapping[str, str]] = {
 Builder = Callable[[str, str, object, Mapping[str, object], bool], ValuePredicate]
 
 
-def unsupported(op: str) -> QueryError:
+class UnsupportedOperator(QueryError):
+    """A Parse operator the matcher does not evaluate; ``op`` names it.
+
+    The message speaks for LiveQuery; REST ``find`` resolves some of these
+    operators itself before matching and words its own message from ``op``.
+    """
+
+    def __init__(self, op: str, message: str) -> None:
+        super().__init__(message)
+        self.op = op
+
+
+def unsupported(op: str) -> UnsupportedOperator:
     """The error for an operator LiveQuery cannot evaluate (or does not know)."""
     reason = UNSUPPORTED_OPERATORS.get(op)
     if reason is not None:
-        return QueryError(f"LiveQuery cannot evaluate {op}: {reason}")
-    return QueryError(f"unknown query operator {quoted(op)}")
+        return UnsupportedOperator(op, f"LiveQuery cannot evaluate {op}: {reason}")
+    return UnsupportedOperator(op, f"unknown query operator {quoted(op)}")
 
 
 def all_of(predicates: Sequence[Callable[[X], bool]]) -> Callable[[X], bool]:

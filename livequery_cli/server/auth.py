@@ -46,7 +46,26 @@ _NEGATIVE_CACHE_LIMIT = 10_000
 ISSUED = "_issued"
 
 
+class PrehashedPassword(str):
+    """A password already hashed in a worker thread (see ``password_pool``).
+
+    The REST layer hashes a new password off the event loop and passes this in
+    place of the clear text; :func:`hash_password` then returns the stored form
+    as is. Its text is a placeholder, never the password; JSON cannot produce
+    this type, so a client cannot pass a hash of its choosing.
+    """
+
+    stored: str
+
+    def __new__(cls, stored: str) -> PrehashedPassword:
+        value = super().__new__(cls, "(hashed)")
+        value.stored = stored
+        return value
+
+
 def hash_password(password: str) -> str:
+    if isinstance(password, PrehashedPassword):
+        return password.stored
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(
         password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32

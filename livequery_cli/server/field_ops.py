@@ -16,13 +16,17 @@ from typing import Any
 
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.json_types import JsonObject
-from livequery_cli.server.documents import FIELD_NAME, RELATIONS, RESERVED_FIELDS
+from livequery_cli.server.documents import (
+    FIELD_NAME,
+    MAX_VALUE_NESTING,
+    RELATIONS,
+    RESERVED_FIELDS,
+)
 from livequery_cli.server.dotted_keys import echo_nested, nested_parent, split_dotted_key
 from livequery_cli.server.rest_errors import ParseApiError
 from livequery_cli.server.schema import value_type
 
 _OP_RESULT = frozenset({"Increment", "Add", "AddUnique", "Remove"})
-MAX_NESTING = 100  # levels of objects/arrays in one field's value, as MongoDB allows
 _NESTED_OPS = frozenset({"Increment", "Add", "AddUnique", "Remove", "Delete"})
 
 
@@ -207,7 +211,7 @@ def _check_value(key: str, value: Any) -> None:
 
 
 def _check_nesting(key: str, value: Any) -> None:
-    """Refuse a value nested deeper than :data:`MAX_NESTING` levels (a dotted key's parts count).
+    """Refuse a value nested deeper than ``MAX_VALUE_NESTING`` levels (dotted key parts count).
 
     Deeper values could not be serialized for storage and events (the JSON
     encoder stops at 254 levels), so they are refused up front with a clear error.
@@ -215,10 +219,10 @@ def _check_nesting(key: str, value: Any) -> None:
     if isinstance(value, dict) and "__op" in value:
         value = value.get("objects")  # what an operator stores: an array of these
     created = key.count(".")  # the objects a dotted key's parts create
-    if created + _depth(value, MAX_NESTING - created) > MAX_NESTING:
+    if created + _depth(value, MAX_VALUE_NESTING - created) > MAX_VALUE_NESTING:
         field = key.split(".", 1)[0][:64]
         raise ParseApiError(
-            ErrorCode.INVALID_JSON, f"{field} is nested deeper than {MAX_NESTING} levels"
+            ErrorCode.INVALID_JSON, f"{field} is nested deeper than {MAX_VALUE_NESTING} levels"
         )
 
 

@@ -7,6 +7,8 @@ no session: apps use it to re-confirm a password before a sensitive change.
 a password, for back-office tools acting on a user's behalf; its session
 records ``authProvider: "masterkey"``. Both follow Parse Server's
 ``UsersRouter``: the same parameters, lookups, codes and messages.
+``verifyPassword`` is a password check like a login: it runs in the worker
+pool and counts toward the same failed-login limits (:mod:`login_limits`).
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from typing import Any
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.acl import Identity, can_read
-from livequery_cli.server.auth import verify_password
 from livequery_cli.server.documents import HASHED_PASSWORD
+from livequery_cli.server.login_limits import FailedLogins
 from livequery_cli.server.object_service import ObjectService
+from livequery_cli.server.password_pool import PasswordPool
 from livequery_cli.server.rest_errors import ParseApiError
 from livequery_cli.server.rest_request import RestRequest, RestResponse
 
@@ -52,7 +55,9 @@ def _lookup(service: ObjectService, username: Any, email: Any) -> JsonObject | N
     return None
 
 
-def authenticate_user(service: ObjectService, request: RestRequest) -> JsonObject:
+async def authenticate_user(
+    service: ObjectService, request: RestRequest, passwords: PasswordPool, failures: FailedLogins
+) -> JsonObject:
     """The stored user whose credentials the request carries, else Parse's error."""
     source = _credentials(request)
     username, email, password = source.get("username"), source.get("email"), source.get("password")
@@ -66,20 +71,28 @@ def authenticate_user(service: ObjectService, request: RestRequest) -> JsonObjec
         or (username and not isinstance(username, str))
     ):
         raise _wrong_credentials()
+    name = str(username or email)
+    failures.check(name, request.client_address)
     user = _lookup(service, username, email)
     stored_hash = user.get(HASHED_PASSWORD) if user is not None else None
-    if user is None or not isinstance(stored_hash, str):
+    if isinstance(stored_hash, str) and await passwords.verify(password, stored_hash):
+        user = _lookup(service, username, email)  # it may have changed meanwhile
+    else:
+        user = None
+    if user is None or user.get(HASHED_PASSWORD) != stored_hash:
+        failures.failed(name, request.client_address)
         raise _wrong_credentials()
-    if not verify_password(password, stored_hash):
-        raise _wrong_credentials()
+    failures.succeeded(name)
     acl = user.get("ACL")
     if not request.identity.master and isinstance(acl, dict) and not acl:
         raise _wrong_credentials()  # an empty ACL locks a user out, as in Parse
     return user
 
 
-def verify_user_password(service: ObjectService, request: RestRequest) -> RestResponse:
-    user = authenticate_user(service, request)
+async def verify_user_password(
+    service: ObjectService, request: RestRequest, passwords: PasswordPool, failures: FailedLogins
+) -> RestResponse:
+    user = await authenticate_user(service, request, passwords, failures)
     identity = request.identity if request.identity.master else Identity(user_id=user["objectId"])
     if not can_read(user.get("ACL"), identity):
         return RestResponse(200, {"objectId": user["objectId"]})

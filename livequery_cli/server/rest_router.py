@@ -2,13 +2,18 @@
 
 ``dispatch`` takes a decoded, authenticated :class:`RestRequest`; ``batch``
 re-enters it for each sub-request, so a call behaves the same alone or
-batched. Parse's aliases map onto classes: ``users`` -> ``_User``,
-``roles`` -> ``_Role``, ``sessions`` -> ``_Session``.
+batched. It is a coroutine only for the password work: a login's check and a
+new password's hash run in worker threads (:mod:`password_pool`), and the
+hash is handed to the (synchronous) object service ready-made. Parse's
+aliases map onto classes: ``users`` -> ``_User``, ``roles`` -> ``_Role``,
+``sessions`` -> ``_Session``.
 """
 
 from __future__ import annotations
 
+from livequery_cli.server.login_limits import FailedLogins
 from livequery_cli.server.object_service import ObjectService
+from livequery_cli.server.password_pool import PasswordPool
 from livequery_cli.server.rest_batch import run_batch
 from livequery_cli.server.rest_credentials import log_in_as, verify_user_password
 from livequery_cli.server.rest_errors import ParseApiError
@@ -47,24 +52,36 @@ def _unknown(request: RestRequest) -> ParseApiError:
 class RestRouter:
     """Routes REST calls to the object, user, batch and schema handlers."""
 
-    def __init__(self, service: ObjectService, mount: str, rest_url: str = "") -> None:
+    def __init__(
+        self,
+        service: ObjectService,
+        mount: str,
+        rest_url: str = "",
+        *,
+        passwords: PasswordPool,
+        failed_logins: FailedLogins,
+    ) -> None:
         self.service = service
         self.mount = mount
         self.rest_url = rest_url
+        self.passwords = passwords
+        self.failed_logins = failed_logins
 
-    def dispatch(self, request: RestRequest) -> RestResponse:
+    async def dispatch(self, request: RestRequest) -> RestResponse:
         path, method = request.path, request.method
         head = path[0] if path else ""
         if head == "health" and len(path) == 1:
             return health()
         if head == "batch" and len(path) == 1 and method == "POST":
-            return run_batch(request, self.mount, self.dispatch)
+            return await run_batch(request, self.mount, self.dispatch)
         if head == "login" and len(path) == 1 and method in ("GET", "POST"):
-            return log_in(self.service, request)
+            return await log_in(self.service, request, self.passwords, self.failed_logins)
         if head == "logout" and len(path) == 1 and method == "POST":
             return log_out(self.service, request)
         if head == "verifyPassword" and len(path) == 1 and method in ("GET", "POST"):
-            return verify_user_password(self.service, request)
+            return await verify_user_password(
+                self.service, request, self.passwords, self.failed_logins
+            )
         if head == "loginAs" and len(path) == 1 and method == "POST":
             return log_in_as(self.service, request)
         if head == "schemas" and len(path) <= 2:
@@ -76,10 +93,20 @@ class RestRouter:
         if head == "sessions" and path[1:] == ["me"] and method == "GET":
             return session_me(self.service, request)
         if head == "classes" and len(path) in (2, 3):
-            return self._object_route(request, path[1], path[2] if len(path) == 3 else None)
-        if head in ALIASES and len(path) in (1, 2):
-            return self._object_route(request, ALIASES[head], path[1] if len(path) == 2 else None)
-        raise _unknown(request)
+            class_name, object_id = path[1], path[2] if len(path) == 3 else None
+        elif head in ALIASES and len(path) in (1, 2):
+            class_name, object_id = ALIASES[head], path[1] if len(path) == 2 else None
+        else:
+            raise _unknown(request)
+        if class_name == "_User" and method in ("POST", "PUT"):
+            await self._hash_new_password(request)
+        return self._object_route(request, class_name, object_id)
+
+    async def _hash_new_password(self, request: RestRequest) -> None:
+        """Replace a new clear-text password by its hash, computed off the event loop."""
+        body = request.body
+        if isinstance(body, dict) and isinstance(body.get("password"), str) and body["password"]:
+            request.body = {**body, "password": await self.passwords.hash(body["password"])}
 
     def _object_route(
         self, request: RestRequest, class_name: str, object_id: str | None

@@ -276,3 +276,13 @@ async def test_connections_per_address_are_limited_as_on_lq_serve(
     finally:
         await node.stop()
         await embedded.stop()
+
+
+async def test_a_loopback_node_refuses_foreign_web_origins(cluster: Cluster) -> None:
+    from websockets.exceptions import InvalidStatus
+
+    with pytest.raises(InvalidStatus) as refused:
+        await connect(cluster.node.live_query_url, origin="http://evil.example")  # type: ignore[arg-type]
+    assert refused.value.response.status_code == 403
+    local = await connect(cluster.node.live_query_url, origin="http://localhost:5173")  # type: ignore[arg-type]
+    await local.close()

@@ -42,6 +42,7 @@ from livequery_cli.server.cluster.parse_messages import (
 from livequery_cli.server.cluster.parse_rest import ParseRest, ParseUnavailable
 from livequery_cli.server.cluster.redis_feed import RedisFeed
 from livequery_cli.server.live_query import serve_websocket
+from livequery_cli.server.origin_guard import OriginGuard
 from livequery_cli.server.server_config import ServerConfig
 
 log = logging.getLogger("livequery_cli.server.cluster")
@@ -74,6 +75,7 @@ class ClusterNode:
         self.restarts_sent = 0
         self._sockets: set[web.WebSocketResponse] = set()
         self._per_address: dict[str, int] = {}
+        self.origin_guard = OriginGuard(config.host, config.allow_origins)
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -119,6 +121,13 @@ class ClusterNode:
     # -- HTTP ------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        refusal = self.origin_guard.refusal(
+            request.headers.get(hdrs.HOST), request.headers.get(hdrs.ORIGIN)
+        )
+        if refusal is not None:  # the same Host / Origin rules as lq serve
+            return web.Response(
+                status=403, body=orjson.dumps({"error": refusal}), content_type="application/json"
+            )
         if request.headers.get(hdrs.UPGRADE, "").lower() == "websocket":
             return await self._live_query(request)
         if request.method == "GET" and request.path.rstrip("/").endswith("/health"):
