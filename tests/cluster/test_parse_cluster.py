@@ -53,7 +53,11 @@ CLPS: dict[str, dict[str, Any]] = {
         }
     },
     "Comment": {"classLevelPermissions": {**BASE_CLP, "find": {}, "get": {}}},
+    "Item": {"classLevelPermissions": {**BASE_CLP, "find": {}}},  # get only, find locked
 }
+#: Stands for the one Item every run updates (created by ``world``): a query on its
+#: objectId alone is a CLP ``get``.
+ITEM_ID = "<item>"
 SUBSCRIPTIONS: list[tuple[int, str, dict[str, Any], dict[str, Any]]] = [
     (1, "Game", {}, {}),
     (2, "Game", {"score": {"$gt": 50}}, {"keys": ["score", "tag"]}),
@@ -64,6 +68,9 @@ SUBSCRIPTIONS: list[tuple[int, str, dict[str, Any], dict[str, Any]]] = [
     (7, "Comment", {}, {}),
     (8, "Game", {"color": "red", "score": {"$lte": 50}}, {}),
     (9, "_User", {}, {}),
+    # Parse checks every subscribe as a CLP find, even one on objectId alone: both refused.
+    (10, "Item", {"objectId": ITEM_ID}, {}),
+    (11, "Item", {}, {}),
 ]
 
 
@@ -72,6 +79,7 @@ class World:
     parse: ParseServer
     users: dict[str, dict[str, Any]]
     role: str
+    item_id: str
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +94,8 @@ def world(parse: ParseServer) -> World:
     rest.create_role(f"crew{tag}", roles=[staff["objectId"]])  # carol is in crew through staff
     for class_name, body in CLPS.items():
         rest.request("PUT", f"schemas/{class_name}", {"className": class_name, **body}, master=True)
-    return World(parse, users, f"crew{tag}")
+    item = rest.create("Item", {"score": 0}, acl=None, master=True)
+    return World(parse, users, f"crew{tag}", item["objectId"])
 
 
 @dataclass
@@ -115,6 +124,8 @@ async def open_client(url: str, world: World, name: str) -> Client:
     await ws.send(orjson.dumps(hello).decode())
     assert orjson.loads(await asyncio.wait_for(ws.recv(), SETTLE_S))["op"] == "connected"
     for request_id, class_name, where, extra in SUBSCRIPTIONS:
+        if where.get("objectId") == ITEM_ID:
+            where = {"objectId": world.item_id}
         frame: dict[str, Any] = {
             "op": "subscribe",
             "requestId": request_id,
@@ -160,6 +171,10 @@ def run_script(world: World, seed: int) -> None:
     rest.update("Doc", doc["objectId"], {"score": 2, "phone": "p2"}, master=True)
     for owner in ids[:2]:
         rest.create("Order", {"owner": pointer("_User", owner), "score": 3}, acl=None, master=True)
+    item = world.item_id
+    rest.update("Item", item, {"score": rng.randint(0, 100)}, master=True)
+    rest.update("Item", item, {"ACL": make_acl(readers=[ids[0]])}, master=True)
+    rest.update("Item", item, {"ACL": make_acl(public_read=True), "n": seed}, master=True)
     for user_id in ids:  # _User events: email and authData only for the user itself
         rest.update("_User", user_id, {"nick": f"n{rng.randint(0, 9)}"}, master=True)
     for _ in range(36):
@@ -293,7 +308,7 @@ def assert_not_vacuous(world: World, lq_clients: list[Client]) -> None:
 
 
 #: Classes whose ``find`` CLP is not public: Parse's LiveQuery refuses even the master key there.
-CLOSED_CLASS_REQUESTS = {6: 101, 7: 119}
+CLOSED_CLASS_REQUESTS = {6: 101, 7: 119, 10: 119, 11: 119}
 
 
 def drop_master_on_closed_classes(on_parse: Client, on_lq: Client) -> None:

@@ -44,7 +44,10 @@ class ClusterConnection(LiveConnection):
             token = frame.get("sessionToken") or self.session_token
             user_id = self.hub.auth.user_id_for_token(token) if token else None
             try:
-                permissions.check_subscribe(clp, permissions.operation(where), user_id)
+                # Parse checks a subscription as a ``find`` whatever its where (it reads
+                # the operation off the whole query object); events use ``get`` for a
+                # where on ``objectId`` alone.
+                permissions.check_subscribe(clp, "find", user_id)
                 protected = permissions.protected_fields(
                     clp, class_name, None, user_id, frozenset()
                 )

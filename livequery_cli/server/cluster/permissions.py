@@ -3,11 +3,11 @@
 Three rules, read from Parse Server 9.10's ``ParseLiveQueryServer`` and
 ``SchemaController``/``DatabaseController``:
 
-- **CLP** (``find``, or ``get`` for a query on ``objectId`` alone): open to
-  ``*``, to the user's id, to any authenticated user with
+- **CLP**: open to ``*``, to the user's id, to any authenticated user with
   ``requiresAuthentication``, or deferred to pointer permissions. Checked at
-  ``subscribe`` (error 119, or 101 for ``requiresAuthentication``) and again
-  for every event (the event is skipped).
+  ``subscribe`` as ``find`` (error 119, or 101 for ``requiresAuthentication``)
+  and again for every event, as ``get`` for a query on ``objectId`` alone,
+  else ``find`` (the event is skipped).
 - **Pointer permissions** (``readUserFields`` and ``<op>.pointerFields``):
   unless the CLP grants the operation outright, an event is only sent when
   one of those fields of the object points at the subscriber's user.
