@@ -5,7 +5,7 @@ _lq() {
     for ((i = 1; i < COMP_CWORD; i++)); do
         word="${COMP_WORDS[i]}"
         case "$word" in
-            --allow-origin|--also|--app-id|--ca-file|--color|--count|--db|--dir|--duration|--events|--host|--idle|--interval|--js-key|--keys|--live-query-url|--master-key|--master-key-file|--max-connections-per-address|--max-frame-bytes|--max-retries|--max-subscriptions|--mount|--output|--port|--profile|--proxy|--query-file|--seed|--server-url|--session-token|--session-token-file|--since|--stats-interval|--template|--timeout|--until|--watch-fields|--where|--where-json|-n|-o|-p|-t|-w) ((i++)) ;;
+            --allow-origin|--also|--app-id|--ca-file|--cache-timeout|--color|--count|--db|--dir|--duration|--events|--host|--idle|--interval|--js-key|--keys|--live-query-url|--master-key|--master-key-file|--max-connections-per-address|--max-frame-bytes|--max-retries|--max-subscriptions|--mount|--output|--parse-server|--port|--profile|--proxy|--query-file|--redis-url|--seed|--server-url|--session-token|--session-token-file|--since|--stats-interval|--template|--timeout|--until|--watch-fields|--where|--where-json|-n|-o|-p|-t|-w) ((i++)) ;;
             -*) ;;
             *)
                 if [[ -z "$cmd" ]]; then cmd="$word"
@@ -21,7 +21,7 @@ _lq() {
         --output) COMPREPLY=($(compgen -W "pretty json raw" -- "$cur")); return ;;
         --events) COMPREPLY=($(compgen -W "create update enter leave delete" -- "$cur")); return ;;
         --ca-file|--master-key-file|--query-file|--session-token-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --allow-origin|--also|--app-id|--count|--db|--dir|--duration|--host|--idle|--interval|--js-key|--keys|--live-query-url|--master-key|--max-connections-per-address|--max-frame-bytes|--max-retries|--max-subscriptions|--mount|--port|--proxy|--seed|--server-url|--session-token|--since|--stats-interval|--template|--timeout|--until|--watch-fields|--where|--where-json|-n|-o|-t|-w) return ;;
+        --allow-origin|--also|--app-id|--cache-timeout|--count|--db|--dir|--duration|--host|--idle|--interval|--js-key|--keys|--live-query-url|--master-key|--max-connections-per-address|--max-frame-bytes|--max-retries|--max-subscriptions|--mount|--parse-server|--port|--proxy|--redis-url|--seed|--server-url|--session-token|--since|--stats-interval|--template|--timeout|--until|--watch-fields|--where|--where-json|-n|-o|-t|-w) return ;;
     esac
     case "$cmd" in
         "") COMPREPLY=($(compgen -W "tail explain config completions login logout whoami serve demo --version -h --help" -- "$cur")) ;;
@@ -37,7 +37,7 @@ _lq() {
         "login") COMPREPLY=($(compgen -W "--password-stdin --profile -p --server-url --app-id --js-key -h --help" -- "$cur")) ;;
         "logout") COMPREPLY=($(compgen -W "--local --profile -p --server-url --app-id --js-key --session-token --session-token-file -h --help" -- "$cur")) ;;
         "whoami") COMPREPLY=($(compgen -W "--profile -p --server-url --app-id --js-key --session-token --session-token-file -h --help" -- "$cur")) ;;
-        "serve") COMPREPLY=($(compgen -W "--port --host --db --app-id --master-key --master-key-file --js-key --mount --max-subscriptions --max-frame-bytes --max-connections-per-address --allow-origin --profile -h --help" -- "$cur")) ;;
+        "serve") COMPREPLY=($(compgen -W "--port --host --db --app-id --master-key --master-key-file --js-key --mount --max-subscriptions --max-frame-bytes --max-connections-per-address --allow-origin --profile --redis-url --parse-server --cache-timeout -h --help" -- "$cur")) ;;
         "demo") COMPREPLY=($(compgen -W "--duration --interval --seed --json --quiet -q -h --help" -- "$cur")) ;;
     esac
 }

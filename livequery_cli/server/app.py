@@ -15,7 +15,7 @@ import contextlib
 import logging
 import signal
 import sys
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 from aiohttp import hdrs, web
@@ -32,11 +32,15 @@ from livequery_cli.server.login_limits import FailedLogins
 from livequery_cli.server.object_service import ObjectService
 from livequery_cli.server.origin_guard import OriginGuard
 from livequery_cli.server.password_pool import PasswordPool
+from livequery_cli.server.publisher import ChangePublisher
 from livequery_cli.server.rest_errors import ParseApiError
 from livequery_cli.server.rest_request import authenticate, decode_call, split_path
 from livequery_cli.server.rest_router import RestRouter
 from livequery_cli.server.server_config import ServerConfig
 from livequery_cli.server.storage import Storage
+
+if TYPE_CHECKING:
+    from livequery_cli.server.redis_publisher import RedisPublisher
 
 log = logging.getLogger("livequery_cli.server")
 
@@ -79,10 +83,16 @@ class EmbeddedServer:
         self.storage = Storage(config.db)
         self.auth = AuthService(self.storage)
         self.hub = LiveQueryHub(self.auth)
+        self.redis: RedisPublisher | None = None
+        publisher: ChangePublisher = self.hub
+        if config.redis_url:
+            from livequery_cli.server.redis_publisher import RedisPublisher
+
+            self.redis = publisher = RedisPublisher(self.hub, config.redis_url, config.app_id)
         self.service = ObjectService(
             self.storage,
             self.auth,
-            self.hub,
+            publisher,
             allow_class_creation=config.allow_client_class_creation,
         )
         self.origin_guard = OriginGuard(config.host, config.allow_origins)
@@ -148,6 +158,8 @@ class EmbeddedServer:
         sockets = self._listener.sockets
         self.port = sockets[0].getsockname()[1] if sockets else self.config.port
         self.router.rest_url = self.rest_url
+        if self.redis is not None:
+            self.redis.start()
 
     async def stop(self) -> None:
         """Stop accepting, close every LiveQuery client (1001), stop HTTP, close the database."""
@@ -168,6 +180,8 @@ class EmbeddedServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self.redis is not None:
+            await self.redis.stop()
         self.passwords.close()
         self.storage.close()
 

@@ -35,8 +35,11 @@ from livequery_cli.matching import (
 )
 from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.acl import can_read, is_public_read
-from livequery_cli.server.auth import AuthService
 from livequery_cli.server.documents import event_view
+from livequery_cli.server.identity_source import IdentitySource
+
+_EMAIL = frozenset({"email"})
+_NOTHING: frozenset[str] = frozenset()
 
 
 class FrameSink(Protocol):
@@ -90,29 +93,36 @@ def group_key(class_name: str, where: JsonObject) -> str:
 class _Event:
     """One write being fanned out: its views and their serialized projections."""
 
-    __slots__ = ("class_name", "current", "original", "serialized")
+    __slots__ = ("class_name", "clp", "current", "original", "serialized")
 
-    def __init__(self, class_name: str, current: JsonObject, original: JsonObject | None) -> None:
+    def __init__(
+        self,
+        class_name: str,
+        current: JsonObject,
+        original: JsonObject | None,
+        clp: JsonObject | None = None,
+    ) -> None:
         self.class_name = class_name
         self.current = current
         self.original = original
-        self.serialized: dict[tuple[int, tuple[str, ...] | None, bool], str] = {}
+        self.clp = clp
+        self.serialized: dict[tuple[int, tuple[str, ...] | None, frozenset[str]], str] = {}
 
     @property
     def serializations(self) -> int:
         return len(self.serialized)
 
-    def json(self, which: int, keys: tuple[str, ...] | None, hide_email: bool) -> str:
-        """``which``: 0 current, 1 original; serialized once per (which, keys, email)."""
-        cache_key = (which, keys, hide_email)
+    def json(self, which: int, keys: tuple[str, ...] | None, hidden: frozenset[str]) -> str:
+        """``which``: 0 current, 1 original; serialized once per (which, keys, hidden fields)."""
+        cache_key = (which, keys, hidden)
         text = self.serialized.get(cache_key)
         if text is None:
             obj = self.current if which == 0 else self.original
             assert obj is not None
+            if hidden and not hidden.isdisjoint(obj):
+                obj = {k: v for k, v in obj.items() if k not in hidden}
             if keys is not None:
                 obj = project(obj, list(keys))
-            if hide_email and "email" in obj:
-                obj = {k: v for k, v in obj.items() if k != "email"}
             text = orjson.dumps(obj).decode()
             self.serialized[cache_key] = text
         return text
@@ -121,7 +131,7 @@ class _Event:
 class LiveQueryHub:
     """Subscriptions, their index, and the fan-out of saves and deletes."""
 
-    def __init__(self, auth: AuthService) -> None:
+    def __init__(self, auth: IdentitySource) -> None:
         self.auth = auth
         self.index: SubscriptionIndex[QueryGroup] = SubscriptionIndex()
         self.groups: dict[str, QueryGroup] = {}
@@ -199,16 +209,20 @@ class LiveQueryHub:
                     return True
         return False
 
-    def _hides_email(self, event: _Event, which: int, sub: Subscriber) -> bool:
-        """Parse protects ``_User.email`` from everyone but the user and the master key."""
+    def _permitted(self, sub: Subscriber, event: _Event) -> bool:
+        """Class-level checks before ACLs; the embedded server has none (a cluster node does)."""
+        return True
+
+    def _hidden_fields(self, event: _Event, which: int, sub: Subscriber) -> frozenset[str]:
+        """Fields ``sub`` must not see: ``_User.email`` for all but the user and the master key."""
         if event.class_name != "_User" or sub.sink.master:
-            return False
+            return _NOTHING
         obj = event.current if which == 0 else event.original
         owner = obj.get("objectId") if obj else None
         for token in (sub.session_token, sub.sink.session_token):
             if token and self.auth.user_id_for_token(token) == owner:
-                return False
-        return True
+                return _NOTHING
+        return _EMAIL
 
     def _send(
         self, sub: Subscriber, op: str, event: _Event, obj: int, original: int | None
@@ -218,17 +232,21 @@ class LiveQueryHub:
             ',"requestId":',
             sub.request_id_json,
             ',"object":',
-            event.json(obj, sub.keys, self._hides_email(event, obj, sub)),
+            event.json(obj, sub.keys, self._hidden_fields(event, obj, sub)),
         ]
         if original is not None:
             parts.append(',"original":')
-            parts.append(event.json(original, sub.keys, self._hides_email(event, original, sub)))
+            parts.append(event.json(original, sub.keys, self._hidden_fields(event, original, sub)))
         parts.append("}")
         sub.sink.send("".join(parts))
         self.events_sent += 1
 
     def publish_save(
-        self, class_name: str, original: JsonObject | None, current: JsonObject
+        self,
+        class_name: str,
+        original: JsonObject | None,
+        current: JsonObject,
+        clp: JsonObject | None = None,
     ) -> None:
         if not self.groups:
             return
@@ -244,7 +262,7 @@ class LiveQueryHub:
             if not (orig_match or cur_match):
                 continue
             if event is None:
-                event = _Event(class_name, cur_view, orig_view)
+                event = _Event(class_name, cur_view, orig_view, clp)
             for sub in list(group.subscribers.values()):
                 self._deliver_save(sub, event, orig_match, cur_match, orig_acl, cur_acl)
         if event is not None:
@@ -259,6 +277,8 @@ class LiveQueryHub:
         orig_acl: Any,
         cur_acl: Any,
     ) -> None:
+        if not self._permitted(sub, event):
+            return
         orig_ok = orig_match and self._readable(orig_acl, sub)
         cur_ok = cur_match and self._readable(cur_acl, sub)
         op = decide_event(orig_ok, cur_ok, event.original is not None)
@@ -281,7 +301,9 @@ class LiveQueryHub:
             was_readable = not orig_match and self._readable(orig_acl, sub)
             self._send(sub, op, event, 0, 1 if was_readable else None)
 
-    def publish_delete(self, class_name: str, deleted: JsonObject) -> None:
+    def publish_delete(
+        self, class_name: str, deleted: JsonObject, clp: JsonObject | None = None
+    ) -> None:
         if not self.groups:
             return
         view = event_view(class_name, deleted)
@@ -292,9 +314,9 @@ class LiveQueryHub:
             if not group.matcher(view):
                 continue
             if event is None:
-                event = _Event(class_name, view, None)
+                event = _Event(class_name, view, None, clp)
             for sub in list(group.subscribers.values()):
-                if self._readable(acl, sub):
+                if self._permitted(sub, event) and self._readable(acl, sub):
                     self._send(sub, "delete", event, 0, None)
         if event is not None:
             self.serializations += event.serializations

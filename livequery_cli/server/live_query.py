@@ -25,6 +25,7 @@ import hmac
 import logging
 import uuid
 from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -377,21 +378,32 @@ class LiveConnection:
 
 
 async def serve_websocket(
-    request: web.Request, hub: LiveQueryHub, config: ServerConfig, live: set[web.WebSocketResponse]
+    request: web.Request,
+    hub: LiveQueryHub,
+    config: ServerConfig,
+    live: set[web.WebSocketResponse],
+    *,
+    connection: type[LiveConnection] = LiveConnection,
+    before_frame: Callable[[LiveConnection, str], Awaitable[bool]] | None = None,
 ) -> web.WebSocketResponse:
-    """Run one LiveQuery connection until the client or the server closes it."""
+    """Run one LiveQuery connection until the client or the server closes it.
+
+    ``before_frame`` (a cluster node's identity lookups) runs before each text
+    frame is handled, in order; when it returns False the frame is not handled.
+    """
     ws = web.WebSocketResponse(
         heartbeat=config.ping_interval, max_msg_size=config.max_frame_bytes, compress=False
     )
     await ws.prepare(request)
     live.add(ws)
-    conn = LiveConnection(ws, hub, config)
+    conn = connection(ws, hub, config)
     writer = asyncio.get_running_loop().create_task(conn.writer())
     try:
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
                 try:
-                    conn.handle_text(msg.data)
+                    if before_frame is None or await before_frame(conn, msg.data):
+                        conn.handle_text(msg.data)
                 except Exception:  # a bug must cost one frame, never the server
                     log.exception("internal error while handling a LiveQuery frame")
                     conn.send_error(1, "Internal server error", reconnect=True)

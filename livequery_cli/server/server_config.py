@@ -57,6 +57,7 @@ class ServerConfig:
     max_connections_per_address: int = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
     subscription_memory: int = DEFAULT_SUBSCRIPTION_MEMORY
     allow_client_class_creation: bool = True
+    redis_url: str | None = field(default=None, repr=False)  # publish writes as Parse does
     # Slow clients (slowloris): a connection must send whole request headers within
     # header_timeout of opening (or of its previous answer), and a whole body within
     # body_timeout; at most max_pending_connections wait for a request at once.
@@ -161,13 +162,14 @@ def resolve_config(
     max_subscriptions: int | None = None,
     max_frame_bytes: int | None = None,
     max_connections_per_address: int | None = None,
+    redis_url: str | None = None,
     allow_origins: Sequence[str] | None = None,
 ) -> ServerConfig:
     """Merge flags (given, not None) over ``LQ_*`` environment variables over defaults.
 
     Environment names: ``LQ_SERVE_PORT``, ``LQ_SERVE_HOST``, ``LQ_SERVE_DB``,
     ``LQ_APP_ID``, ``LQ_MASTER_KEY`` / ``LQ_MASTER_KEY_FILE``, ``LQ_JS_KEY``,
-    ``LQ_SERVE_MOUNT``, ``LQ_SERVE_SUBSCRIPTION_MEMORY_MIB`` (each LiveQuery
+    ``LQ_SERVE_MOUNT``, ``LQ_REDIS_URL``, ``LQ_SERVE_SUBSCRIPTION_MEMORY_MIB`` (each LiveQuery
     connection's subscription memory budget, in MiB), ``LQ_SERVE_HEADER_TIMEOUT``,
     ``LQ_SERVE_BODY_TIMEOUT``, ``LQ_SERVE_MAX_PENDING_CONNECTIONS``,
     ``LQ_SERVE_LOGIN_FAILURES_PER_USERNAME``, ``LQ_SERVE_LOGIN_FAILURES_PER_ADDRESS``,
@@ -188,6 +190,7 @@ def resolve_config(
         "app_id": app_id or env.get("LQ_APP_ID") or DEFAULT_APP_ID,
         "js_key": js_key or env.get("LQ_JS_KEY") or None,
         "mount": mount or env.get("LQ_SERVE_MOUNT") or DEFAULT_MOUNT,
+        "redis_url": redis_url or env.get("LQ_REDIS_URL") or None,
     }
     if env.get("LQ_SERVE_PORT") == "0" and port is None:
         kwargs["port"] = 0

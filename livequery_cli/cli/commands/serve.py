@@ -95,11 +95,33 @@ def serve(
             "--profile", help="Take app id and keys from this config profile. Env: LQ_PROFILE."
         ),
     ] = None,
+    redis_url: Annotated[
+        str | None,
+        typer.Option(
+            "--redis-url",
+            help="Publish writes on this Redis as Parse Server does (with --parse-server: "
+            "read them from it). Env: LQ_REDIS_URL.",
+        ),
+    ] = None,
+    parse_server: Annotated[
+        str | None,
+        typer.Option(
+            "--parse-server",
+            metavar="URL",
+            help="Serve LiveQuery only, for the Parse Server at URL (needs --redis-url).",
+        ),
+    ] = None,
+    cache_timeout: Annotated[
+        float | None,
+        typer.Option("--cache-timeout", help="With --parse-server: identity cache, s. [30]"),
+    ] = None,
 ) -> None:
     """Run the embedded Parse-compatible server (REST + LiveQuery on one port).
 
     Prints the REST URL and the LiveQuery URL (one line each), then serves
-    until Ctrl-C or SIGTERM and shuts down cleanly.
+    until Ctrl-C or SIGTERM and shuts down cleanly. With --parse-server, runs
+    a LiveQuery-only node for an existing Parse Server cluster instead and
+    prints its LiveQuery URL.
     """
     import asyncio
     import logging
@@ -110,6 +132,32 @@ def serve(
     from livequery_cli.server.app import run_forever
     from livequery_cli.server.server_config import resolve_config
 
+    if parse_server is not None:  # a LiveQuery-only node: livequery_cli.server.cluster
+        from livequery_cli.server.cluster.command import NodeStartError, serve_node
+
+        try:
+            status = serve_node(
+                env.env,
+                _profile_settings(env, profile),
+                parse_server=parse_server,
+                redis_url=redis_url,
+                cache_timeout=cache_timeout,
+                master_key_on_command_line=master_key is not None,
+                port=port,
+                host=host,
+                app_id=app_id,
+                master_key_file=master_key_file,
+                js_key=js_key,
+                max_subscriptions=max_subscriptions,
+                max_frame_bytes=max_frame_bytes,
+                max_connections_per_address=max_connections_per_address,
+                allow_origins=allow_origin,
+            )
+        except ConfigError as exc:
+            raise fail(env, "serve", str(exc), ExitStatus.USAGE) from None
+        except NodeStartError as exc:
+            raise fail(env, "serve", str(exc), ExitStatus.ERROR) from None
+        raise typer.Exit(status)
     try:
         from_profile = _profile_settings(env, profile)
         config = resolve_config(
@@ -125,6 +173,7 @@ def serve(
             max_subscriptions=max_subscriptions,
             max_frame_bytes=max_frame_bytes,
             max_connections_per_address=max_connections_per_address,
+            redis_url=redis_url,
             allow_origins=allow_origin,
         )
     except ConfigError as exc:
