@@ -63,6 +63,7 @@ class LiveQuerySource:
         queries: Sequence[SubscribeQuery],
         status: StatusReporter,
         max_retries: int | None = None,
+        max_backoff: float = 5.0,
         urls: Sequence[str] | None = None,
         sync: Callable[[Callable[[BaseException], None]], SyncStage] | None = None,
         status_event: Callable[..., None] | None = None,
@@ -79,6 +80,7 @@ class LiveQuerySource:
         self._queries = list(queries)
         self._status = status
         self._max_retries = max_retries
+        self._max_backoff = max_backoff
         self._client: LiveQueryClient | None = None
         self._subs: list[Subscription] = []
         self._last_problem = "connection closed"
@@ -104,7 +106,7 @@ class LiveQuerySource:
             javascript_key=settings.get("js_key"),
             master_key=settings.get("master_key"),
             session_token=settings.get("session_token"),
-            reconnect=ReconnectPolicy(max_retries=self._max_retries),
+            reconnect=ReconnectPolicy(max_retries=self._max_retries, max_delay=self._max_backoff),
             connect=connector,
             ssl=self._tls,
         )
