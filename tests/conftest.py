@@ -36,6 +36,11 @@ def isolated_config(
         "LQ_MASTER_KEY",
         "LQ_SESSION_TOKEN",
         "LQ_PROFILE",
+        "LQ_OUTPUT",
+        "LQ_COLOR",
+        "LQ_SHOW",
+        "LQ_TIMESTAMPS",
+        "LQ_MAX_BACKOFF",
         "NO_COLOR",
         "FORCE_COLOR",
     ):
