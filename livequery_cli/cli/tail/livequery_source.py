@@ -87,6 +87,7 @@ class LiveQuerySource:
         self._watch: asyncio.Task[None] | None = None
         self._stopping = False
         self._session_check: asyncio.Future[None] | None = None
+        self._class_check: asyncio.Future[None] | None = None
 
     def _make_client(self) -> LiveQueryClient:
         from livequery_cli.cli.tail.failover_urls import FailoverConnector
@@ -171,6 +172,14 @@ class LiveQuerySource:
             # After the subscribes: the check brings in the REST stack, whose
             # import would otherwise hold the subscribe frames back.
             self._session_check = asyncio.ensure_future(self._check_session(fail))
+        if self._settings.get("master_key"):
+            from livequery_cli.cli.tail.class_check import check_classes
+
+            names = [query.class_name for query in self._queries]
+            self._class_check = asyncio.ensure_future(
+                check_classes(self._settings, self._tls, names, self._status)
+            )
+            self._class_check.add_done_callback(retrieve_exception)
         self._watch = asyncio.ensure_future(self._watch_client(client, fail))
 
     def _on_close(self) -> None:
@@ -271,7 +280,7 @@ class LiveQuerySource:
             with contextlib.suppress(LiveQueryError, OSError):
                 await sub.unsubscribe()
             self._status.unsubscribed(sub.class_name)
-        for task in (self._watch, self._session_check):
+        for task in (self._watch, self._session_check, self._class_check):
             if task is not None:
                 task.cancel()
         if self._sync is not None:

@@ -320,6 +320,10 @@ def _tail(env: Environment, args: TailArgs, plan: _Plan) -> int:
         tls=plan.tls,
     )
     result = asyncio.run(runner.run(source))
+    if runner.ended_by == "timeout":
+        status.note(f"stopped: --timeout {args.timeout} reached (exit {int(result)})")
+    elif runner.ended_by == "idle":
+        status.note(f"stopped: no event for {args.idle} (--idle; exit {int(result)})")
     return int(result)
 
 
