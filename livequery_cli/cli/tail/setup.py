@@ -222,10 +222,17 @@ def _until_matcher(text: str | None) -> Callable[[dict[str, Any]], bool] | None:
     if text is None:
         return None
     from livequery_cli.cli.query_input import compile_where_texts
+    from livequery_cli.exceptions import QueryError, WhereSyntaxError
     from livequery_cli.matching import compile_where
 
-    where = compile_where_texts([text])
-    return compile_where(where)
+    try:
+        return compile_where(compile_where_texts([text]))
+    except WhereSyntaxError as exc:  # say which flag: the source alone could be any
+        raise WhereSyntaxError(
+            f"--until: {exc}", source=exc.source, start=exc.start, end=exc.end
+        ) from None
+    except QueryError as exc:
+        raise QueryError(f"--until: {exc}") from None
 
 
 def _since(text: str | None) -> datetime | None:
