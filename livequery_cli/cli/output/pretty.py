@@ -218,7 +218,7 @@ class PrettyFormat:
         """``[player="ann" level=3]``: the --show fields, ``(none)`` when absent."""
         items = []
         for name in self._show:
-            value = obj.get(name, _ABSENT)
+            value = _lookup(obj, name)
             shown = "(none)" if value is _ABSENT else self._value(value)
             items.append(self._paint(KEY_STYLE, escape_text(name)) + "=" + shown)
         return "[" + " ".join(items) + "]"
@@ -270,6 +270,19 @@ class PrettyFormat:
             if skipped:
                 items.append(f"{escape_text(key)}: (+{skipped} more changes)")
         return ", ".join(items)
+
+
+def _lookup(obj: dict[str, Any], name: str) -> Any:
+    """``obj[name]``, or the dotted path ``a.b`` into nested objects; ``_ABSENT`` if missing."""
+    value = obj.get(name, _ABSENT)
+    if value is not _ABSENT or "." not in name:
+        return value
+    value = obj
+    for part in name.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return _ABSENT
+        value = value[part]
+    return value
 
 
 def _updated_at(obj: dict[str, Any], default: float) -> float:

@@ -178,7 +178,8 @@ def _with_shown(query: SubscribeQuery, show: tuple[str, ...]) -> SubscribeQuery:
         return query
     from dataclasses import replace
 
-    return replace(query, keys=[*query.keys, *(f for f in show if f not in query.keys)])
+    tops = dict.fromkeys(field.split(".", 1)[0] for field in show)  # keys name top-level fields
+    return replace(query, keys=[*query.keys, *(f for f in tops if f not in query.keys)])
 
 
 def _class_width(queries: list[SubscribeQuery]) -> int:

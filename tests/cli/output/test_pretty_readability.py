@@ -69,6 +69,14 @@ def test_show_fields_appear_on_every_line_after_the_id() -> None:
     assert line == b'12:00:00.123Z create   Game g3 [player="bob" level=(none)] score=1\n'
 
 
+def test_show_takes_dotted_paths_into_objects() -> None:
+    obj = {"objectId": "g1", "player": {"name": "ann", "team": {"id": 7}}, "score": 1}
+    line = pretty(show=("player.name", "player.team.id", "player.x"))(event("create", obj))
+    assert line.startswith(
+        b'12:00:00.123Z create   Game g1 [player.name="ann" player.team.id=7 player.x=(none)]'
+    )
+
+
 def test_update_with_no_visible_change_says_the_change_is_outside_the_keys() -> None:
     same = {"objectId": "g1", "score": 100}
     line = pretty()(event("update", same, dict(same))).decode()
@@ -82,8 +90,10 @@ def test_keys_are_extended_with_the_show_fields(isolated_config: Path) -> None:
         stdin=io.StringIO(), stdout=io.StringIO(), stderr=io.StringIO(),
         env={"LQ_CONFIG_DIR": str(isolated_config), "LQ_APP_ID": "app"},
     )  # fmt: skip
-    plan = _prepare(env, TailArgs(class_name="Game", keys="score", show="player,score"))
-    assert plan.queries[0].keys == ["score", "player"]
+    plan = _prepare(env, TailArgs(class_name="Game", keys="score", show="player,score,cfg.a"))
+    assert plan.queries[0].keys == ["score", "player", "cfg"]
+    plain = _prepare(env, TailArgs(class_name="Game", show="player"))
+    assert plain.queries[0].keys is None  # without --keys the server sends every field
 
 
 # nested changes and long values (item 8)
