@@ -92,3 +92,14 @@ def test_a_wrong_type_is_also_reported_only_for_its_profile(isolated_config: Pat
     result = lq("config", "show", "--profile", "x")
     assert result.status == 2
     assert f"{path}:4: profiles.x.app_id must be a string" in result.stderr
+
+
+def test_config_show_lists_output_settings_that_are_set(isolated_config: Path) -> None:
+    _write(isolated_config, '[profiles.default]\napp_id = "a"\nshow = "player"\n')
+    result = lq("config", "show", env={"LQ_TIMESTAMPS": "utc"})
+    assert result.status == 0
+    rows = {line.split()[0]: line for line in result.stdout.splitlines()}
+    assert rows["show"].split()[1] == "player"
+    assert "(profile 'default'" in rows["show"]
+    assert rows["timestamps"].endswith("(env LQ_TIMESTAMPS)")
+    assert "max_backoff" not in rows  # unset: lq tail's default applies
