@@ -26,6 +26,7 @@ from livequery_cli.client.pending import retrieve_exception
 from livequery_cli.exceptions import (
     AuthError,
     ConnectionFailedError,
+    InvalidStateError,
     LiveQueryError,
     ServerError,
 )
@@ -150,6 +151,7 @@ class LiveQuerySource:
         client.on("close", self._on_close)
         client.on("reconnect", lambda attempt, delay: status.reconnecting(delay, attempt))
         client.on("error", on_error)
+        opening: asyncio.Future[None] | None = None
         if self._make_sync is not None:
             self._sync = self._make_sync(fail)
             # Before the first subscribe: it reads where the tail starts, while
@@ -165,7 +167,16 @@ class LiveQuerySource:
         if stats is not None:
             stats.start()
         for index, query in enumerate(self._queries):
-            sub = await client.subscribe(query.to_subscribe_query())
+            try:
+                sub = await client.subscribe(query.to_subscribe_query())
+            except InvalidStateError:
+                # The open failed after ``prepare`` looked: report why it failed, as
+                # subscribe itself does when it is the one that opens the socket.
+                if opening is not None:
+                    await asyncio.wait([opening])
+                    if not opening.cancelled() and opening.exception() is not None:
+                        raise opening.exception() from None  # type: ignore[misc]
+                raise
             self._subs.append(sub)
             self._bind(sub, index, query, deliver, fail)
         if self._settings.get("session_token"):
