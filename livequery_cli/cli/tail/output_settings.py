@@ -128,11 +128,11 @@ class OutputChoice:
         if self.kind is OutputFormat.JSON:
             from livequery_cli.cli.output.ndjson import JsonFormat
 
-            return JsonFormat()
+            return JsonFormat(terminal=env.stdout_isatty)
         if self.kind is OutputFormat.RAW:
             from livequery_cli.cli.output.ndjson import RawFormat
 
-            return RawFormat()
+            return RawFormat(terminal=env.stdout_isatty)
         if self.kind is OutputFormat.TEMPLATE:
             from livequery_cli.cli.output.template import TemplateFormat
 
