@@ -3,7 +3,8 @@
 Formatting a time costs more than encoding a small event; in a burst
 thousands of events share a millisecond, so caching the last text makes it
 free. Every output format that prints a time (the ``--json`` envelope's UTC
-``ts``, the pretty lines' clock) uses this one class.
+``ts``, the pretty lines' clock) uses this one class; ``LineClock`` picks the
+pretty lines' style (``--timestamps``) on top of it.
 """
 
 from __future__ import annotations
