@@ -64,6 +64,32 @@ def test_the_delay_keeps_its_jitter_and_the_cap() -> None:
     assert max(sample) <= DEFAULT_MAX_BACKOFF
 
 
+def test_lq_tail_builds_its_client_with_the_5_s_cap(isolated_config: Path) -> None:
+    """The CLI's default, not just the policy's arithmetic (the old CLI used a 30 s cap)."""
+    from livequery_cli.cli.environment import Environment
+    from livequery_cli.cli.tail.args import TailArgs
+    from livequery_cli.cli.tail.livequery_source import LiveQuerySource
+    from livequery_cli.cli.tail.setup import _prepare
+    from livequery_cli.cli.tail.status_line import StatusReporter
+
+    env = Environment(
+        stdin=io.StringIO(), stdout=io.StringIO(), stderr=io.StringIO(),
+        env={"LQ_CONFIG_DIR": str(isolated_config), "LQ_APP_ID": "app"},
+    )  # fmt: skip
+    for args, cap in ((TailArgs("Game"), 5.0), (TailArgs("Game", max_backoff="750ms"), 0.75)):
+        plan = _prepare(env, args)
+        assert plan.max_backoff == cap
+        source = LiveQuerySource(
+            settings=plan.settings,
+            queries=plan.queries,
+            status=StatusReporter(io.StringIO()),
+            max_backoff=plan.max_backoff,
+        )
+        policy = source._make_client()._policy
+        assert policy.max_delay == cap
+        assert policy.max_retries is None
+
+
 @pytest.mark.parametrize(
     ("flags", "env", "profile", "expected", "source"),
     [
