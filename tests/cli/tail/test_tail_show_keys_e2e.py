@@ -1,4 +1,4 @@
-"""``--show`` with ``--keys`` against both servers: context on every line, and no silent updates.
+"""Pretty lines against both servers: ``--show`` with ``--keys``, snapshot times.
 
 ``--keys`` makes the server send only some fields. ``--show`` fields are
 added to them, so they can be printed; an update that changed only fields
@@ -50,3 +50,17 @@ def test_show_and_keys_lines(lq: Any, server: ServerHandle, unique_tag: str) -> 
     assert re.fullmatch(rf'create   Game {oid} \[player="ann"\] score=1', create), create
     assert update == f'update   Game {oid} [player="ann"] score: 1 -> 2'
     assert hidden == f'update   Game {oid} [player="ann"] (changed: fields not sent, see --keys)'
+
+
+def test_snapshot_lines_carry_the_objects_updated_at(
+    lq: Any, server: ServerHandle, unique_tag: str
+) -> None:
+    game = server.rest.create("Game", {"tag": unique_tag, "score": 5})
+    stored = server.rest.get("Game", game["objectId"])
+    proc = lq(
+        "tail", "Game", "--where", f"tag = {unique_tag}", "--snapshot",
+        "--timestamps", "iso", "--color", "never", "--count", "1",
+    )  # fmt: skip
+    (line,) = proc.read_stdout(1)
+    assert line.startswith(f"{stored['updatedAt']} snapshot Game {game['objectId']} "), line
+    assert proc.wait() == 0
