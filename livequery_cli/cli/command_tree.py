@@ -100,7 +100,7 @@ app = typer.Typer(
     name="lq",
     cls=LazyGroup,
     help="Tail Parse LiveQuery subscriptions from the command line.",
-    epilog="Docs: docs/cli.md. Exit statuses: 0 ok, 1 error, 2 usage, 3 connection failed, "
+    epilog="Manual: man lq. Exit statuses: 0 ok, 1 error, 2 usage, 3 connection failed, "
     "4 refused, 124 time limit, 130 SIGINT, 143 SIGTERM.",
     add_completion=False,
     rich_markup_mode=None,
@@ -134,7 +134,11 @@ def root(
 def _register() -> None:
     from livequery_cli.cli.commands import tail as tail_cmd
 
-    app.command("tail", no_args_is_help=True)(tail_cmd.tail)
+    app.command(
+        "tail",
+        no_args_is_help=True,
+        epilog="Output formats, settings and exit statuses: man lq.",
+    )(tail_cmd.tail)
 
 
 _register()

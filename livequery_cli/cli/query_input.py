@@ -71,11 +71,16 @@ def compile_where_texts(texts: Sequence[str]) -> dict[str, Any]:
     if not texts:
         return {}
     from livequery_cli import where as where_language
+    from livequery_cli.cli.where_regex import check_regexes
 
     compile_many = getattr(where_language, "compile_wheres", None)
     if compile_many is not None:
-        return dict(compile_many(list(texts)))
-    return and_wheres([where_language.compile_where(text) for text in texts])
+        compiled = dict(compile_many(list(texts)))
+    else:
+        compiled = and_wheres([where_language.compile_where(text) for text in texts])
+    for text in texts:  # after the syntax: a parse error comes first
+        check_regexes(text)
+    return compiled
 
 
 def and_wheres(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:

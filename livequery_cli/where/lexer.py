@@ -248,12 +248,20 @@ class _Lexer:
         self.pos = i
 
 
-def unknown_operator_message(text: str) -> str:
+def unknown_operator_message(text: str, field: str = "FIELD") -> str:
     if text == "!~":
         return (
             "unknown operator `!~`; to negate a regex, put `not` before the condition "
             "(not name ~ ...)"
         )
+    word = text.lower()
+    if word == "contains":
+        return (
+            f"unknown operator `contains`; for text write a regex, `{field} ~ WORD`; "
+            f"for an array field `=` matches an element, `{field} = VALUE`"
+        )
+    if word == "between":
+        return f"unknown operator `between`; write `{field} >= LOW and {field} <= HIGH`"
     hint = OPERATOR_HINTS.get(text.lower())
     if hint is None:
         return f"unknown operator `{text}`"

@@ -56,6 +56,19 @@ def describe(token: Token) -> str:
     return "the end of the expression" if token.kind == "end" else f"`{token.text}`"
 
 
+def keyword_hint(token: Token) -> str:
+    """``"; did you mean `and`?"`` for a mistyped ``and``/``or`` (``adn``, ``ro``), else ``""``."""
+    if token.kind != "word":
+        return ""
+    word = token.text.lower()
+    for keyword in ("and", "or"):
+        if sorted(word) == sorted(keyword) or (
+            len(word) == len(keyword) + 1 and all(c in word for c in keyword)
+        ):
+            return f"; did you mean `{keyword}`?"
+    return ""
+
+
 def normalize_pattern(pattern: str) -> str:
     """Drop the backslash of ``\\/`` (``/`` needs no escape in a JavaScript regex source).
 
@@ -134,7 +147,8 @@ class _Parser:
             if self.kind() == ")":
                 raise self.fail_at("unmatched `)`", self.token)
             raise self.fail_at(
-                f"expected `and`, `or` or the end of the expression, found {describe(self.token)}",
+                f"expected `and`, `or` or the end of the expression, found {describe(self.token)}"
+                + keyword_hint(self.token),
                 self.token,
             )
         return node
@@ -168,7 +182,9 @@ class _Parser:
                 raise self.fail_at("unclosed `(`", opening)
             if self.kind() != ")":
                 raise self.fail_at(
-                    f"expected `and`, `or` or `)`, found {describe(self.token)}", self.token
+                    f"expected `and`, `or` or `)`, found {describe(self.token)}"
+                    + keyword_hint(self.token),
+                    self.token,
                 )
             self.advance()
             return node
@@ -232,7 +248,7 @@ class _Parser:
                 in_token = self.advance()
                 return Membership(path, self.list_value(in_token), negated=True)
             if word in OPERATOR_HINTS:
-                raise self.fail_at(unknown_operator_message(token.text), token)
+                raise self.fail_at(unknown_operator_message(token.text, path_token.text), token)
         if token.kind in ("end", ")") or token.text.lower() in ("and", "or"):
             raise self.fail_at(
                 f"`{path_token.text}` has no comparison (expected an operator such as "

@@ -93,6 +93,11 @@ OPERATOR_HINTS: dict[str, str] = {
     "equals": "eq",
     "like": "~",
     "matches": "~",
+    "\u2265": ">=",  # ≥
+    "\u2264": "<=",  # ≤
+    "\u2260": "!=",  # ≠
+    "contains": "~",
+    "between": ">=",
 }
 
 # Words that can never name a field without backticks: they structure the expression.

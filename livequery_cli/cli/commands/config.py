@@ -102,6 +102,7 @@ def run_show(env: Environment, *, flags: dict[str, str | None], profile: str | N
     from livequery_cli.cli.output.terminal_text import escape_text
     from livequery_cli.cli.settings.locations import config_path
     from livequery_cli.cli.settings.profiles import (
+        OUTPUT_SETTINGS,
         SETTINGS,
         mask,
         resolve,
@@ -131,6 +132,11 @@ def run_show(env: Environment, *, flags: dict[str, str | None], profile: str | N
         if name == "live_query_url" and resolved.value is None:
             shown, source = settings.live_query_url, "derived from server_url"
         rows.append((name, escape_text(shown), source))
+    # The output settings only when set: they have a flag on ``lq tail`` too.
+    for name in OUTPUT_SETTINGS:
+        resolved = settings.values[name]
+        if resolved.value is not None:
+            rows.append((name, escape_text(resolved.value), resolved.source))
     width = max(len(value) for _, value, _ in rows)
     for name, value, source in rows:
         env.stdout.write(f"{name:<15} {value:<{width}}  ({source})\n")

@@ -167,11 +167,41 @@ def tail(
         ),
     ] = None,
     color: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--color", metavar="WHEN", help="auto, always or never.", rich_help_panel=OUTPUT_PANEL
+            "--color",
+            metavar="WHEN",
+            help="auto, always or never [env LQ_COLOR; default auto].",
+            rich_help_panel=OUTPUT_PANEL,
         ),
-    ] = "auto",
+    ] = None,
+    show: Annotated[
+        str | None,
+        typer.Option(
+            "--show",
+            metavar="FIELDS",
+            help="Print these fields on every pretty line, e.g. 'player,level' [env LQ_SHOW].",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = None,
+    timestamps: Annotated[
+        str | None,
+        typer.Option(
+            "--timestamps",
+            metavar="STYLE",
+            help="local (default: time of day, a date when the day differs), utc, iso,"
+            " relative or none [env LQ_TIMESTAMPS].",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = None,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide",
+            help="Never shorten long values on a terminal (--json never does).",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = False,
     quiet: Annotated[
         bool,
         typer.Option(
@@ -249,6 +279,16 @@ def tail(
             rich_help_panel=LIFETIME_PANEL,
         ),
     ] = None,
+    max_backoff: Annotated[
+        str | None,
+        typer.Option(
+            "--max-backoff",
+            metavar="DURATION",
+            help="Longest wait between reconnect attempts (jittered) [env LQ_MAX_BACKOFF;"
+            " default 5s].",
+            rich_help_panel=LIFETIME_PANEL,
+        ),
+    ] = None,
     server_url: ServerUrlOpt = None,
     live_query_url: LiveQueryUrlOpt = None,
     app_id: AppIdOpt = None,
@@ -292,6 +332,10 @@ def tail(
         exit_status=exit_status,
         stats=stats,
         stats_interval=stats_interval,
+        show=show,
+        timestamps=timestamps,
+        wide=wide,
+        max_backoff=max_backoff,
         argv=_command_line(ctx),
         flags=connection_flags(
             server_url=server_url,

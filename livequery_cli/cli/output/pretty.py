@@ -1,10 +1,14 @@
 """The human format: one line per event, colored on a terminal.
 
-``12:00:00.123 update Game xWMyZ4YEGZ score: 10 -> 20, name: "a" -> "b"``
+``12:00:00.123 update   Game xWMyZ4YEGZ [player="ann"] score: 10 -> 20, cfg.a[2]: 3 -> 4``
 
-``update``, ``enter`` and ``leave`` list the fields that changed, ``old -> new``;
-``create`` and ``delete`` list the object's own fields. Piped, the layout is
-identical without the ANSI codes, so ``grep``/``awk`` see what a person sees.
+``update``, ``enter`` and ``leave`` list the fields that changed, ``old -> new``,
+down to the dotted path that changed inside an object or array; ``create``,
+``delete`` and ``snapshot`` list the object's own fields. ``--show`` fields come
+in brackets after the id on every line. The op column fits ``snapshot``, and
+with several queries the class column is as wide as the longest class name,
+so ids line up. Piped, the layout is identical without the ANSI codes, so
+``grep``/``awk`` see what a person sees.
 
 Rich is too slow for a line per event at tens of thousands of events per
 second, so the styles are precomputed ANSI strings and a line is one f-string.
@@ -21,8 +25,9 @@ from typing import Any
 import orjson
 
 from livequery_cli.cli.output.event_record import TailEvent
+from livequery_cli.cli.output.nested_diff import ABSENT, changed_paths
 from livequery_cli.cli.output.terminal_text import escape_text
-from livequery_cli.cli.output.timestamps import MillisStamp
+from livequery_cli.cli.output.timestamps import LineClock
 
 RESET = "\x1b[0m"
 OP_STYLES = {
@@ -31,10 +36,12 @@ OP_STYLES = {
     "enter": "\x1b[1;36m",
     "leave": "\x1b[1;35m",
     "delete": "\x1b[1;31m",
-    "snapshot": "\x1b[1;37m",
+    "snapshot": "\x1b[1m",
 }
+OP_WIDTH = len("snapshot")
 # One color per query (``--also``), cycled, so interleaved streams stay apart.
-SUB_STYLES = ("\x1b[1m", "\x1b[1;96m", "\x1b[1;95m", "\x1b[1;93m", "\x1b[1;92m", "\x1b[1;94m")
+# No white and no bright yellow/cyan: they vanish on a light background.
+SUB_STYLES = ("\x1b[1m", "\x1b[1;36m", "\x1b[1;35m", "\x1b[1;33m", "\x1b[1;32m", "\x1b[1;34m")
 TIME_STYLE = "\x1b[2m"
 CLASS_STYLE = "\x1b[1m"
 ID_STYLE = "\x1b[34m"
@@ -52,7 +59,9 @@ _CACHE_LIMIT = 4096
 
 _dumps = orjson.dumps
 # Tells a field that is absent from one that holds null.
-_ABSENT: Any = object()
+_ABSENT: Any = ABSENT
+# Longest value printed on a terminal without --wide (the "…" included).
+DEFAULT_VALUE_LIMIT = 80
 
 
 def _format_str(value: str) -> str:
@@ -111,22 +120,42 @@ def format_value(value: Any) -> str:
 
 
 class PrettyFormat:
-    """Renders events as aligned human lines; ``color`` adds the ANSI styles."""
+    """Renders events as aligned human lines; ``color`` adds the ANSI styles.
 
-    def __init__(self, *, color: bool, local_time: bool = True) -> None:
+    ``show`` names fields printed on every line; ``timestamps`` is a
+    ``LineClock`` style; ``value_limit`` shortens longer values with "…"
+    (``None``: never, as with ``--wide`` or when piped); ``class_width`` pads
+    the class column (the longest class name when there are several queries).
+    ``now`` exists for tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        color: bool,
+        timestamps: str = "local",
+        show: tuple[str, ...] = (),
+        value_limit: int | None = None,
+        class_width: int = 0,
+        now: Callable[[], float] | None = None,
+    ) -> None:
         self._color = color
         self._reset = RESET if color else ""
-        self._clock = MillisStamp(
-            "%H:%M:%S", local=local_time, before=self._style(TIME_STYLE), after=self._reset
-        )
+        clock_args: dict[str, Any] = {"before": self._style(TIME_STYLE), "after": self._reset}
+        if now is not None:
+            clock_args["now"] = now
+        self._clock = LineClock(timestamps, **clock_args)
+        self._show = show
+        self._limit = value_limit
+        self._class_width = class_width
         if color:
-            self._ops = {op: f"{style}{op:<6}{RESET}" for op, style in OP_STYLES.items()}
+            self._ops = {op: f"{style}{op:<{OP_WIDTH}}{RESET}" for op, style in OP_STYLES.items()}
         else:
-            self._ops = {op: f"{op:<6}" for op in OP_STYLES}
+            self._ops = {op: f"{op:<{OP_WIDTH}}" for op in OP_STYLES}
         self._resync = " " + self._paint(TIME_STYLE, "(resync)")
         # " -> " between the old and the new value, with the styles around it.
         self._arrow = f"{self._reset} {self._paint(ARROW_STYLE, '->')} {self._style(NEW_STYLE)}"
-        # (op, class, sub) -> " op class " plus the opening of the id's style.
+        # (op, class, sub) -> "op class " plus the opening of the id's style.
         self._heads: dict[tuple[str, str, int], str] = {}
         # field name -> painted ``name=`` (create/delete) or ``name: `` + old style.
         self._field_keys: dict[str, str] = {}
@@ -144,8 +173,10 @@ class PrettyFormat:
         if head is None:
             style = SUB_STYLES[sub % len(SUB_STYLES)] if sub else CLASS_STYLE
             shown_op = self._ops.get(op) or escape_text(op)
-            shown_class = self._paint(style, escape_text(class_name))
-            head = f" {shown_op} {shown_class} {self._style(ID_STYLE)}"
+            name = escape_text(class_name)
+            padding = " " * max(0, self._class_width - len(name))
+            shown_class = self._paint(style, name) + padding
+            head = f"{shown_op} {shown_class} {self._style(ID_STYLE)}"
             if len(self._heads) >= _CACHE_LIMIT:
                 self._heads.clear()
             self._heads[key] = head
@@ -159,12 +190,38 @@ class PrettyFormat:
         object_id = obj.get("objectId")
         shown_id = escape_text(object_id) if isinstance(object_id, str) else ""
         original = event.original
-        detail = self._fields(obj) if original is None else self._changes(event, original, obj)
+        if original is None:
+            detail = self._fields(obj)
+        else:
+            detail = self._changes(event, original, obj)
+            if not detail and event.op == "update":
+                detail = self._paint(TIME_STYLE, "(changed: fields not sent, see --keys)")
         tail = self._resync if event.synthetic else ""
+        if self._show:
+            tail = f" {self._shown(obj)}{tail}"
         if detail:
             tail = f"{tail} {detail}"
-        line = f"{self._clock(event.ts)}{head}{shown_id}{self._reset}{tail}\n"
+        ts = event.ts
+        if event.kind == "snapshot":
+            ts = _updated_at(obj, ts)
+        line = f"{self._clock(ts)}{head}{shown_id}{self._reset}{tail}\n"
         return line.encode("utf-8", "surrogateescape")
+
+    def _value(self, value: Any) -> str:
+        text = _FORMATTERS.get(type(value), _format_json)(value)
+        limit = self._limit
+        if limit is not None and len(text) > limit:
+            return text[: limit - 1] + "…"
+        return text
+
+    def _shown(self, obj: dict[str, Any]) -> str:
+        """``[player="ann" level=3]``: the --show fields, ``(none)`` when absent."""
+        items = []
+        for name in self._show:
+            value = _lookup(obj, name)
+            shown = "(none)" if value is _ABSENT else self._value(value)
+            items.append(self._paint(KEY_STYLE, escape_text(name)) + "=" + shown)
+        return "[" + " ".join(items) + "]"
 
     def _field_key(self, key: str) -> str:
         shown = self._paint(KEY_STYLE, escape_text(key)) + "="
@@ -182,27 +239,62 @@ class PrettyFormat:
 
     def _fields(self, obj: dict[str, Any]) -> str:
         keys = self._field_keys
-        formatters = _FORMATTERS
+        shown = self._show
         items = []
         for key, value in obj.items():
-            if key in _IMPLICIT_FIELDS:
+            if key in _IMPLICIT_FIELDS or key in shown:
                 continue
             shown_key = keys.get(key) or self._field_key(key)
-            items.append(shown_key + formatters.get(type(value), _format_json)(value))
+            items.append(shown_key + self._value(value))
         return " ".join(items)
 
     def _changes(self, event: TailEvent, original: dict[str, Any], current: dict[str, Any]) -> str:
         keys = self._change_keys
-        formatters = _FORMATTERS
         arrow = self._arrow
         reset = self._reset
+        value_of = self._value
         items = []
         # ``changed()`` already leaves out the bookkeeping fields.
         for key in event.changed():
-            value = original.get(key, _ABSENT)
-            old = "(none)" if value is _ABSENT else formatters.get(type(value), _format_json)(value)
-            value = current.get(key, _ABSENT)
-            new = "(none)" if value is _ABSENT else formatters.get(type(value), _format_json)(value)
-            shown_key = keys.get(key) or self._change_key(key)
-            items.append(f"{shown_key}{old}{arrow}{new}{reset}")
+            before = original.get(key, _ABSENT)
+            after = current.get(key, _ABSENT)
+            if type(before) is type(after) and isinstance(before, (dict, list)):
+                paths, skipped = changed_paths(key, before, after)
+            else:
+                paths, skipped = [(key, before, after)], 0
+            for path, old_value, new_value in paths:
+                old = "(none)" if old_value is _ABSENT else value_of(old_value)
+                new = "(none)" if new_value is _ABSENT else value_of(new_value)
+                shown_key = keys.get(path) or self._change_key(path)
+                items.append(f"{shown_key}{old}{arrow}{new}{reset}")
+            if skipped:
+                items.append(f"{escape_text(key)}: (+{skipped} more changes)")
         return ", ".join(items)
+
+
+def _lookup(obj: dict[str, Any], name: str) -> Any:
+    """``obj[name]``, or the dotted path ``a.b`` into nested objects; ``_ABSENT`` if missing."""
+    value = obj.get(name, _ABSENT)
+    if value is not _ABSENT or "." not in name:
+        return value
+    value = obj
+    for part in name.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return _ABSENT
+        value = value[part]
+    return value
+
+
+def _updated_at(obj: dict[str, Any], default: float) -> float:
+    """The object's ``updatedAt`` in epoch seconds (a snapshot line's time), else ``default``."""
+    value = obj.get("updatedAt")
+    if isinstance(value, dict):
+        value = value.get("iso")
+    if not isinstance(value, str):
+        return default
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return default

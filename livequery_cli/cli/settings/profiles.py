@@ -34,9 +34,12 @@ SETTINGS: tuple[str, ...] = (
     "insecure",
     "proxy",
 )
+# How ``lq tail`` prints and reconnects; resolved like the connection settings
+# (flag > ``LQ_*`` > profile > the command's default) but not needed to connect.
+OUTPUT_SETTINGS: tuple[str, ...] = ("output", "color", "show", "timestamps", "max_backoff")
 SECRETS = frozenset({"master_key", "session_token"})
 FILE_KEYS = {"master_key_file": "master_key", "session_token_file": "session_token"}
-PROFILE_KEYS = frozenset(SETTINGS) | frozenset(FILE_KEYS)
+PROFILE_KEYS = frozenset(SETTINGS) | frozenset(FILE_KEYS) | frozenset(OUTPUT_SETTINGS)
 DEFAULT_SERVER_URL = "http://localhost:1337/parse"
 DEFAULT_PROFILE = "default"
 
@@ -63,11 +66,19 @@ def profile_name(flag: str | None, env: Mapping[str, str]) -> tuple[str, bool]:
 
 @dataclass(frozen=True)
 class ConfigFile:
-    """A parsed ``config.toml``: its profiles, and whether it is readable by others."""
+    """A parsed ``config.toml``: its profiles, and whether it is readable by others.
+
+    ``problems`` holds, per profile, what is wrong in it (an unknown key, a
+    value that is not a string), each as a one-line message with the file and
+    line. The key is left out of ``profiles``; only a command that uses that
+    profile fails (``resolve``), so a typo in ``[profiles.staging]`` does not
+    stop ``lq tail`` on the default profile.
+    """
 
     path: Path
     profiles: dict[str, dict[str, str]]
     exposed: bool
+    problems: dict[str, list[str]] = field(default_factory=dict)
 
 
 def load_config_file(path: Path) -> ConfigFile | None:
@@ -89,21 +100,30 @@ def load_config_file(path: Path) -> ConfigFile | None:
     profiles_raw = data.get("profiles", {})
     if not isinstance(profiles_raw, dict):
         raise ConfigError(f"{path}: 'profiles' must be a table of [profiles.NAME] tables")
+    from livequery_cli.cli.settings.key_report import key_line, unknown_key_message
+
+    text = raw.decode("utf-8")
     profiles: dict[str, dict[str, str]] = {}
+    problems: dict[str, list[str]] = {}
     for name, table in profiles_raw.items():
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: profiles.{name} must be a table")
+        kept: dict[str, str] = {}
         for key, value in table.items():
             if key not in PROFILE_KEYS:
-                known = ", ".join(sorted(PROFILE_KEYS))
-                raise ConfigError(
-                    f"{path}: unknown key {key!r} in profiles.{name} (known: {known})"
+                message = unknown_key_message(path, text, name, key, PROFILE_KEYS)
+                problems.setdefault(name, []).append(message)
+            elif not isinstance(value, str):
+                line = key_line(text, name, key)
+                where = f"{path}:{line}" if line is not None else str(path)
+                problems.setdefault(name, []).append(
+                    f"{where}: profiles.{name}.{key} must be a string"
                 )
-            if not isinstance(value, str):
-                raise ConfigError(f"{path}: profiles.{name}.{key} must be a string")
-        profiles[name] = dict(table)
+            else:
+                kept[key] = value
+        profiles[name] = kept
     exposed = bool(mode & (stat.S_IRGRP | stat.S_IROTH))
-    return ConfigFile(path=path, profiles=profiles, exposed=exposed)
+    return ConfigFile(path=path, profiles=profiles, exposed=exposed, problems=problems)
 
 
 @dataclass(frozen=True)
@@ -192,6 +212,7 @@ def resolve(
         elif named:
             known = ", ".join(sorted(loaded.profiles)) or "none"
             raise ConfigError(f"profile {name!r} not found in {path} (profiles: {known})")
+        _check_problems(loaded, name, settings)
         if loaded.exposed and any(key in profile for key in SECRETS):
             settings.warnings.append(
                 f"lq: warning: {path} holds secrets and is readable by other users "
@@ -204,7 +225,22 @@ def resolve(
         settings.values[setting] = _resolve_one(
             setting, flags, env, stdin, profile, where, name, stored_token
         )
+    for setting in OUTPUT_SETTINGS:
+        settings.values[setting] = _resolve_one(
+            setting, flags, env, stdin, profile, where, name, None
+        )
     return settings
+
+
+def _check_problems(loaded: ConfigFile, active: str, settings: Settings) -> None:
+    """Fail on a problem in the active profile; only warn about the other profiles."""
+    own = loaded.problems.get(active, [])
+    if own:
+        more = f" (and {len(own) - 1} more)" if len(own) > 1 else ""
+        raise ConfigError(own[0] + more)
+    for name in sorted(loaded.problems):
+        for message in loaded.problems[name]:
+            settings.warnings.append(f"lq: warning: {message}")
 
 
 def _resolve_one(

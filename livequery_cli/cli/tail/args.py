@@ -26,7 +26,8 @@ class TailArgs:
     output: str | None = None
     json: bool = False
     template: str | None = None
-    color: str = "auto"
+    color: str | None = None
+    """``--color``; ``None``: the ``color`` setting (``LQ_COLOR``, profile), else auto."""
     quiet: bool = False
     count: int | None = None
     timeout: str | None = None
@@ -43,5 +44,9 @@ class TailArgs:
     exit_status: bool = False
     stats: bool = False
     stats_interval: str | None = None
+    show: str | None = None
+    timestamps: str | None = None
+    wide: bool = False
+    max_backoff: str | None = None
     argv: list[str] | None = None
     """The command line, to tell which ``--where`` follows which ``--also``."""

@@ -26,6 +26,7 @@ from livequery_cli.client.pending import retrieve_exception
 from livequery_cli.exceptions import (
     AuthError,
     ConnectionFailedError,
+    InvalidStateError,
     LiveQueryError,
     ServerError,
 )
@@ -63,6 +64,7 @@ class LiveQuerySource:
         queries: Sequence[SubscribeQuery],
         status: StatusReporter,
         max_retries: int | None = None,
+        max_backoff: float = 5.0,
         urls: Sequence[str] | None = None,
         sync: Callable[[Callable[[BaseException], None]], SyncStage] | None = None,
         status_event: Callable[..., None] | None = None,
@@ -79,12 +81,14 @@ class LiveQuerySource:
         self._queries = list(queries)
         self._status = status
         self._max_retries = max_retries
+        self._max_backoff = max_backoff
         self._client: LiveQueryClient | None = None
         self._subs: list[Subscription] = []
         self._last_problem = "connection closed"
         self._watch: asyncio.Task[None] | None = None
         self._stopping = False
         self._session_check: asyncio.Future[None] | None = None
+        self._class_check: asyncio.Future[None] | None = None
 
     def _make_client(self) -> LiveQueryClient:
         from livequery_cli.cli.tail.failover_urls import FailoverConnector
@@ -108,7 +112,7 @@ class LiveQuerySource:
             javascript_key=settings.get("js_key"),
             master_key=settings.get("master_key"),
             session_token=settings.get("session_token"),
-            reconnect=ReconnectPolicy(max_retries=self._max_retries),
+            reconnect=ReconnectPolicy(max_retries=self._max_retries, max_delay=self._max_backoff),
             connect=connector or connect,
             ssl=self._tls,
         )
@@ -151,6 +155,7 @@ class LiveQuerySource:
         client.on("close", self._on_close)
         client.on("reconnect", lambda attempt, delay: status.reconnecting(delay, attempt))
         client.on("error", on_error)
+        opening: asyncio.Future[None] | None = None
         if self._make_sync is not None:
             self._sync = self._make_sync(fail)
             # Before the first subscribe: it reads where the tail starts, while
@@ -166,13 +171,30 @@ class LiveQuerySource:
         if stats is not None:
             stats.start()
         for index, query in enumerate(self._queries):
-            sub = await client.subscribe(query.to_subscribe_query())
+            try:
+                sub = await client.subscribe(query.to_subscribe_query())
+            except InvalidStateError:
+                # The open failed after ``prepare`` looked: report why it failed, as
+                # subscribe itself does when it is the one that opens the socket.
+                if opening is not None:
+                    await asyncio.wait([opening])
+                    if not opening.cancelled() and opening.exception() is not None:
+                        raise opening.exception() from None  # type: ignore[misc]
+                raise
             self._subs.append(sub)
             self._bind(sub, index, query, deliver, fail)
         if self._settings.get("session_token"):
             # After the subscribes: the check brings in the REST stack, whose
             # import would otherwise hold the subscribe frames back.
             self._session_check = asyncio.ensure_future(self._check_session(fail))
+        if self._settings.get("master_key"):
+            from livequery_cli.cli.tail.class_check import check_classes
+
+            names = [query.class_name for query in self._queries]
+            self._class_check = asyncio.ensure_future(
+                check_classes(self._settings, self._tls, names, self._status)
+            )
+            self._class_check.add_done_callback(retrieve_exception)
         self._watch = asyncio.ensure_future(self._watch_client(client, fail))
 
     def _on_close(self) -> None:
@@ -274,7 +296,7 @@ class LiveQuerySource:
             with contextlib.suppress(LiveQueryError, OSError):
                 await sub.unsubscribe()
             self._status.unsubscribed(sub.class_name)
-        for task in (self._watch, self._session_check):
+        for task in (self._watch, self._session_check, self._class_check):
             if task is not None:
                 task.cancel()
         if self._sync is not None:

@@ -90,6 +90,8 @@ class TailRunner:
         self._error: BaseException | None = None
         self._last_activity = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.ended_by: str | None = None
+        """``"timeout"`` or ``"idle"`` when that limit ended the run (to say so on stderr)."""
 
     @property
     def seq(self) -> int:
@@ -289,10 +291,15 @@ class TailRunner:
     def _start_timers(self, loop: asyncio.AbstractEventLoop) -> list[asyncio.TimerHandle]:
         timers = []
         if self._limits.timeout is not None:
-            timers.append(loop.call_later(self._limits.timeout, self.finish, ExitStatus.TIME_LIMIT))
+            timers.append(loop.call_later(self._limits.timeout, self._time_limit, "timeout"))
         if self._limits.idle is not None:
             timers.append(loop.call_later(self._limits.idle, self._check_idle, timers))
         return timers
+
+    def _time_limit(self, which: str) -> None:
+        if self._done is not None and not self._done.done():
+            self.ended_by = which
+        self.finish(ExitStatus.TIME_LIMIT)
 
     def _check_idle(self, timers: list[asyncio.TimerHandle]) -> None:
         """Fire at last-activity + idle; events only record a time, never reschedule."""
@@ -300,6 +307,6 @@ class TailRunner:
         assert self._limits.idle is not None
         due = self._last_activity + self._limits.idle
         if self._loop.time() >= due:
-            self.finish(ExitStatus.TIME_LIMIT)
+            self._time_limit("idle")
         else:
             timers.append(self._loop.call_at(due, self._check_idle, timers))

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import ssl
 
-from livequery_cli.cli.environment import COLOR_CHOICES, Environment
+from livequery_cli.cli.environment import Environment
 from livequery_cli.cli.exit_status import UsageError, report
-from livequery_cli.cli.output.output_format import OUTPUT_CHOICES, OutputFormat
+from livequery_cli.cli.output.output_format import OutputFormat
 from livequery_cli.cli.query_input import (
     SubscribeQuery,
     build_queries,
@@ -34,53 +34,7 @@ if TYPE_CHECKING:
     from livequery_cli.cli.tail.resync_stage import SyncOptions, SyncStage
     from livequery_cli.cli.tail.runner import Limits, Render
 
-
-def choose_output(args: TailArgs) -> OutputFormat:
-    """``pretty``, ``json``, ``raw`` or ``template`` from the output flags (exclusive)."""
-    chosen = [
-        name
-        for name, given in (
-            ("--json", args.json),
-            (f"-o {args.output}", args.output is not None),
-            ("--template", args.template is not None),
-        )
-        if given
-    ]
-    if len(chosen) > 1 and not (args.json and args.output == OutputFormat.JSON):
-        raise UsageError("--json, --output and --template are mutually exclusive")
-    if args.template is not None:
-        return OutputFormat.TEMPLATE
-    if args.json:
-        return OutputFormat.JSON
-    if args.output is not None and args.output not in OUTPUT_CHOICES:
-        raise UsageError(f"--output: unknown format {args.output!r} (choose pretty, json or raw)")
-    return OutputFormat(args.output) if args.output else OutputFormat.PRETTY
-
-
-def make_render(kind: OutputFormat, args: TailArgs, env: Environment, color: ColorChoice) -> Render:
-    """The per-event renderer for the chosen output."""
-    if kind is OutputFormat.JSON:
-        from livequery_cli.cli.output.ndjson import JsonFormat
-
-        return JsonFormat(terminal=env.stdout_isatty)
-    if kind is OutputFormat.RAW:
-        from livequery_cli.cli.output.ndjson import RawFormat
-
-        return RawFormat(terminal=env.stdout_isatty)
-    if kind is OutputFormat.TEMPLATE:
-        from livequery_cli.cli.output.template import TemplateFormat
-
-        return TemplateFormat(args.template or "")
-    from livequery_cli.cli.output.pretty import PrettyFormat
-
-    return PrettyFormat(color=env.use_color(color, stream="stdout"))
-
-
-def _color_choice(text: str) -> ColorChoice:
-    for choice in COLOR_CHOICES:
-        if text == choice:
-            return choice
-    raise UsageError(f"--color: unknown value {text!r} (choose auto, always or never)")
+__all__ = ["run_tail"]
 
 
 def run_tail(env: Environment, args: TailArgs) -> int:
@@ -108,21 +62,23 @@ class _Plan:
     urls: list[str]
     stats_interval: float | None
     tls: ssl.SSLContext | None = None
+    max_backoff: float = 5.0
 
 
 def _prepare(env: Environment, args: TailArgs) -> _Plan:
     """Validate every flag, compile the query and resolve the settings; raise on bad input."""
     from livequery_cli.cli.durations import parse_duration
+    from livequery_cli.cli.tail.output_settings import (
+        OutputChoice,
+        check_output_flags,
+        max_backoff,
+    )
 
-    color = _color_choice(args.color)
-    kind = choose_output(args)
-    render = make_render(kind, args, env, color)
+    check_output_flags(args)
     if args.count is not None and args.count < 1:
         raise UsageError("--count must be at least 1")
     if args.max_retries is not None and args.max_retries < 0:
         raise UsageError("--max-retries cannot be negative")
-    if args.status_events and kind is not OutputFormat.JSON:
-        raise UsageError("--status-events needs --json")
     if args.exit_status and args.until is None:
         raise UsageError("--exit-status needs --until")
     durations: dict[str, float | None] = {}
@@ -161,7 +117,7 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
     until = _until_matcher(args.until)
     since = _since(args.since)
     settings = resolve(
-        flags=args.flags,
+        flags={**args.flags, "max_backoff": args.max_backoff},
         env=env.env,
         stdin=env.stdin,
         profile_flag=args.profile,
@@ -169,6 +125,11 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
     )
     for warning in settings.warnings:
         env.stderr.write(warning + "\n")
+    output = OutputChoice.from_settings(args, settings)
+    if args.status_events and output.kind is not OutputFormat.JSON:
+        raise UsageError("--status-events needs --json")
+    render = output.render(env, class_width=_class_width(queries))
+    queries = [_with_shown(query, output.show) for query in queries]
     if not settings.get("app_id"):
         raise ConfigError(
             "no application id: pass --app-id, set LQ_APP_ID, "
@@ -199,15 +160,33 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
         queries,
         events,
         limits,
-        color,
+        output.color,
         sync,
         urls,
         interval if args.stats else None,
         tls,
+        max_backoff(settings),
     )
     if insecure:  # last: only a run that will connect warns
         env.stderr.write(INSECURE_WARNING + "\n")
     return plan
+
+
+def _with_shown(query: SubscribeQuery, show: tuple[str, ...]) -> SubscribeQuery:
+    """A query limited by ``keys`` must also ask for the ``--show`` fields to show them."""
+    if not query.keys or not show:
+        return query
+    from dataclasses import replace
+
+    tops = dict.fromkeys(field.split(".", 1)[0] for field in show)  # keys name top-level fields
+    return replace(query, keys=[*query.keys, *(f for f in tops if f not in query.keys)])
+
+
+def _class_width(queries: list[SubscribeQuery]) -> int:
+    """Pad class names to the longest when several queries share the output."""
+    if len(queries) < 2:
+        return 0
+    return max(len(query.class_name) for query in queries)
 
 
 def _split_also(args: TailArgs) -> tuple[list[str], list[tuple[str, list[str]]]]:
@@ -244,10 +223,17 @@ def _until_matcher(text: str | None) -> Callable[[dict[str, Any]], bool] | None:
     if text is None:
         return None
     from livequery_cli.cli.query_input import compile_where_texts
+    from livequery_cli.exceptions import QueryError, WhereSyntaxError
     from livequery_cli.matching import compile_where
 
-    where = compile_where_texts([text])
-    return compile_where(where)
+    try:
+        return compile_where(compile_where_texts([text]))
+    except WhereSyntaxError as exc:  # say which flag: the source alone could be any
+        raise WhereSyntaxError(
+            f"--until: {exc}", source=exc.source, start=exc.start, end=exc.end
+        ) from None
+    except QueryError as exc:
+        raise QueryError(f"--until: {exc}") from None
 
 
 def _since(text: str | None) -> datetime | None:
@@ -334,6 +320,7 @@ def _tail(env: Environment, args: TailArgs, plan: _Plan) -> int:
         queries=plan.queries,
         status=status,
         max_retries=args.max_retries,
+        max_backoff=plan.max_backoff,
         urls=plan.urls,
         sync=make_sync,
         status_event=runner.status_event,
@@ -341,6 +328,10 @@ def _tail(env: Environment, args: TailArgs, plan: _Plan) -> int:
         tls=plan.tls,
     )
     result = asyncio.run(runner.run(source))
+    if runner.ended_by == "timeout":
+        status.note(f"stopped: --timeout {args.timeout} reached (exit {int(result)})")
+    elif runner.ended_by == "idle":
+        status.note(f"stopped: no event for {args.idle} (--idle; exit {int(result)})")
     return int(result)
 
 

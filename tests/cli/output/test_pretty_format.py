@@ -101,7 +101,7 @@ def test_any_json_value_is_its_escaped_json_unless_date_or_pointer(value: Any) -
 
 
 def test_colored_change_line_with_resync_and_a_second_query() -> None:
-    render = PrettyFormat(color=True, local_time=False)
+    render = PrettyFormat(color=True, timestamps="utc", now=lambda: TS)
     line = render(
         TailEvent(
             "update",
@@ -116,7 +116,7 @@ def test_colored_change_line_with_resync_and_a_second_query() -> None:
     )
     arrow = "\x1b[0m \x1b[2m->\x1b[0m \x1b[32m"
     assert line.decode() == (
-        "\x1b[2m12:00:00.123\x1b[0m \x1b[1;33mupdate\x1b[0m \x1b[1;96mGame\x1b[0m "
+        "\x1b[2m12:00:00.123Z\x1b[0m \x1b[1;33mupdate  \x1b[0m \x1b[1;36mGame\x1b[0m "
         "\x1b[34ma1\x1b[0m \x1b[2m(resync)\x1b[0m "
         f"\x1b[1mgone\x1b[0m: \x1b[31mnull{arrow}(none)\x1b[0m, "
         f"\x1b[1mn\x1b[0m: \x1b[31m1{arrow}2\x1b[0m, "
@@ -125,15 +125,15 @@ def test_colored_change_line_with_resync_and_a_second_query() -> None:
 
 
 def test_plain_line_with_unknown_op_and_non_string_id() -> None:
-    render = PrettyFormat(color=False, local_time=False)
+    render = PrettyFormat(color=False, timestamps="utc", now=lambda: TS)
     line = render(
         TailEvent("we\x1bird", {"objectId": 7, "a": 1}, None, class_name="G", seq=1, ts=TS)
     )
-    assert line == b"12:00:00.123 we\\eird G  a=1\n"
+    assert line == b"12:00:00.123Z we\\eird G  a=1\n"
 
 
 def test_caches_of_server_names_stay_bounded() -> None:
-    render = PrettyFormat(color=True, local_time=False)
+    render = PrettyFormat(color=True, timestamps="utc", now=lambda: TS)
     limit = pretty_format._CACHE_LIMIT
     for i in range(limit + 10):
         obj = {"objectId": "o", f"field{i}": i}
@@ -146,7 +146,7 @@ def test_caches_of_server_names_stay_bounded() -> None:
 
 
 def test_the_clock_follows_the_millisecond() -> None:
-    render = PrettyFormat(color=False, local_time=False)
+    render = PrettyFormat(color=False, timestamps="utc", now=lambda: TS)
     stamps = [
         render(TailEvent("delete", {}, None, class_name="G", seq=1, ts=TS + d))[:12]
         for d in (0, 0.0004, 0.0011, 1)

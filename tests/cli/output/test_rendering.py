@@ -40,22 +40,22 @@ def event(op: str, obj: dict[str, Any] = GAME, original: dict[str, Any] | None =
 
 
 def test_pretty_update_lists_changes_old_to_new_without_color() -> None:
-    render = PrettyFormat(color=False, local_time=False)
+    render = PrettyFormat(color=False, timestamps="utc", now=lambda: TS)
     line = render(event("update", GAME, ORIGINAL))
-    assert line == b'12:00:00.123 update Game xWMyZ4YEGZ name: "a" -> "b", score: 10 -> 20\n'
+    assert line == b'12:00:00.123Z update   Game xWMyZ4YEGZ name: "a" -> "b", score: 10 -> 20\n'
 
 
 def test_pretty_create_lists_own_fields_and_pads_the_op() -> None:
-    render = PrettyFormat(color=False, local_time=False)
-    assert render(event("enter", GAME, GAME)) == b"12:00:00.123 enter  Game xWMyZ4YEGZ\n"
-    assert render(event("create")) == b'12:00:00.123 create Game xWMyZ4YEGZ score=20 name="b"\n'
+    render = PrettyFormat(color=False, timestamps="utc", now=lambda: TS)
+    assert render(event("enter", GAME, GAME)) == b"12:00:00.123Z enter    Game xWMyZ4YEGZ\n"
+    assert render(event("create")) == b'12:00:00.123Z create   Game xWMyZ4YEGZ score=20 name="b"\n'
 
 
 def test_pretty_colors_are_precomputed_ansi() -> None:
-    render = PrettyFormat(color=True, local_time=False)
+    render = PrettyFormat(color=True, timestamps="utc", now=lambda: TS)
     line = render(event("delete", {"objectId": "a1", "n": 1})).decode()
     assert line == (
-        "\x1b[2m12:00:00.123\x1b[0m \x1b[1;31mdelete\x1b[0m \x1b[1mGame\x1b[0m "
+        "\x1b[2m12:00:00.123Z\x1b[0m \x1b[1;31mdelete  \x1b[0m \x1b[1mGame\x1b[0m "
         "\x1b[34ma1\x1b[0m \x1b[1mn\x1b[0m=1\n"
     )
 
@@ -72,10 +72,12 @@ def test_pretty_shows_dates_and_pointers_as_the_where_language_spells_them() -> 
 
 def test_server_data_cannot_reach_the_terminal_as_control_sequences() -> None:
     hostile = {"objectId": "id\x1b]0;pwned\x07", "name": "a\nb\u202e\x9b31m"}
-    render = PrettyFormat(color=False, local_time=False)
+    render = PrettyFormat(color=False, timestamps="utc", now=lambda: TS)
     line = render(TailEvent("create", hostile, None, class_name="G\x1b[2J", seq=1, ts=TS))
     text = line.decode()
-    assert text == ('12:00:00.123 create G\\e[2J id\\e]0;pwned\\x07 name="a\\nb\\u202e\\x9b31m"\n')
+    assert text == (
+        '12:00:00.123Z create   G\\e[2J id\\e]0;pwned\\x07 name="a\\nb\\u202e\\x9b31m"\n'
+    )
     assert text.count("\n") == 1
     assert "\x1b" not in text
 
@@ -189,7 +191,7 @@ def test_escaped_text_never_holds_a_control_character(text: str) -> None:
 
 @given(st.dictionaries(st.text(), st.one_of(st.text(), st.integers(), st.none())))
 def test_pretty_lines_are_always_exactly_one_line(fields: dict[str, Any]) -> None:
-    line = PrettyFormat(color=False, local_time=False)(
+    line = PrettyFormat(color=False, timestamps="utc", now=lambda: TS)(
         TailEvent("create", {"objectId": "x", **fields}, None, class_name="G", seq=1, ts=TS)
     )
     assert line.count(b"\n") == 1

@@ -245,12 +245,12 @@ def test_pretty_output_is_plain_when_piped_and_colored_when_forced(
     oid = game["objectId"]
     create, update = plain.read_stdout(2)
     assert re.fullmatch(
-        rf"\d\d:\d\d:\d\d\.\d{{3}} create Game {oid} tag=\"{unique_tag}\" score=1", create
+        rf"\d\d:\d\d:\d\d\.\d{{3}} create   Game {oid} tag=\"{unique_tag}\" score=1", create
     )
-    assert re.fullmatch(rf"\d\d:\d\d:\d\d\.\d{{3}} update Game {oid} score: 1 -> 2", update)
+    assert re.fullmatch(rf"\d\d:\d\d:\d\d\.\d{{3}} update   Game {oid} score: 1 -> 2", update)
     assert "\x1b[" not in create + update
     colored_lines = colored.read_stdout(2)
-    assert "\x1b[1;33mupdate\x1b[0m" in colored_lines[1]
+    assert "\x1b[1;33mupdate  \x1b[0m" in colored_lines[1]
     assert templated.read_stdout(2) == ["create 1 ", 'update 2 ["score"]']
     for proc in (plain, colored, templated):
         assert proc.wait() == 0

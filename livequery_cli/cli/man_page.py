@@ -1,0 +1,197 @@
+"""The ``lq(1)`` manual page, generated from the command definitions.
+
+Every command, argument and option comes from walking the Click tree that
+``lq`` itself runs (lazy commands included), the environment variables from
+the settings table, and the exit statuses from ``ExitStatus`` and the
+docstrings under its members, so the page cannot describe a flag that does
+not exist. The result is checked into ``man/lq.1``; a test regenerates it
+and fails on drift, and the wheel installs it as ``share/man/man1/lq.1``.
+
+Regenerate with ``python -m livequery_cli.cli.man_page``. Plain roff with the
+``man`` macros only: no dependency, and ``man``, ``mandoc`` and ``groff``
+all read it.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import itertools
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+__all__ = ["default_path", "render", "write"]
+
+_ENVIRONMENT_EXTRA = (
+    ("LQ_PROFILE", "The profile to use (as --profile)."),
+    ("LQ_CONFIG", "The config file (default: config.toml in the config directory)."),
+    (
+        "LQ_CONFIG_DIR",
+        "The config directory (default: $XDG_CONFIG_HOME/lq, else ~/.config/lq).",
+    ),
+    ("NO_COLOR", "Non-empty: no color with --color auto."),
+    ("FORCE_COLOR", "Non-empty and not 0: color with --color auto, even when piped."),
+)
+
+
+def _roff(text: str) -> str:
+    """``text`` safe in a roff line: backslashes, hyphens of options, leading dots."""
+    text = text.replace("\\", "\\e").replace("-", "\\-")
+    lines = []
+    for line in text.split("\n"):
+        if line.startswith((".", "'")):
+            line = "\\&" + line
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _commands(command: Any, ctx: Any, path: list[str]) -> Iterator[tuple[list[str], Any, Any]]:
+    yield path, command, ctx
+    if hasattr(command, "list_commands"):
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            if sub is None or sub.hidden:
+                continue
+            sub_ctx = sub.make_context(name, [], parent=ctx, resilient_parsing=True)
+            yield from _commands(sub, sub_ctx, [*path, name])
+
+
+def _synopsis(path: list[str], command: Any) -> str:
+    arguments = [
+        p.metavar or p.name.upper()
+        for p in command.params
+        if getattr(p, "param_type_name", "") == "argument"
+    ]
+    words = ["lq", *path]
+    if hasattr(command, "list_commands"):
+        words.append("COMMAND")
+    words.append("[OPTIONS]")
+    words.extend(arguments)
+    return " ".join(words)
+
+
+def _option_lines(command: Any) -> list[str]:
+    lines: list[str] = []
+    for param in command.params:
+        kind = getattr(param, "param_type_name", "")
+        if getattr(param, "hidden", False):
+            continue
+        if kind == "argument":
+            lines += [".TP", f"\\fI{_roff(param.metavar or param.name.upper())}\\fR"]
+        else:
+            names = ", ".join(f"\\fB{_roff(n)}\\fR" for n in [*param.opts, *param.secondary_opts])
+            metavar = "" if param.is_flag else f" \\fI{_roff(param.metavar or 'VALUE')}\\fR"
+            lines += [".TP", names + metavar]
+        lines.append(_roff(" ".join((param.help or "").split())))
+    lines += [".TP", "\\fB\\-h\\fR, \\fB\\-\\-help\\fR", "Show the help and exit."]
+    return lines
+
+
+def _exit_statuses() -> list[tuple[int, str]]:
+    """``(value, meaning)`` of each ``ExitStatus``, the meaning from its docstring."""
+    from livequery_cli.cli import exit_status
+
+    tree = ast.parse(inspect.getsource(exit_status))
+    body = next(
+        node.body
+        for node in tree.body
+        if isinstance(node, ast.ClassDef) and node.name == "ExitStatus"
+    )
+    meanings: dict[str, str] = {}
+    for node, after in itertools.pairwise(body):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(after, ast.Expr)
+            and isinstance(after.value, ast.Constant)
+            and isinstance(after.value.value, str)
+        ):
+            meanings[node.targets[0].id] = " ".join(after.value.value.replace("``", "").split())
+    return [(int(member), meanings.get(member.name, "")) for member in exit_status.ExitStatus]
+
+
+def _environment() -> list[tuple[str, str]]:
+    from livequery_cli.cli.settings.profiles import OUTPUT_SETTINGS, SETTINGS, env_var, flag_name
+
+    rows = [
+        (env_var(s), f"As {flag_name(s)}; profile key {s}.") for s in (*SETTINGS, *OUTPUT_SETTINGS)
+    ]
+    return rows + list(_ENVIRONMENT_EXTRA)
+
+
+def render() -> str:
+    """The whole page, as roff text."""
+    import typer
+
+    from livequery_cli import __version__
+    from livequery_cli.cli.command_tree import app
+
+    root = typer.main.get_command(app)
+    ctx = root.make_context("lq", [], resilient_parsing=True)
+    out = [
+        '.\\" generated by `python -m livequery_cli.cli.man_page` from the lq app; do not edit',
+        f'.TH LQ 1 "" "lq {__version__}" "User Commands"',
+        ".SH NAME",
+        "lq \\- " + _roff((root.help or "").strip().rstrip(".")),
+        ".SH SYNOPSIS",
+        "\\fBlq\\fR \\fICOMMAND\\fR [\\fIOPTIONS\\fR] [\\fIARGUMENTS\\fR]",
+        ".SH DESCRIPTION",
+        "\\fBlq\\fR subscribes to Parse LiveQuery and prints each event as a line: pretty on a"
+        " terminal, NDJSON with \\fB\\-\\-json\\fR, or a custom \\fB\\-\\-template\\fR."
+        " \\fBlq serve\\fR runs a Parse-compatible server with LiveQuery for development.",
+        ".SH COMMANDS",
+    ]
+    for path, command, _ in _commands(root, ctx, []):
+        if not path:
+            continue
+        out += [f".SS {_roff(_synopsis(path, command))}", _roff((command.help or "").strip())]
+        if not hasattr(command, "list_commands"):
+            out += _option_lines(command)
+    out.append(".SH ENVIRONMENT")
+    for name, text in _environment():
+        out += [".TP", f"\\fB{_roff(name)}\\fR", _roff(text)]
+    out += [
+        ".SH FILES",
+        ".TP",
+        "\\fI~/.config/lq/config.toml\\fR",
+        "Profiles: [profiles.NAME] tables of the settings above (see \\fBlq config show\\fR).",
+        ".TP",
+        "\\fI~/.config/lq/credentials.toml\\fR",
+        "Session tokens stored by \\fBlq login\\fR (mode 0600).",
+        ".SH EXIT STATUS",
+    ]
+    for value, meaning in _exit_statuses():
+        out += [".TP", f"\\fB{value}\\fR", _roff(meaning)]
+    out += [
+        ".SH EXAMPLES",
+        ".nf",
+        _roff("lq tail Game --where 'score gt 100'"),
+        _roff("lq tail Game --show player --timestamps relative"),
+        _roff("lq tail Game --json --snapshot | jq .object.score"),
+        _roff("lq explain --where 'name ~ /^al/i and level in [1, 2]'"),
+        ".fi",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def default_path() -> Path:
+    """``man/lq.1`` of the source checkout this package runs from."""
+    return Path(__file__).resolve().parents[2] / "man" / "lq.1"
+
+
+def write(path: Path | None = None) -> bool:
+    """(Re)write the page; return whether it changed."""
+    target = path or default_path()
+    text = render()
+    if target.exists() and target.read_text("utf-8") == text:
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, "utf-8")
+    return True
+
+
+if __name__ == "__main__":  # pragma: no cover - a developer's command
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else default_path()
+    print(f"{'wrote' if write(target) else 'unchanged'} {target}")
