@@ -5,7 +5,7 @@ _lq() {
     for ((i = 1; i < COMP_CWORD; i++)); do
         word="${COMP_WORDS[i]}"
         case "$word" in
-            --allow-origin|--also|--app-id|--ca-file|--cache-timeout|--color|--count|--db|--dir|--duration|--events|--host|--idle|--interval|--js-key|--keys|--live-query-url|--master-key|--master-key-file|--max-backoff|--max-connections-per-address|--max-frame-bytes|--max-retries|--max-subscriptions|--mount|--output|--parse-server|--port|--profile|--proxy|--query-file|--redis-url|--seed|--server-url|--session-token|--session-token-file|--show|--since|--stats-interval|--template|--timeout|--timestamps|--until|--watch-fields|--where|--where-json|-n|-o|-p|-t|-w) ((i++)) ;;
+            --allow-origin|--also|--app-id|--ca-file|--cache-timeout|--color|--columns|--count|--db|--dir|--duration|--events|--host|--idle|--interval|--js-key|--keys|--live-query-url|--master-key|--master-key-file|--max-backoff|--max-connections-per-address|--max-frame-bytes|--max-retries|--max-subscriptions|--mount|--output|--parse-server|--port|--profile|--proxy|--query-file|--redis-url|--seed|--server-url|--session-token|--session-token-file|--show|--since|--sort|--stats-interval|--template|--timeout|--timestamps|--until|--watch-fields|--where|--where-json|-n|-o|-p|-t|-w) ((i++)) ;;
             -*) ;;
             *)
                 if [[ -z "$cmd" ]]; then cmd="$word"
@@ -21,10 +21,10 @@ _lq() {
         --output) COMPREPLY=($(compgen -W "pretty json raw" -- "$cur")); return ;;
         --events) COMPREPLY=($(compgen -W "create update enter leave delete" -- "$cur")); return ;;
         --ca-file|--master-key-file|--query-file|--session-token-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --allow-origin|--also|--app-id|--cache-timeout|--count|--db|--dir|--duration|--host|--idle|--interval|--js-key|--keys|--live-query-url|--master-key|--max-backoff|--max-connections-per-address|--max-frame-bytes|--max-retries|--max-subscriptions|--mount|--parse-server|--port|--proxy|--redis-url|--seed|--server-url|--session-token|--show|--since|--stats-interval|--template|--timeout|--timestamps|--until|--watch-fields|--where|--where-json|-n|-o|-t|-w) return ;;
+        --allow-origin|--also|--app-id|--cache-timeout|--columns|--count|--db|--dir|--duration|--host|--idle|--interval|--js-key|--keys|--live-query-url|--master-key|--max-backoff|--max-connections-per-address|--max-frame-bytes|--max-retries|--max-subscriptions|--mount|--parse-server|--port|--proxy|--redis-url|--seed|--server-url|--session-token|--show|--since|--sort|--stats-interval|--template|--timeout|--timestamps|--until|--watch-fields|--where|--where-json|-n|-o|-t|-w) return ;;
     esac
     case "$cmd" in
-        "") COMPREPLY=($(compgen -W "tail explain config completions login logout whoami serve demo --version -h --help" -- "$cur")) ;;
+        "") COMPREPLY=($(compgen -W "tail explain config completions login logout whoami watch serve demo --version -h --help" -- "$cur")) ;;
         "tail") if [[ $npos -eq 0 && "$cur" != -* ]]; then COMPREPLY=($(compgen -W "$(lq completions classes 2>/dev/null)" -- "$cur")); else COMPREPLY=($(compgen -W "--where -w --where-json --query-file --events --keys --watch-fields --also --snapshot --since --resync --no-resync --status-events --json --output -o --template -t --color --show --timestamps --wide --quiet -q --count -n --timeout --idle --until --exit-status --stats --stats-interval --max-retries --max-backoff --server-url --live-query-url --app-id --js-key --master-key --master-key-file --session-token --session-token-file --ca-file --insecure --proxy --profile -p -h --help" -- "$cur")); fi ;;
         "explain") if [[ $npos -eq 0 && "$cur" != -* ]]; then COMPREPLY=($(compgen -W "$(lq completions classes 2>/dev/null)" -- "$cur")); else COMPREPLY=($(compgen -W "--where -w --where-json --query-file --keys --watch-fields -h --help" -- "$cur")); fi ;;
         "config") COMPREPLY=($(compgen -W "show path profiles -h --help" -- "$cur")) ;;
@@ -37,6 +37,7 @@ _lq() {
         "login") COMPREPLY=($(compgen -W "--password-stdin --profile -p --server-url --app-id --js-key -h --help" -- "$cur")) ;;
         "logout") COMPREPLY=($(compgen -W "--local --profile -p --server-url --app-id --js-key --session-token --session-token-file -h --help" -- "$cur")) ;;
         "whoami") COMPREPLY=($(compgen -W "--profile -p --server-url --app-id --js-key --session-token --session-token-file -h --help" -- "$cur")) ;;
+        "watch") COMPREPLY=($(compgen -W "--where -w --where-json --query-file --columns --sort --once --server-url --live-query-url --app-id --js-key --master-key --master-key-file --session-token --session-token-file --ca-file --insecure --proxy --profile -p -h --help" -- "$cur")) ;;
         "serve") COMPREPLY=($(compgen -W "--port --host --db --app-id --master-key --master-key-file --js-key --mount --max-subscriptions --max-frame-bytes --max-connections-per-address --allow-origin --profile --redis-url --parse-server --cache-timeout -h --help" -- "$cur")) ;;
         "demo") COMPREPLY=($(compgen -W "--duration --interval --seed --json --quiet -q -h --help" -- "$cur")) ;;
     esac
