@@ -25,6 +25,11 @@ constraints) the smallest available key set is taken:
 - ``$and``: the smallest key set of its branches;
 - ``$or``: the union of its branches' key sets, if every branch has one.
 
+A subscription with no equality is filed, when it has one, under a regex
+prefix (``{"name": {"$regex": "^dr"}}``) or a range (``{"score": {"$gt": 10,
+"$lt": 20}}``) of a top-level field, in the ``ordered_index`` parts; only what
+has none of these goes to the fallback bucket.
+
 ``null``, arrays, sub-objects, dotted paths and ``createdAt``/``updatedAt``
 are never indexed. ``candidates`` is therefore always a superset of the
 subscriptions whose query matches: callers still run each candidate's
@@ -36,10 +41,16 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from livequery_cli.matching.canonical import MISSING, TIME_FIELDS, canonical
+from livequery_cli.matching.canonical import MISSING, TIME_FIELDS, canonical, order_key
 from livequery_cli.matching.limits import MAX_INDEXED_VALUES
+from livequery_cli.matching.ordered_index import (
+    PrefixIndex,
+    RangeIndex,
+    range_bounds,
+    regex_prefix,
+)
 
 __all__ = ["SubscriptionIndex", "index_key_options", "index_keys"]
 
@@ -142,9 +153,11 @@ def _value_keys(value: object) -> Iterator[Hashable]:
 class _ClassIndex(Generic[S]):
     by_field: dict[str, dict[Hashable, set[S]]] = field(default_factory=dict)
     fallback: set[S] = field(default_factory=set)
+    ranges: dict[str, RangeIndex[S]] = field(default_factory=dict)
+    prefixes: dict[str, PrefixIndex[S]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.by_field or self.fallback)
+        return bool(self.by_field or self.fallback or self.ranges or self.prefixes)
 
     def emptiest(self, options: list[frozenset[IndexKey]]) -> frozenset[IndexKey] | None:
         """Of the smallest key sets, the one whose buckets hold the fewest subscriptions."""
@@ -163,7 +176,8 @@ class SubscriptionIndex(Generic[S]):
 
     def __init__(self) -> None:
         self._classes: dict[str, _ClassIndex[S]] = {}
-        self._entries: dict[S, tuple[str, frozenset[IndexKey] | None]] = {}
+        # subscription -> (class, equality key set or None, ordered filing or None)
+        self._entries: dict[S, tuple[str, frozenset[IndexKey] | None, _Ordered | None]] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -176,9 +190,11 @@ class SubscriptionIndex(Generic[S]):
         self.remove(subscription)
         index = self._classes.setdefault(class_name, _ClassIndex())
         keys = index.emptiest(index_key_options(where))
-        self._entries[subscription] = (class_name, keys)
+        ordered = None if keys is not None else _file_ordered(index, subscription, where)
+        self._entries[subscription] = (class_name, keys, ordered)
         if keys is None:
-            index.fallback.add(subscription)
+            if ordered is None:
+                index.fallback.add(subscription)
             return
         for name, key in keys:
             index.by_field.setdefault(name, {}).setdefault(key, set()).add(subscription)
@@ -188,13 +204,15 @@ class SubscriptionIndex(Generic[S]):
         entry = self._entries.pop(subscription, None)
         if entry is None:
             return False
-        class_name, keys = entry
+        class_name, keys, ordered = entry
         index = self._classes.get(class_name)
         if index is None:
             # Filed under an empty key set (``{"f": {"$in": []}}`` matches nothing, so
             # it sits in no bucket), and the class's last filed subscription is gone.
             return True
-        if keys is None:
+        if ordered is not None:
+            _unfile_ordered(index, subscription, ordered)
+        elif keys is None:
             index.fallback.discard(subscription)
         else:
             for name, key in keys:
@@ -231,4 +249,60 @@ class SubscriptionIndex(Generic[S]):
                     bucket = buckets.get(key)
                     if bucket:
                         found |= bucket
+            for name, ranges in index.ranges.items():
+                for item in _items(version.get(name, MISSING)):
+                    bound = order_key(item)
+                    if bound is not None:
+                        found.update(ranges.stab(bound))
+            for name, prefixes in index.prefixes.items():
+                for item in _items(version.get(name, MISSING)):
+                    if item.__class__ is str:
+                        found.update(prefixes.lookup(item))
         return found
+
+
+# ("prefix", field, prefix) or ("range", field, RangeIndex handle)
+_Ordered = tuple[str, str, Any]
+
+
+def _items(value: object) -> list[object]:
+    """A field value as the matcher's range and regex operators see it: any array element."""
+    if value is MISSING:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _file_ordered(
+    index: _ClassIndex[S], subscription: S, where: Mapping[str, object]
+) -> _Ordered | None:
+    """File a subscription without equality under a regex prefix or a range, if it has one."""
+    candidates = [
+        (name, constraint)
+        for name, constraint in where.items()
+        if not name.startswith("$") and "." not in name and name not in TIME_FIELDS
+    ]
+    for name, constraint in candidates:
+        prefix = regex_prefix(constraint)
+        if prefix is not None:
+            index.prefixes.setdefault(name, PrefixIndex()).add(prefix, subscription)
+            return ("prefix", name, prefix)
+    for name, constraint in candidates:
+        bounds = range_bounds(constraint)
+        if bounds is not None:
+            handle = index.ranges.setdefault(name, RangeIndex()).add(*bounds, subscription)
+            return ("range", name, handle)
+    return None
+
+
+def _unfile_ordered(index: _ClassIndex[S], subscription: S, ordered: _Ordered) -> None:
+    kind, name, detail = ordered
+    if kind == "prefix":
+        prefixes = index.prefixes[name]
+        prefixes.remove(detail, subscription)
+        if not len(prefixes):
+            del index.prefixes[name]
+    else:
+        ranges = index.ranges[name]
+        ranges.remove(detail)
+        if not len(ranges):
+            del index.ranges[name]
