@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from livequery_cli.client.rest import RestClient
     from livequery_cli.client.subscription import Subscription
     from livequery_cli.synced.engine import ResyncReport
+    from livequery_cli.synced.start_point import StartPoint
 
 __all__ = ["SyncOptions", "SyncStage"]
 
@@ -97,7 +98,7 @@ class SyncStage:
         self._rest: RestClient | None = None
         self._session: aiohttp.ClientSession | None = None
         self._unbinders: list[Callable[[], None]] = []
-        self._started_at: dict[str, str | None] = {}
+        self._started_at: dict[str, StartPoint | None] = {}
 
     def _rest_client(self) -> RestClient:
         if self._rest is None:
@@ -151,7 +152,7 @@ class SyncStage:
             timeout=_PREPARE_TIMEOUT_S,
         )
         classes = list(dict.fromkeys(q.class_name for q in queries))
-        versions = await asyncio.gather(*(reader.newest_version(name) for name in classes))
+        versions = await asyncio.gather(*(reader.start_point(name) for name in classes))
         self._started_at.update(zip(classes, versions, strict=True))
 
     def bind(self, sub: Subscription, index: int, query: SubscribeQuery, deliver: Deliver) -> None:

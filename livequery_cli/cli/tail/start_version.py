@@ -21,9 +21,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from livequery_cli.parse.headers import parse_headers
+from livequery_cli.synced.start_point import START_READ_LIMIT, StartPoint, start_point_of
 
 if TYPE_CHECKING:
     import ssl
@@ -34,7 +35,7 @@ _TIMEOUT_S = 10.0
 
 
 class StartVersionReader:
-    """Reads ``GET classes/<name>?keys=updatedAt&order=-updatedAt&limit=1`` per class."""
+    """Reads ``GET classes/<name>?keys=updatedAt&order=-updatedAt&limit=100`` per class."""
 
     def __init__(
         self,
@@ -63,10 +64,15 @@ class StartVersionReader:
 
     async def newest_version(self, class_name: str) -> str | None:
         """The class's newest ``updatedAt`` ("" when it is empty), or None when unknown."""
-        loop = asyncio.get_running_loop()
-        answer: asyncio.Future[str | None] = loop.create_future()
+        point = await self.start_point(class_name)
+        return None if point is None else point.version
 
-        def settle(value: str | None) -> None:
+    async def start_point(self, class_name: str) -> StartPoint | None:
+        """The class's newest ``updatedAt`` and the objects at it, or None when unknown."""
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[StartPoint | None] = loop.create_future()
+
+        def settle(value: StartPoint | None) -> None:
             if not answer.done():
                 answer.set_result(value)
 
@@ -83,7 +89,7 @@ class StartVersionReader:
         except TimeoutError:
             return None
 
-    def _read(self, class_name: str) -> str | None:
+    def _read(self, class_name: str) -> StartPoint | None:
         """The blocking GET (in the worker thread); None on any failure."""
         import http.client
         from urllib.parse import quote, urlencode, urlsplit
@@ -105,7 +111,9 @@ class StartVersionReader:
                 )
             else:
                 connection = http.client.HTTPConnection(host, parts.port, timeout=self._timeout)
-            query = urlencode({"keys": "updatedAt", "order": "-updatedAt", "limit": "1"})
+            query = urlencode(
+                {"keys": "updatedAt", "order": "-updatedAt", "limit": str(START_READ_LIMIT)}
+            )
             path = f"{parts.path.rstrip('/')}/classes/{quote(class_name, safe='')}?{query}"
             try:
                 connection.request("GET", path, headers=self._headers)
@@ -116,24 +124,7 @@ class StartVersionReader:
                 connection.close()
             if status != 200:
                 return None
-            return _newest(orjson.loads(body))
+            answer = orjson.loads(body)
+            return start_point_of(answer.get("results") if isinstance(answer, dict) else None)
         except (OSError, ValueError, http.client.HTTPException):
             return None
-
-
-def _newest(answer: Any) -> str | None:
-    """The ``updatedAt`` of the one object in a find answer ("" for none).
-
-    Read the way ``livequery_cli.synced.view.version`` reads it: a string, or a
-    ``{"__type": "Date", "iso": ...}``; anything else is no answer.
-    """
-    results = answer.get("results") if isinstance(answer, dict) else None
-    if not isinstance(results, list):
-        return None
-    if not results:
-        return ""
-    first = results[0]
-    value = first.get("updatedAt") if isinstance(first, dict) else None
-    if isinstance(value, dict):
-        value = value.get("iso")
-    return value if isinstance(value, str) else None
