@@ -21,17 +21,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from livequery_cli.parse.headers import parse_headers
-from livequery_cli.synced.start_point import START_READ_LIMIT, StartPoint, start_point_of
 
 if TYPE_CHECKING:
     import ssl
 
-__all__ = ["StartVersionReader"]
+__all__ = ["ROWS", "StartVersionReader"]
 
 _TIMEOUT_S = 10.0
+ROWS = 100
+"""The newest objects read: who holds the newest version (``livequery_cli.synced.start_point``).
+
+``livequery_cli.synced`` itself is not imported before the subscription is
+on the wire, so the rows are returned as read and made a ``StartPoint`` later.
+"""
 
 
 class StartVersionReader:
@@ -64,15 +69,14 @@ class StartVersionReader:
 
     async def newest_version(self, class_name: str) -> str | None:
         """The class's newest ``updatedAt`` ("" when it is empty), or None when unknown."""
-        point = await self.start_point(class_name)
-        return None if point is None else point.version
+        return _newest(await self.newest_rows(class_name))
 
-    async def start_point(self, class_name: str) -> StartPoint | None:
-        """The class's newest ``updatedAt`` and the objects at it, or None when unknown."""
+    async def newest_rows(self, class_name: str) -> list[Any] | None:
+        """The class's ``ROWS`` newest ``objectId``/``updatedAt`` rows, or None when unknown."""
         loop = asyncio.get_running_loop()
-        answer: asyncio.Future[StartPoint | None] = loop.create_future()
+        answer: asyncio.Future[list[Any] | None] = loop.create_future()
 
-        def settle(value: StartPoint | None) -> None:
+        def settle(value: list[Any] | None) -> None:
             if not answer.done():
                 answer.set_result(value)
 
@@ -89,7 +93,7 @@ class StartVersionReader:
         except TimeoutError:
             return None
 
-    def _read(self, class_name: str) -> StartPoint | None:
+    def _read(self, class_name: str) -> list[Any] | None:
         """The blocking GET (in the worker thread); None on any failure."""
         import http.client
         from urllib.parse import quote, urlencode, urlsplit
@@ -111,9 +115,7 @@ class StartVersionReader:
                 )
             else:
                 connection = http.client.HTTPConnection(host, parts.port, timeout=self._timeout)
-            query = urlencode(
-                {"keys": "updatedAt", "order": "-updatedAt", "limit": str(START_READ_LIMIT)}
-            )
+            query = urlencode({"keys": "updatedAt", "order": "-updatedAt", "limit": str(ROWS)})
             path = f"{parts.path.rstrip('/')}/classes/{quote(class_name, safe='')}?{query}"
             try:
                 connection.request("GET", path, headers=self._headers)
@@ -125,6 +127,20 @@ class StartVersionReader:
             if status != 200:
                 return None
             answer = orjson.loads(body)
-            return start_point_of(answer.get("results") if isinstance(answer, dict) else None)
+            results = answer.get("results") if isinstance(answer, dict) else None
+            return results if isinstance(results, list) else None
         except (OSError, ValueError, http.client.HTTPException):
             return None
+
+
+def _newest(results: list[Any] | None) -> str | None:
+    """The ``updatedAt`` of the first row ("" for none), read as ``synced.view.version`` does."""
+    if results is None:
+        return None
+    if not results:
+        return ""
+    first = results[0]
+    value = first.get("updatedAt") if isinstance(first, dict) else None
+    if isinstance(value, dict):
+        value = value.get("iso")
+    return value if isinstance(value, str) else None
