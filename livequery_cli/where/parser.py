@@ -37,6 +37,7 @@ from livequery_cli.where.nodes import (
     Value,
 )
 from livequery_cli.where.tokens import (
+    OBJECT_ID_ALIAS,
     OPERATOR_HINTS,
     RESERVED,
     WORD_OPS,
@@ -197,6 +198,8 @@ class _Parser:
                 token,
             )
         self.advance()
+        if token.text == OBJECT_ID_ALIAS:
+            return ("objectId",)
         return token.segments
 
     def condition(self) -> Node:
