@@ -292,12 +292,19 @@ class LiveConnection:
 
 async def serve_websocket(
     request: web.Request, hub: LiveQueryHub, config: ServerConfig, live: set[web.WebSocketResponse]
-) -> web.WebSocketResponse:
+) -> web.StreamResponse:
     """Run one LiveQuery connection until the client or the server closes it."""
     ws = web.WebSocketResponse(
         heartbeat=config.ping_interval, max_msg_size=config.max_frame_bytes, compress=False
     )
-    await ws.prepare(request)
+    try:
+        await ws.prepare(request)
+    except ConnectionError:
+        # The client left during the handshake (aiohttp's "Cannot write to closing
+        # transport"): a normal event on the internet, not a server error to log with
+        # a traceback. The answer below is never sent; aiohttp drops it quietly.
+        log.debug("a LiveQuery client left during the WebSocket handshake")
+        return web.Response(status=400)
     live.add(ws)
     conn = LiveConnection(ws, hub, config)
     writer = asyncio.get_running_loop().create_task(conn.writer())
