@@ -65,7 +65,7 @@ def serve(
         str | None,
         typer.Option(
             "--master-key",
-            help="Master key; a flag shows in `ps`, so prefer --master-key-file. Env:"
+            help="Master key; a flag shows in ps, so prefer --master-key-file. Env:"
             " LQ_MASTER_KEY. [default: random]",
             show_default=False,
         ),
