@@ -5,6 +5,9 @@ A field that is really named ``id`` is reached with backticks.
 
 from __future__ import annotations
 
+import pytest
+
+from livequery_cli.exceptions import WhereSyntaxError
 from livequery_cli.where import compile_where, parse, unparse
 
 
@@ -28,3 +31,15 @@ def test_the_canonical_text_keeps_the_meaning() -> None:
     assert unparse(parse("id = a")) == 'objectId = "a"'
     assert unparse(parse("`id` = a")) == '`id` = "a"'
     assert parse(unparse(parse("`id` = a"))) == parse("`id` = a")
+
+
+def test_an_object_id_may_start_with_a_digit() -> None:
+    # objectIds are random letters and digits: about one in six starts with a digit.
+    assert compile_where("id = 5L9BHrA76n") == {"objectId": "5L9BHrA76n"}
+    assert compile_where("objectId in [9pq, abc]") == {"objectId": {"$in": ["9pq", "abc"]}}
+    assert compile_where("id = 12") == {"objectId": 12}  # all digits: still a number
+
+
+def test_elsewhere_a_word_that_starts_like_a_number_must_be_one() -> None:
+    with pytest.raises(WhereSyntaxError, match="is not a number"):
+        compile_where("name = 5L9BHrA76n")
