@@ -79,3 +79,10 @@ def test_other_commands_are_left_alone() -> None:
 def test_options_and_values() -> None:
     assert [is_option(t) for t in ("--keys", "-o", "-wx", "--x=1")] == [True] * 4
     assert [is_option(t) for t in ("-5", "-1.5e3", "-.5", "-", "--", "gt")] == [False] * 6
+
+
+def test_also_groups_keep_their_own_words() -> None:
+    argv = ["tail", "A", "-w", "x", "gt", "1", "--also", "B", "--where", "y", "=", "2", "--json"]
+    assert join_expression_words(argv) == [
+        "tail", "A", "-w", "x gt 1", "--also", "B", "--where", "y = 2", "--json",
+    ]  # fmt: skip
