@@ -274,9 +274,12 @@ def _check_shown(shown: list[str], printed: list[str], patterns: list[tuple[str,
 
 def _run_example(example: Example, plan: Plan, server: Any, tmp_path: Path) -> None:
     values = {"tmp": str(tmp_path)}
+    # The docs assume no LQ_* settings and no proxy of the machine's.
     env = {
-        key: value for key, value in os.environ.items() if not key.startswith("LQ_")
-    }  # fmt: skip
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("LQ_") and not key.lower().endswith("_proxy")
+    }
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     if server is not None:
         host_port = server.rest_url.split("//", 1)[1].split("/", 1)[0]
