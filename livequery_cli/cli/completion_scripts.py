@@ -21,7 +21,6 @@ from livequery_cli.cli.output.output_format import OUTPUT_CHOICES
 SHELLS = ("bash", "zsh", "fish")
 FILE_NAMES = {"bash": "lq.bash", "zsh": "_lq", "fish": "lq.fish"}
 PROFILES_COMMAND = "lq config profiles 2>/dev/null"
-CLASSES_COMMAND = "lq completions classes 2>/dev/null"
 # Commands whose first argument is a class name (completed from the server's schema).
 CLASS_COMMANDS = frozenset({"tail", "explain"})
 # Fixed value lists, keyed by option name.
@@ -123,56 +122,84 @@ def _is_file(opt: OptionSpec) -> bool:
 # -- bash ---------------------------------------------------------------------------------
 
 
+def _names_of(root: CommandSpec, longs: frozenset[str] | set[str]) -> dict[str, str]:
+    """Every name (short ones too) of the options whose long name is in ``longs``."""
+    return {
+        name: opt.long
+        for cmd in _walk(root)
+        for opt in cmd.options
+        if opt.long in longs
+        for name in opt.names
+    }
+
+
 def bash_script(root: CommandSpec) -> str:
     groups = sorted(" ".join(c.path) for c in _walk(root) if c.subcommands and c.path)
+    profile_names = sorted(_names_of(root, PROFILE_OPTIONS))
+    choice_names = _names_of(root, set(VALUE_CHOICES))
     lines = [
         f"# bash completion for lq ({HEADER})",
+        # Class names come from the server of the profile given on the line, if any.
+        "_lq_classes() {",
+        '    if [[ -n "$1" ]]; then lq completions classes --profile "$1" 2>/dev/null',
+        "    else lq completions classes 2>/dev/null",
+        "    fi",
+        "}",
+        # Arguments ($1: subcommands, shells, classes) unless the word starts with `-`
+        # or there are none; options ($2) otherwise, as zsh and fish offer them.
+        "_lq_offer() {",
+        '    if [[ "$cur" != -* && -n "$1" ]]; then COMPREPLY=($(compgen -W "$1" -- "$cur"))',
+        '    else COMPREPLY=($(compgen -W "$2" -- "$cur"))',
+        "    fi",
+        "}",
         "_lq() {",
         '    local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"',
-        '    local cmd="" i word npos=0',
+        '    local cmd="" i word npos=0 profile=""',
         "    for ((i = 1; i < COMP_CWORD; i++)); do",
         '        word="${COMP_WORDS[i]}"',
         '        case "$word" in',
+        f'            {"|".join(profile_names)}) profile="${{COMP_WORDS[i+1]}}"; ((i++)) ;;',
+        '            --profile=*) profile="${word#--profile=}" ;;',
         f"            {'|'.join(_value_options(root))}) ((i++)) ;;",
         "            -*) ;;",
         "            *)",
         '                if [[ -z "$cmd" ]]; then cmd="$word"',
-        f'                elif [[ " {"|".join(groups)} " == *" $cmd "* ]]; then cmd="$cmd $word"',
+        # A group and its subcommand make the command: `config show`, `completions show`.
+        f'                elif [[ "|{"|".join(groups)}|" == *"|$cmd|"* ]]; then cmd="$cmd $word"',
         "                else ((npos++))",
         "                fi ;;",
         "        esac",
         "    done",
         '    case "$prev" in',
-        f"        {'|'.join(sorted(PROFILE_OPTIONS | {'-p'}))})",
+        f"        {'|'.join(profile_names)})",
         f'            COMPREPLY=($(compgen -W "$({PROFILES_COMMAND})" -- "$cur")); return ;;',
     ]
     for name, values in VALUE_CHOICES.items():
-        lines.append(
-            f'        {name}) COMPREPLY=($(compgen -W "{" ".join(values)}" -- "$cur")); return ;;'
-        )
+        aliases = "|".join(sorted(n for n, long in choice_names.items() if long == name) or [name])
+        words = " ".join(values)
+        lines.append(f'        {aliases}) COMPREPLY=($(compgen -W "{words}" -- "$cur")); return ;;')
     file_opts = sorted({n for c in _walk(root) for o in c.options if _is_file(o) for n in o.names})
     lines.append(f'        {"|".join(file_opts)}) COMPREPLY=($(compgen -f -- "$cur")); return ;;')
     others = [
         n
         for n in _value_options(root)
-        if n not in file_opts and n not in VALUE_CHOICES and n not in PROFILE_OPTIONS | {"-p"}
+        if n not in file_opts and n not in choice_names and n not in profile_names
     ]
     lines.append(f"        {'|'.join(others)}) return ;;")
     lines += ["    esac", '    case "$cmd" in']
     for cmd in _walk(root):
-        words = [sub.path[-1] for sub in cmd.subcommands]
-        words += [name for opt in cmd.options for name in opt.names]
+        arguments = [sub.path[-1] for sub in cmd.subcommands]
         if cmd.path == ["completions", "show"]:
-            words += list(SHELLS)
+            arguments += list(SHELLS)
+        options = " ".join(name for opt in cmd.options for name in opt.names)
         key = '""' if not cmd.path else f'"{" ".join(cmd.path)}"'
         if " ".join(cmd.path) in CLASS_COMMANDS:
             lines.append(
-                f'        {key}) if [[ $npos -eq 0 && "$cur" != -* ]]; then '
-                f'COMPREPLY=($(compgen -W "$({CLASSES_COMMAND})" -- "$cur")); '
-                f'else COMPREPLY=($(compgen -W "{" ".join(words)}" -- "$cur")); fi ;;'
+                f'        {key}) if [[ $npos -eq 0 ]]; then _lq_offer "$(_lq_classes "$profile")" '
+                f'"{options}"; else _lq_offer "" "{options}"; fi ;;'
             )
             continue
-        lines.append(f'        {key}) COMPREPLY=($(compgen -W "{" ".join(words)}" -- "$cur")) ;;')
+        lines.append(f'        {key}) _lq_offer "{" ".join(arguments)}" "{options}" ;;')
     lines += ["    esac", "}", "complete -o default -F _lq lq", ""]
     return "\n".join(lines)
 
@@ -254,8 +281,11 @@ def zsh_script(root: CommandSpec) -> str:
         f'    local -a profiles; profiles=(${{(f)"$({PROFILES_COMMAND})"}})',
         "    _describe profile profiles",
         "}",
+        # Class names come from the server of the profile given on the line, if any.
         "_lq_classes() {",
-        f'    local -a classes; classes=(${{(f)"$({CLASSES_COMMAND})"}})',
+        "    local p=${opt_args[--profile]:-${opt_args[-p]}}",
+        '    local -a profile classes; [[ -n $p ]] && profile=(--profile "$p")',
+        '    classes=(${(f)"$(lq completions classes $profile 2>/dev/null)"})',
         "    _describe class classes",
         "}",
     ]
@@ -278,8 +308,32 @@ def _fish_condition(cmd: CommandSpec) -> str:
     return "; and ".join(parts)
 
 
+_FISH_CLASSES = """\
+# Class names come from the server of the profile given on the line, if any.
+function __lq_classes
+    set -l words (commandline -opc)
+    set -l profile
+    for i in (seq (count $words))
+        switch $words[$i]
+            case --profile -p
+                set -l next (math $i + 1)
+                if test $next -le (count $words)
+                    set profile $words[$next]
+                end
+            case '--profile=*'
+                set profile (string replace -- --profile= '' $words[$i])
+        end
+    end
+    if test -n "$profile"
+        lq completions classes --profile $profile 2>/dev/null
+    else
+        lq completions classes 2>/dev/null
+    end
+end"""
+
+
 def fish_script(root: CommandSpec) -> str:
-    lines = [f"# fish completion for lq ({HEADER})", "complete -c lq -f"]
+    lines = [f"# fish completion for lq ({HEADER})", "complete -c lq -f", _FISH_CLASSES]
     for cmd in _walk(root):
         cond = _fish_condition(cmd)
         if cmd.subcommands:
@@ -295,7 +349,7 @@ def fish_script(root: CommandSpec) -> str:
                 f"complete -c lq -n {_fish_quote(cond)} -a {_fish_quote(' '.join(SHELLS))}"
             )
         if " ".join(cmd.path) in CLASS_COMMANDS:
-            classes = _fish_quote("(" + CLASSES_COMMAND + ")")
+            classes = _fish_quote("(__lq_classes)")
             lines.append(f"complete -c lq -n {_fish_quote(cond)} -a {classes}")
         for opt in cmd.options:
             flags = " ".join(

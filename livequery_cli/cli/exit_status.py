@@ -77,11 +77,16 @@ class Outcome:
     lines: tuple[str, ...]
 
 
-def classify(exc: BaseException, *, profile: str | None = None) -> Outcome:
+def classify(
+    exc: BaseException, *, profile: str | None = None, token_source: str | None = None
+) -> Outcome:
     """Map any exception raised while running a command to its status and message.
 
     ``profile`` names the active profile so a refusal can say which
-    credentials were refused and how to replace them.
+    credentials were refused and how to replace them; ``token_source`` says
+    where the session token came from (``Settings``' source of it: ``flag
+    --session-token``, ``env LQ_SESSION_TOKEN``...), so that a token given on
+    the command line is not blamed on the profile.
     """
     if isinstance(exc, KeyboardInterrupt):
         return Outcome(ExitStatus.SIGINT, ())
@@ -100,11 +105,11 @@ def classify(exc: BaseException, *, profile: str | None = None) -> Outcome:
     if isinstance(exc, (QueryError, ConfigError, UsageError)):
         return Outcome(ExitStatus.USAGE, (f"lq: error: {escape_text(str(exc))}",))
     if isinstance(exc, AuthError) or (isinstance(exc, ServerError) and exc.code in _REFUSAL_CODES):
-        return Outcome(ExitStatus.REFUSED, (_refusal_message(exc, profile),))
+        return Outcome(ExitStatus.REFUSED, (_refusal_message(exc, profile, token_source),))
     if isinstance(exc, ServerError) and exc.code in _BAD_QUERY_CODES:
         return Outcome(ExitStatus.USAGE, (f"lq: error: query rejected: {escape_text(str(exc))}",))
     if isinstance(exc, RestError) and exc.status in (401, 403):
-        return Outcome(ExitStatus.REFUSED, (_refusal_message(exc, profile),))
+        return Outcome(ExitStatus.REFUSED, (_refusal_message(exc, profile, token_source),))
     if isinstance(exc, TransportError):
         return Outcome(ExitStatus.CONNECTION_FAILED, (f"lq: error: {escape_text(str(exc))}",))
     if isinstance(exc, (ServerError, ProtocolError, RestError, LiveQueryError)):
@@ -118,13 +123,19 @@ def classify(exc: BaseException, *, profile: str | None = None) -> Outcome:
     )
 
 
-def _refusal_message(exc: BaseException, profile: str | None) -> str:
+def _refusal_message(exc: BaseException, profile: str | None, token_source: str | None) -> str:
     """Name what was refused and the way out: a new login, or other keys."""
     code = getattr(exc, "code", None)
     who = f"profile {profile!r}" if profile else "the default profile"
     if code in (ErrorCode.INVALID_SESSION_TOKEN, ErrorCode.OBJECT_NOT_FOUND):
         login = "lq login" if profile in (None, "default") else f"lq login --profile {profile}"
-        hint = f"the session token of {who} is not valid; run `{login}`"
+        kind, _, name = (token_source or "").partition(" ")
+        if kind == "flag":
+            hint = f"the session token of the {name} flag is not valid"
+        elif kind == "env":
+            hint = f"the session token in {name} is not valid"
+        else:
+            hint = f"the session token of {who} is not valid; run `{login}`"
     elif code == ErrorCode.LIVE_QUERY_KEYS:
         hint = f"check the application id and keys of {who} (`lq config show`)"
     else:
@@ -132,9 +143,15 @@ def _refusal_message(exc: BaseException, profile: str | None) -> str:
     return f"lq: error: refused by the server: {escape_text(str(exc))} [{hint}]"
 
 
-def report(stderr: IO[str], exc: BaseException, *, profile: str | None = None) -> int:
+def report(
+    stderr: IO[str],
+    exc: BaseException,
+    *,
+    profile: str | None = None,
+    token_source: str | None = None,
+) -> int:
     """Print ``exc``'s message on ``stderr`` and return its exit status (never raises)."""
-    outcome = classify(exc, profile=profile)
+    outcome = classify(exc, profile=profile, token_source=token_source)
     with contextlib.suppress(OSError, ValueError):
         for line in outcome.lines:
             stderr.write(line + "\n")

@@ -50,6 +50,10 @@ def run(argv: Sequence[str], env: Environment) -> int:
     if list(argv) == ["--version"]:
         env.stdout.write(f"lq {__version__}\n")
         return 0
+    from livequery_cli.cli.where_words import join_expression_words
+
+    argv = join_expression_words(argv)
+    env.argv = list(argv)
     import typer
     from typer import _click
 

@@ -385,7 +385,7 @@ async def serve_websocket(
     *,
     connection: type[LiveConnection] = LiveConnection,
     before_frame: Callable[[LiveConnection, str], Awaitable[bool]] | None = None,
-) -> web.WebSocketResponse:
+) -> web.StreamResponse:
     """Run one LiveQuery connection until the client or the server closes it.
 
     ``before_frame`` (a cluster node's identity lookups) runs before each text
@@ -394,7 +394,14 @@ async def serve_websocket(
     ws = web.WebSocketResponse(
         heartbeat=config.ping_interval, max_msg_size=config.max_frame_bytes, compress=False
     )
-    await ws.prepare(request)
+    try:
+        await ws.prepare(request)
+    except ConnectionError:
+        # The client left during the handshake (aiohttp's "Cannot write to closing
+        # transport"): a normal event on the internet, not a server error to log with
+        # a traceback. The answer below is never sent; aiohttp drops it quietly.
+        log.debug("a LiveQuery client left during the WebSocket handshake")
+        return web.Response(status=400)
     live.add(ws)
     conn = connection(ws, hub, config)
     writer = asyncio.get_running_loop().create_task(conn.writer())

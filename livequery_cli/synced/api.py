@@ -16,6 +16,7 @@ from typing import Any
 from livequery_cli.client.rest import RestClient
 from livequery_cli.protocol.subscribe_query import query_to_json
 from livequery_cli.synced.fetch import result_set_fetch
+from livequery_cli.synced.start_point import StartPoint
 from livequery_cli.synced.synced import SyncedSubscription
 
 __all__ = ["SYNC_OPTIONS", "subscribe_synced"]
@@ -63,7 +64,7 @@ async def subscribe_synced(
     if resync and not snapshot and since is None:
         # Read before subscribing: it tells the silent first load's old objects
         # from the ones whose events may yet be lost (see ``SyncEngine``).
-        started_at = await _newest_version(rest, str(query_json["className"]))
+        started_at = await _start_point(rest, str(query_json["className"]))
     try:
         sub = await client_or_standard.subscribe(query_json, session_token=session_token)
     except BaseException:
@@ -80,14 +81,14 @@ async def subscribe_synced(
     )
 
 
-async def _newest_version(rest: RestClient, class_name: str) -> str | None:
-    """``newest_version``, or None when the REST API does not answer in time."""
+async def _start_point(rest: RestClient, class_name: str) -> StartPoint | None:
+    """``start_point``, or None when the REST API does not answer in time."""
     import asyncio
 
     from livequery_cli.exceptions import LiveQueryError
-    from livequery_cli.synced.fetch import newest_version
+    from livequery_cli.synced.fetch import start_point
 
     try:
-        return await asyncio.wait_for(newest_version(rest, class_name), _START_READ_TIMEOUT_S)
+        return await asyncio.wait_for(start_point(rest, class_name), _START_READ_TIMEOUT_S)
     except (LiveQueryError, OSError, TimeoutError, ValueError):
         return None

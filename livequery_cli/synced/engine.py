@@ -36,11 +36,13 @@ notes are replayed onto the ``find``'s answer with the same rules.
 A seed can take in, silently, a write made after the subscription began
 whose event has not arrived yet. If the socket drops before it does, that
 event is lost and no later ``find`` differs from the view. So when the
-caller knows ``unshown_after`` (a version no later than the subscription's
-start, on the server's clock), seed members at that version or newer that
-no noted event showed are marked *unshown*: the next comparison reports
-them, and a seed that had to restart after a reconnect reports them at
-once (as a resync). Objects written before the tail started stay silent.
+caller knows ``unshown_after`` (the newest version before the subscription's
+start, on the server's clock, and the objects at it: a ``StartPoint``), seed
+members written since that no noted event showed are marked *unshown*: the
+next comparison reports them, and a seed that had to restart after a
+reconnect reports them at once (as a resync). Objects written before the
+tail started stay silent, the newest of them included (see
+``livequery_cli.synced.start_point``).
 
 An event frame can also trail the ``find`` that already read its write: for
 ``IN_FLIGHT_WINDOW`` seconds after a load, a live event at a version the load
@@ -69,6 +71,7 @@ from livequery_cli.synced.lean import (
     unshown_test,
 )
 from livequery_cli.synced.replay import Held, found_among, replay
+from livequery_cli.synced.start_point import StartPoint
 from livequery_cli.synced.view import REMOVING_OPS, ResultView, object_id, version
 
 __all__ = ["Fetch", "LoadKind", "Marked", "ResyncReport", "SyncEngine"]
@@ -149,7 +152,7 @@ class SyncEngine:
         resync: bool = True,
         clock: Callable[[], float] | None = None,
         keep_objects: bool = True,
-        unshown_after: str | None = None,
+        unshown_after: StartPoint | str | None = None,
         in_flight_window: float = IN_FLIGHT_WINDOW,
     ) -> None:
         self._fetch = fetch
@@ -163,7 +166,10 @@ class SyncEngine:
         self._resync = resync
         self._clock = clock or _monotonic
         self._keep_objects = keep_objects
-        self._unshown_after = unshown_after
+        # A bare version (no holders known): members at it count as old.
+        self._unshown_after = (
+            StartPoint(unshown_after) if isinstance(unshown_after, str) else unshown_after
+        )
         self._seed_interrupted = False
         self.view = ResultView(keep_objects=keep_objects)
         self._buffer: Held | None = None if first == "seed" else []
@@ -415,7 +421,7 @@ class SyncEngine:
         self,
         fresh: dict[str, str],
         notes: Held,
-        bound: str,
+        bound: StartPoint,
     ) -> None:
         """Mark seed members written since ``bound`` that no noted event showed."""
         shown = shown_versions(notes)

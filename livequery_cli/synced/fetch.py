@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from livequery_cli.synced.start_point import START_READ_LIMIT, StartPoint, start_point_of
 from livequery_cli.synced.view import version
 
 if TYPE_CHECKING:
@@ -27,10 +28,10 @@ __all__ = [
     "VERSION_KEYS",
     "ResultSetReader",
     "among_ids",
-    "newest_version",
     "parse_since",
     "result_set_fetch",
     "since_where",
+    "start_point",
 ]
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
@@ -201,13 +202,16 @@ def result_set_fetch(
     return ResultSetReader(rest, class_name, where, keys=keys, since=since)
 
 
-async def newest_version(rest: RestClient, class_name: str) -> str:
-    """The newest ``updatedAt`` in the class ("" when it is empty), on the server's clock.
+async def start_point(rest: RestClient, class_name: str) -> StartPoint | None:
+    """The newest ``updatedAt`` in the class and the objects at it, on the server's clock.
 
     Read before subscribing, it bounds the tail's start from below: any
     write after it is stamped at least this, whatever the two clocks say,
     so a silent first load can tell the objects that were already there
-    from the ones that may have been written (and their events lost) since.
+    from the ones that may have been written (and their events lost) since
+    (see ``livequery_cli.synced.start_point``). None for an odd answer.
     """
-    newest = await rest.find(class_name, {}, keys=["updatedAt"], order="-updatedAt", limit=1)
-    return version(newest[0]) if newest else ""
+    newest = await rest.find(
+        class_name, {}, keys=["updatedAt"], order="-updatedAt", limit=START_READ_LIMIT
+    )
+    return start_point_of(newest)

@@ -39,6 +39,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from livequery_cli.synced.start_point import StartPoint
 from livequery_cli.synced.view import REMOVING_OPS, ResultView, object_id, version
 
 if TYPE_CHECKING:
@@ -202,11 +203,11 @@ def shown_versions(
     return shown
 
 
-def unshown_test(bound: str, shown: Mapping[str, str]) -> Wanted:
+def unshown_test(bound: StartPoint, shown: Mapping[str, str]) -> Wanted:
     """Whether a silent load's member may be news: written since ``bound``, not shown since."""
 
     def may_be_news(oid: str, found: str) -> bool:
-        if found < bound:
+        if not bound.may_be_news(oid, found):
             return False
         seen = shown.get(oid)
         return seen is None or seen < found

@@ -34,6 +34,7 @@ from livequery_cli.client.subscription import Subscription
 from livequery_cli.exceptions import LiveQueryError
 from livequery_cli.synced.binding import bind_engine
 from livequery_cli.synced.engine import Fetch, LoadKind, ResyncReport, SyncEngine
+from livequery_cli.synced.start_point import StartPoint
 
 __all__ = ["SYNCED_EVENTS", "SyncedEvent", "SyncedSubscription"]
 
@@ -78,7 +79,7 @@ class SyncedSubscription(EventEmitter):
         snapshot: bool = True,
         resync: bool = True,
         owned: Any = None,
-        unshown_after: str | None = None,
+        unshown_after: StartPoint | str | None = None,
     ) -> None:
         super().__init__(SYNCED_EVENTS)
         self.subscription = subscription

@@ -223,6 +223,8 @@ class ResultView:
                 changes.append(("update", obj, before if oid not in unshown else None))
         for oid in versions:
             if oid not in fresh:
+                if unshown.get(oid) is False:
+                    continue  # never shown (a silent load took it in): nothing to take back
                 gone = self.get(oid)
                 assert gone is not None
                 changes.append(("leave", gone, gone))

@@ -20,6 +20,8 @@ unless quoted with backticks.
 
 from __future__ import annotations
 
+import re
+
 from livequery_cli.exceptions import WhereSyntaxError
 from livequery_cli.where.lexer import syntax_error, tokenize, unknown_operator_message
 from livequery_cli.where.literals import LiteralError, word_value
@@ -37,6 +39,7 @@ from livequery_cli.where.nodes import (
     Value,
 )
 from livequery_cli.where.tokens import (
+    OBJECT_ID_ALIAS,
     OPERATOR_HINTS,
     RESERVED,
     WORD_OPS,
@@ -46,6 +49,9 @@ from livequery_cli.where.tokens import (
 )
 
 _ORDERING: frozenset[CompareOp] = frozenset({"gt", "ge", "lt", "le"})
+# A bare word that is an objectId: letters and digits, at least one letter (all digits
+# stay a number, so the canonical text of any tree still parses back to it).
+_OBJECT_ID = re.compile(r"[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*")
 
 # Nesting of parentheses, `not` and lists: deep enough for any real query,
 # shallow enough that recursion never reaches Python's limit.
@@ -100,6 +106,8 @@ class _Parser:
         self.tokens = tokenize(source)
         self.index = 0
         self.depth = 0
+        # True while reading the value(s) of a condition on ``objectId`` (or ``id``).
+        self.object_ids = False
 
     @property
     def token(self) -> Token:
@@ -213,11 +221,20 @@ class _Parser:
                 token,
             )
         self.advance()
+        if token.text == OBJECT_ID_ALIAS:
+            return ("objectId",)
         return token.segments
 
     def condition(self) -> Node:
         path_token = self.token
         path = self.path()
+        self.object_ids = path == ("objectId",)
+        try:
+            return self.condition_on(path_token, path)
+        finally:
+            self.object_ids = False
+
+    def condition_on(self, path_token: Token, path: Path) -> Node:
         token = self.token
         if token.kind == "op":
             self.advance()
@@ -311,6 +328,10 @@ class _Parser:
             raise self.value_error(f"expected a value after `{after.text}`", token)
         if token.text.startswith("`"):
             raise self.fail_at("backticks quote field names; use quotes for a string value", token)
+        if self.object_ids and _OBJECT_ID.fullmatch(token.text):
+            # An objectId is a string, also one that starts with a digit (`id = 5L9BHrA76n`).
+            self.advance()
+            return token.text
         try:
             value = word_value(token.text)
         except LiteralError as exc:

@@ -26,7 +26,7 @@ from livequery_cli.where.nodes import (
     Regex,
     Value,
 )
-from livequery_cli.where.tokens import OP_SYMBOLS, RESERVED
+from livequery_cli.where.tokens import OBJECT_ID_ALIAS, OP_SYMBOLS, RESERVED
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _STRING_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
@@ -46,6 +46,8 @@ def quote_string(text: str) -> str:
 
 
 def path_text(path: Path) -> str:
+    if path == (OBJECT_ID_ALIAS,):
+        return f"`{OBJECT_ID_ALIAS}`"  # bare, it would mean objectId
     return ".".join(
         seg if _IDENT.fullmatch(seg) and seg.lower() not in RESERVED else f"`{seg}`" for seg in path
     )

@@ -100,6 +100,12 @@ OPERATOR_HINTS: dict[str, str] = {
     "between": ">=",
 }
 
+OBJECT_ID_ALIAS = "id"
+"""A bare ``id`` means ``objectId``, as the ``--json`` envelope names it.
+
+A field that is really called ``id`` is written in backticks: `` `id` ``.
+"""
+
 # Words that can never name a field without backticks: they structure the expression.
 RESERVED = frozenset({"and", "or", "not"})
 

@@ -51,15 +51,18 @@ def test_unquoted_shell_redirection_is_explained() -> None:
 
 
 def test_explain_prints_the_compiled_where() -> None:
-    result = lq("explain", "--where", "score gt 100", "--where", "level.boss = true")
+    result = lq(
+        "explain", "--where", "score gt 100", "--where", "level.boss = true", stdout_isatty=True
+    )
     assert result.status == 0
     assert result.stdout == '{\n  "score": {\n    "$gt": 100\n  },\n  "level.boss": true\n}\n'
 
 
 def test_explain_with_class_prints_the_subscribe_query() -> None:
     result = lq(
-        "explain", "Game", "--where-json", '{"a": 1}', "--keys", "a,b", "--watch-fields", "a"
-    )
+        "explain", "Game", "--where-json", '{"a": 1}', "--keys", "a,b", "--watch-fields", "a",
+        stdout_isatty=True,
+    )  # fmt: skip
     assert result.status == 0
     assert result.stdout == (
         '{\n  "className": "Game",\n  "where": {\n    "a": 1\n  },\n'
@@ -84,7 +87,8 @@ def test_where_json_and_where_are_anded() -> None:
 
 
 def test_query_file_from_stdin() -> None:
-    result = lq("explain", "Game", "--query-file", "-", stdin='{"where": {"s": 1}, "watch": ["s"]}')
+    query = '{"where": {"s": 1}, "watch": ["s"]}'
+    result = lq("explain", "Game", "--query-file", "-", stdin=query, stdout_isatty=True)
     assert result.status == 0
     assert '"watch": [\n    "s"\n  ]' in result.stdout
 

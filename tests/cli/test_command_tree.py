@@ -65,3 +65,19 @@ def test_a_command_whose_module_is_broken_fails_loudly(monkeypatch: pytest.Monke
     assert result.status == 1
     assert "No such command" not in result.stderr
     assert "no_such_module" in result.stderr
+
+
+def test_every_command_with_a_where_flag_takes_unquoted_words() -> None:
+    """The argv pre-pass that joins ``--where score gt 100`` must know every such command."""
+    import typer
+
+    from livequery_cli.cli import where_words
+
+    group = typer.main.get_command(command_tree.app)
+    with_where = set()
+    for name in COMMANDS:
+        command = group.get_command(None, name)  # type: ignore[attr-defined]
+        if any("--where" in getattr(p, "opts", ()) for p in command.params):
+            with_where.add(name)
+    assert with_where <= where_words._COMMANDS
+    assert {"tail", "explain", "watch"} <= with_where

@@ -334,7 +334,11 @@ def _error(environment: Environment, message: str) -> None:
 
 
 def _fail(environment: Environment, exc: Exception, settings: Settings | None) -> ExitStatus:
-    outcome = classify(exc, profile=settings.profile if settings else None)
+    outcome = classify(
+        exc,
+        profile=settings.profile if settings else None,
+        token_source=settings.values["session_token"].source if settings else None,
+    )
     for line in outcome.lines:
         environment.stderr.write(line + "\n")
     environment.stderr.flush()

@@ -38,7 +38,10 @@ def explain(
         typer.Option("--watch-fields", metavar="FIELDS", help="Server-side 'watch'."),
     ] = None,
 ) -> int:
-    """Print the Parse where JSON that --where compiles to, after LiveQuery's checks."""
+    """Print the Parse where JSON that --where compiles to, after LiveQuery's checks.
+
+    One line when piped; indented on a terminal.
+    """
     from livequery_cli.cli.environment import current_environment
 
     return run_explain(
@@ -81,6 +84,8 @@ def run_explain(
     except Exception as exc:
         return report(env.stderr, exc)
     shown = query.to_subscribe_query() if class_name else query.where
-    env.stdout.write(orjson.dumps(shown, option=orjson.OPT_INDENT_2).decode() + "\n")
+    # Indented for a person at a terminal; one line for a pipe (``jq``, ``grep``, scripts).
+    indent = orjson.OPT_INDENT_2 if env.stdout_isatty else 0
+    env.stdout.write(orjson.dumps(shown, option=indent).decode() + "\n")
     env.stdout.flush()
     return 0

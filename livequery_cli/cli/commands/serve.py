@@ -14,6 +14,7 @@ import typer
 
 from livequery_cli.cli.environment import Environment, current_environment
 from livequery_cli.cli.exit_status import ExitStatus
+from livequery_cli.server import server_config as defaults
 
 
 def fail(env: Environment, command: str, message: str, status: ExitStatus) -> typer.Exit:
@@ -35,49 +36,80 @@ def _profile_settings(env: Environment, profile: str | None) -> dict[str, str | 
 def serve(
     ctx: typer.Context,
     port: Annotated[
-        int | None, typer.Option(help="TCP port (0 picks a free one). Env: LQ_SERVE_PORT.")
+        int | None,
+        typer.Option(
+            help="TCP port (0 picks a free one). Env: LQ_SERVE_PORT."
+            f" [default: {defaults.DEFAULT_PORT}]"
+        ),
     ] = None,
-    host: Annotated[str | None, typer.Option(help="Interface to bind. Env: LQ_SERVE_HOST.")] = None,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Interface to bind. Env: LQ_SERVE_HOST. [default: {defaults.DEFAULT_HOST}]"
+        ),
+    ] = None,
     db: Annotated[
         str | None,
-        typer.Option(help="SQLite file, or :memory:. Env: LQ_SERVE_DB. [default: lq.sqlite]"),
+        typer.Option(
+            help=f"SQLite file, or :memory:. Env: LQ_SERVE_DB. [default: {defaults.DEFAULT_DB}]"
+        ),
     ] = None,
     app_id: Annotated[
-        str | None, typer.Option("--app-id", help="Application id. Env: LQ_APP_ID. [default: lq]")
+        str | None,
+        typer.Option(
+            "--app-id",
+            help=f"Application id. Env: LQ_APP_ID. [default: {defaults.DEFAULT_APP_ID}]",
+        ),
     ] = None,
     master_key: Annotated[
         str | None,
         typer.Option(
             "--master-key",
-            help="Master key (prefer --master-key-file or LQ_MASTER_KEY). Random if unset.",
+            help="Master key; a flag shows in ps, so prefer --master-key-file. Env:"
+            " LQ_MASTER_KEY. [default: random]",
             show_default=False,
         ),
     ] = None,
     master_key_file: Annotated[
         str | None,
-        typer.Option("--master-key-file", help="Read the master key from this file."),
+        typer.Option(
+            "--master-key-file",
+            help="Read the master key from this file. Env: LQ_MASTER_KEY_FILE.",
+        ),
     ] = None,
     js_key: Annotated[
         str | None,
-        typer.Option("--js-key", help="JavaScript/REST key clients must send. Env: LQ_JS_KEY."),
+        typer.Option(
+            "--js-key",
+            help="JavaScript/REST key clients must send. Env: LQ_JS_KEY. [default: none required]",
+        ),
     ] = None,
     mount: Annotated[
         str | None,
-        typer.Option(help="REST mount path. Env: LQ_SERVE_MOUNT. [default: /parse]"),
+        typer.Option(
+            help=f"REST mount path. Env: LQ_SERVE_MOUNT. [default: {defaults.DEFAULT_MOUNT}]"
+        ),
     ] = None,
     max_subscriptions: Annotated[
         int | None,
-        typer.Option("--max-subscriptions", help="Subscriptions per connection. [default: 1000]"),
+        typer.Option(
+            "--max-subscriptions",
+            help=f"Subscriptions per connection. [default: {defaults.DEFAULT_MAX_SUBSCRIPTIONS}]",
+        ),
     ] = None,
     max_frame_bytes: Annotated[
         int | None,
-        typer.Option("--max-frame-bytes", help="Largest client frame. [default: 1048576]"),
+        typer.Option(
+            "--max-frame-bytes",
+            help=f"Largest client frame, in bytes. [default: {defaults.DEFAULT_MAX_FRAME_BYTES}]",
+        ),
     ] = None,
     max_connections_per_address: Annotated[
         int | None,
         typer.Option(
             "--max-connections-per-address",
-            help="LiveQuery connections one client address may hold. [default: 256]",
+            help="LiveQuery connections one client address may hold."
+            f" [default: {defaults.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS}]",
         ),
     ] = None,
     allow_origin: Annotated[

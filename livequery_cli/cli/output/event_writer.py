@@ -10,14 +10,15 @@ large ``write`` calls.
 
 The write itself is blocking on purpose: when the reader of the pipe is slow,
 the loop stops reading the socket, TCP pushes back on the server, and memory
-stays bounded. ``high_water`` caps what is held between flushes. ``writing``
-tells a signal handler that the loop is stuck in such a write (see
-``TailRunner``).
+stays bounded. ``high_water`` caps what is held between flushes.
+``blocked_for()`` tells a signal handler how long the loop has been stuck in
+such a write (see ``TailRunner``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import IO
 
@@ -39,7 +40,17 @@ class EventWriter:
         self._pending = 0
         self._scheduled = False
         self._failed = False
-        self.writing = False
+        self._writing_since: float | None = None
+
+    @property
+    def writing(self) -> bool:
+        """True while a write to the stream is in progress."""
+        return self._writing_since is not None
+
+    def blocked_for(self) -> float:
+        """Seconds the write in progress has lasted (0 when none is)."""
+        since = self._writing_since
+        return 0.0 if since is None else time.monotonic() - since
 
     @property
     def failed(self) -> bool:
@@ -72,7 +83,7 @@ class EventWriter:
             self._pending = 0
         else:
             data = b""
-        self.writing = True
+        self._writing_since = time.monotonic()
         try:
             if data:
                 self._stream.write(data)
@@ -82,4 +93,4 @@ class EventWriter:
             self._chunks.clear()
             self._on_error(exc)
         finally:
-            self.writing = False
+            self._writing_since = None

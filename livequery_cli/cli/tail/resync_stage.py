@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from livequery_cli.cli.query_input import SubscribeQuery
+from livequery_cli.cli.tail.start_version import ROWS
 from livequery_cli.cli.tail.status_line import StatusReporter
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ class SyncStage:
         self._rest: RestClient | None = None
         self._session: aiohttp.ClientSession | None = None
         self._unbinders: list[Callable[[], None]] = []
-        self._started_at: dict[str, str | None] = {}
+        self._started_at: dict[str, list[Any] | None] = {}
 
     def _rest_client(self) -> RestClient:
         if self._rest is None:
@@ -153,7 +154,7 @@ class SyncStage:
             proxy=settings.proxy_for(settings.server_url),
         )
         classes = list(dict.fromkeys(q.class_name for q in queries))
-        versions = await asyncio.gather(*(reader.newest_version(name) for name in classes))
+        versions = await asyncio.gather(*(reader.newest_rows(name) for name in classes))
         self._started_at.update(zip(classes, versions, strict=True))
 
     def bind(self, sub: Subscription, index: int, query: SubscribeQuery, deliver: Deliver) -> None:
@@ -161,9 +162,11 @@ class SyncStage:
         from livequery_cli.synced.binding import bind_engine
         from livequery_cli.synced.engine import SyncEngine
         from livequery_cli.synced.lean import DeferredSource, ResultSetSource
+        from livequery_cli.synced.start_point import start_point_of
 
         options = self._options
         class_name = query.class_name
+        rows = self._started_at.get(class_name)
         snapshot = options.snapshot or options.since is not None
 
         async def make_reader() -> ResultSetSource:
@@ -206,7 +209,7 @@ class SyncStage:
             first="snapshot" if snapshot else "seed",
             resync=options.resync,
             keep_objects=False,
-            unshown_after=self._started_at.get(class_name),
+            unshown_after=None if rows is None else start_point_of(rows, limit=ROWS),
         )
         self._unbinders.append(bind_engine(sub, engine))
 

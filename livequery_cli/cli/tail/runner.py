@@ -33,6 +33,8 @@ Deliver = Callable[[int, str, str, dict[str, Any], "dict[str, Any] | None"], Non
 
 Render = Callable[[TailEvent], bytes]
 
+BLOCKED_WRITE_S = 0.25
+"""A write to stdout lasting this long is blocked (its reader stopped reading)."""
 # Bounds the goodbye (unsubscribe + close) so a dead server cannot hang Ctrl-C.
 STOP_GRACE_SECONDS = 3.0
 
@@ -212,7 +214,10 @@ class TailRunner:
         """
 
         def handler(signum: int, frame: Any) -> None:
-            if self._writer.writing:
+            # A write that has just finished still counts as "writing" until its
+            # ``finally`` runs, and a Ctrl-C right after a line appears lands there:
+            # only a write that has lasted is a blocked one (else: the polite goodbye).
+            if self._writer.blocked_for() >= BLOCKED_WRITE_S:
                 os._exit(int(status))
 
         return handler

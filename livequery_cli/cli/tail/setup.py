@@ -45,7 +45,12 @@ def run_tail(env: Environment, args: TailArgs) -> int:
         settings = plan.settings
         return _tail(env, args, plan)
     except (Exception, KeyboardInterrupt) as exc:
-        return report(env.stderr, exc, profile=settings.profile if settings else args.profile)
+        return report(
+            env.stderr,
+            exc,
+            profile=settings.profile if settings else args.profile,
+            token_source=settings.values["session_token"].source if settings else None,
+        )
 
 
 @dataclass

@@ -29,13 +29,19 @@ if TYPE_CHECKING:
     import ssl
     from urllib.parse import SplitResult
 
-__all__ = ["StartVersionReader"]
+__all__ = ["ROWS", "StartVersionReader"]
 
 _TIMEOUT_S = 10.0
+ROWS = 100
+"""The newest objects read: who holds the newest version (``livequery_cli.synced.start_point``).
+
+``livequery_cli.synced`` itself is not imported before the subscription is
+on the wire, so the rows are returned as read and made a ``StartPoint`` later.
+"""
 
 
 class StartVersionReader:
-    """Reads ``GET classes/<name>?keys=updatedAt&order=-updatedAt&limit=1`` per class."""
+    """Reads ``GET classes/<name>?keys=updatedAt&order=-updatedAt&limit=100`` per class."""
 
     def __init__(
         self,
@@ -66,10 +72,14 @@ class StartVersionReader:
 
     async def newest_version(self, class_name: str) -> str | None:
         """The class's newest ``updatedAt`` ("" when it is empty), or None when unknown."""
-        loop = asyncio.get_running_loop()
-        answer: asyncio.Future[str | None] = loop.create_future()
+        return _newest(await self.newest_rows(class_name))
 
-        def settle(value: str | None) -> None:
+    async def newest_rows(self, class_name: str) -> list[Any] | None:
+        """The class's ``ROWS`` newest ``objectId``/``updatedAt`` rows, or None when unknown."""
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[list[Any] | None] = loop.create_future()
+
+        def settle(value: list[Any] | None) -> None:
             if not answer.done():
                 answer.set_result(value)
 
@@ -86,7 +96,7 @@ class StartVersionReader:
         except TimeoutError:
             return None
 
-    def _read(self, class_name: str) -> str | None:
+    def _read(self, class_name: str) -> list[Any] | None:
         """The blocking GET (in the worker thread); None on any failure."""
         import http.client
         from urllib.parse import quote, urlencode, urlsplit
@@ -99,7 +109,7 @@ class StartVersionReader:
             if parts.scheme not in ("http", "https") or not host or not class_name:
                 return None
             connection: http.client.HTTPConnection
-            query = urlencode({"keys": "updatedAt", "order": "-updatedAt", "limit": "1"})
+            query = urlencode({"keys": "updatedAt", "order": "-updatedAt", "limit": str(ROWS)})
             path = f"{parts.path.rstrip('/')}/classes/{quote(class_name, safe='')}?{query}"
             headers = dict(self._headers)
             proxy = urlsplit(self._proxy) if self._proxy else None
@@ -136,7 +146,9 @@ class StartVersionReader:
                 connection.close()
             if status != 200:
                 return None
-            return _newest(orjson.loads(body))
+            answer = orjson.loads(body)
+            results = answer.get("results") if isinstance(answer, dict) else None
+            return results if isinstance(results, list) else None
         except (OSError, ValueError, http.client.HTTPException):
             return None
 
@@ -152,14 +164,9 @@ def _proxy_authorization(proxy: SplitResult | None) -> dict[str, str]:
     return {"Proxy-Authorization": "Basic " + base64.b64encode(secret.encode()).decode()}
 
 
-def _newest(answer: Any) -> str | None:
-    """The ``updatedAt`` of the one object in a find answer ("" for none).
-
-    Read the way ``livequery_cli.synced.view.version`` reads it: a string, or a
-    ``{"__type": "Date", "iso": ...}``; anything else is no answer.
-    """
-    results = answer.get("results") if isinstance(answer, dict) else None
-    if not isinstance(results, list):
+def _newest(results: list[Any] | None) -> str | None:
+    """The ``updatedAt`` of the first row ("" for none), read as ``synced.view.version`` does."""
+    if results is None:
         return None
     if not results:
         return ""

@@ -80,7 +80,7 @@ class TailStats:
         line = f"lq: {label}: {total / elapsed:.1f} events/s"
         if rates:
             line += f" ({rates})"
-        line += f", {total} events, {_plural(self.reconnects, 'reconnect')}"
+        line += f", {_plural(total, 'event')}, {_plural(self.reconnects, 'reconnect')}"
         line += f", {_plural(self.resyncs, 'resync')}"
         try:
             self._stream.write(line + "\n")
