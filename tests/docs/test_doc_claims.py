@@ -21,7 +21,7 @@ def test_escapes_are_spelled_as_docs_cli_md_says() -> None:
         "In class names, object ids, field names and dates they read `\\e`, `\\n`, `\\x07`" in text
     )
     assert '(`"\\u001b[31m"`, `"a\\nb"`, `"\\u0007"`;' in text
-    render = PrettyFormat(color=False, local_time=False)
+    render = PrettyFormat(color=False, timestamps="utc", now=lambda: 1767268800.123)
     event = TailEvent(
         "create",
         {"objectId": "id\x07", "k\x1b": "\x1b[31m", "bell": "\x07", "two": "a\nb"},
