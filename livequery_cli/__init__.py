@@ -42,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "RestAuthError": "livequery_cli.exceptions",
     "RestError": "livequery_cli.exceptions",
     "ServerError": "livequery_cli.exceptions",
+    "SubscriptionOverflowError": "livequery_cli.exceptions",
     "TransportError": "livequery_cli.exceptions",
     "WhereSyntaxError": "livequery_cli.exceptions",
 }
@@ -66,6 +67,7 @@ __all__ = [
     "RestError",
     "ServerError",
     "Subscription",
+    "SubscriptionOverflowError",
     "SyncedEvent",
     "SyncedSubscription",
     "TransportError",
@@ -95,6 +97,7 @@ if TYPE_CHECKING:
         RestAuthError,
         RestError,
         ServerError,
+        SubscriptionOverflowError,
         TransportError,
         WhereSyntaxError,
     )

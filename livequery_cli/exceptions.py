@@ -13,6 +13,7 @@ status in a single place (``livequery_cli.cli.exit_status``)::
     │       └── RestAuthError             the REST API refused them: also has ``status``
     ├── RestError                 a REST call failed: ``status`` and Parse ``code``
     ├── InvalidStateError         an operation the client's current state forbids
+    ├── SubscriptionOverflowError a consumer fell ``max_queue`` events behind (``overflow="error"``)
     ├── QueryError                a query LiveQuery cannot evaluate (unsupported operator)
     │   └── WhereSyntaxError          a ``--where`` expression that does not parse
     └── ConfigError               a bad config file, profile or setting
@@ -38,6 +39,7 @@ __all__ = [
     "RestAuthError",
     "RestError",
     "ServerError",
+    "SubscriptionOverflowError",
     "TransportError",
     "WhereSyntaxError",
 ]
@@ -116,6 +118,21 @@ class RestError(LiveQueryError):
 
 class InvalidStateError(LiveQueryError):
     """The operation is not allowed in the client's or subscription's current state."""
+
+
+class SubscriptionOverflowError(LiveQueryError):
+    """A subscription's consumer fell ``max_queue`` events behind, so it was ended.
+
+    Raised by the subscription's iterator once the events buffered before the
+    overflow are consumed (policy ``overflow="error"``, the default): a consumer
+    that stops reading loses its own subscription instead of stalling the
+    other subscriptions of the connection.
+    """
+
+    def __init__(self, message: str, *, request_id: int, max_queue: int) -> None:
+        super().__init__(message)
+        self.request_id = request_id
+        self.max_queue = max_queue
 
 
 class QueryError(LiveQueryError):

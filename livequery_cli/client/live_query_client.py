@@ -25,7 +25,7 @@ from typing import Any
 from livequery_cli.client.backoff import ReconnectPolicy
 from livequery_cli.client.pending import PendingRequests, reject, resolve
 from livequery_cli.client.socket_runner import SocketRunner
-from livequery_cli.client.subscription import Event, Subscription
+from livequery_cli.client.subscription import OVERFLOW_POLICIES, Event, Overflow, Subscription
 from livequery_cli.client.transports.interface import Connector, redact_url, websocket_connector
 from livequery_cli.exceptions import (
     InvalidStateError,
@@ -77,6 +77,7 @@ class LiveQueryClient(SocketRunner):
         ssl: ssl_module.SSLContext | None = None,
         connect: Connector | None = None,
         max_queue: int = 1024,
+        overflow: Overflow = "error",
     ) -> None:
         if not application_id:
             raise ValueError("application_id is required")
@@ -103,7 +104,14 @@ class LiveQueryClient(SocketRunner):
         # open_timeout bounds the WebSocket handshake and, separately, the wait
         # for `connected` after it.
         super().__init__(CLIENT_EVENTS, server_url, connector, protocol, policy, open_timeout)
+        if overflow not in OVERFLOW_POLICIES:
+            raise ValueError(f"overflow must be one of {', '.join(OVERFLOW_POLICIES)}")
         self._max_queue = max_queue
+        self._overflow: Overflow = overflow
+        # Set by every consumer that makes room, and whenever a subscription
+        # ends: the reader re-checks the overflow policy under backpressure.
+        self._room = asyncio.Event()
+        self._drops: set[asyncio.Task[None]] = set()
         self._subs: dict[int, Subscription] = {}
         self._pending = PendingRequests()
         self._closing = False
@@ -164,17 +172,35 @@ class LiveQueryClient(SocketRunner):
 
     # --- subscriptions ---------------------------------------------------------------
 
-    async def subscribe(self, query: Any, session_token: str | None = None) -> Subscription:
+    async def subscribe(
+        self,
+        query: Any,
+        session_token: str | None = None,
+        *,
+        max_queue: int | None = None,
+        overflow: Overflow | None = None,
+    ) -> Subscription:
         """Subscribe to a ``Query`` (or ``{className, where, keys?, watch?}``).
 
         Opens the connection if needed and resolves on ``subscribed``; raises
         the typed ``ServerError`` of an error frame for this request.
+        ``max_queue`` and ``overflow`` (default: the client's) size this
+        subscription's buffer and choose what happens when its consumer falls
+        behind (see ``Subscription``).
         """
         query_json = query_to_json(query)
         self._check_usable()
         self._start()
         request_id = self._protocol.subscribe(query_json, session_token)
-        sub = Subscription(self, request_id, query_json, session_token, max_queue=self._max_queue)
+        sub = Subscription(
+            self,
+            request_id,
+            query_json,
+            session_token,
+            max_queue=self._max_queue if max_queue is None else max_queue,
+            overflow=self._overflow if overflow is None else overflow,
+            room=self._room,
+        )
         self._subs[request_id] = sub
         waiter = self._pending.subscribe(request_id)
         await self._flush()
@@ -234,9 +260,54 @@ class LiveQueryClient(SocketRunner):
                 if sub is not None:
                     delivered = Event(event.op, event.object, event.original)
                     if not sub._offer(delivered):
-                        await sub._wait_room(delivered)
+                        await self._make_room(sub, delivered)
             else:
                 await self._handle(event)
+
+    async def _make_room(self, sub: Subscription, event: Event) -> None:
+        """``sub``'s buffer is full: wait (backpressure) or apply its overflow policy.
+
+        The socket is paused while no other subscription is held back by the
+        pause (none has an idle consumer or listeners), or for
+        ``overflow="wait"``; otherwise the consumer behind is the one that
+        pays, so the others never stall.
+        """
+        room = self._room
+        while not sub.closed:
+            if not sub._behind:
+                sub._push(event)
+                return
+            if sub.overflow != "wait" and any(
+                other._starving for other in self._subs.values() if other is not sub
+            ):
+                sub._overflowed()
+                self._drop(sub)
+                return
+            room.clear()
+            await room.wait()
+
+    def _drop(self, sub: Subscription) -> None:
+        """Unsubscribe ``sub`` without waiting: its consumer is gone or behind.
+
+        Called from an iterator being closed (``break``, cancellation, garbage
+        collection) or by the reader; the frame goes out from a task of its own.
+        """
+        if self._closing or sub.request_id not in self._subs:
+            sub._end(None)
+            return
+        request_id = sub.request_id
+        self._protocol.unsubscribe(request_id)
+        sub._end(None)
+        if request_id not in self._protocol.request_ids:
+            self._forget(request_id)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # an iterator collected after its loop ended
+            return
+        if self._protocol.has_data_to_send:
+            task = loop.create_task(self._flush())
+            self._drops.add(task)
+            task.add_done_callback(self._drops.discard)
 
     async def _handle(self, event: ProtocolEvent) -> None:
         if isinstance(event, Subscribed):
