@@ -68,7 +68,16 @@ class EventEmitter:
                 del entries[i]
                 return
 
+    def add_listener(self, event: str, listener: Listener) -> Listener:
+        """``on`` for an event name known only at run time (not checked per event by typing)."""
+        return EventEmitter.on(self, event, listener)
+
+    def remove_listener(self, event: str, listener: Listener | None = None) -> None:
+        """``off`` for an event name known only at run time."""
+        EventEmitter.off(self, event, listener)
+
     def listener_count(self, event: str) -> int:
+        """How many listeners ``event`` has."""
         return len(self._listeners.get(event, ()))
 
     def emit(self, event: str, *args: Any) -> bool:

@@ -23,6 +23,8 @@ import ssl as ssl_module
 from typing import Any
 
 from livequery_cli.client.backoff import ReconnectPolicy
+from livequery_cli.client.emitter import EventEmitter
+from livequery_cli.client.listener_types import ConnectionListeners
 from livequery_cli.client.pending import PendingRequests, reject, resolve
 from livequery_cli.client.socket_runner import SocketRunner
 from livequery_cli.client.subscription import OVERFLOW_POLICIES, Event, Overflow, Subscription
@@ -57,8 +59,11 @@ _DEFAULT_POLICY = ReconnectPolicy()
 _HANDOFF_YIELDS = 4
 
 
-class LiveQueryClient(SocketRunner):
+class LiveQueryClient(ConnectionListeners, SocketRunner):  # type: ignore[misc]
     """A connection to one LiveQuery server, with reconnects and resubscribes."""
+
+    def _listener_target(self) -> EventEmitter:
+        return self
 
     def __init__(
         self,

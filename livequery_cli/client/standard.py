@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from livequery_cli.client.backoff import ReconnectPolicy
 from livequery_cli.client.emitter import EventEmitter, Listener
+from livequery_cli.client.listener_types import ConnectionListeners
 from livequery_cli.client.live_query_client import CLIENT_EVENTS, LiveQueryClient
 from livequery_cli.client.subscription import Subscription
 from livequery_cli.exceptions import ConfigError
@@ -131,8 +132,13 @@ def rest_client(session_token: str | None = None, *, use_master_key: bool = Fals
     )
 
 
-class LiveQueryController:
-    """The shared connection of the standard API (the global ``LiveQuery``)."""
+class LiveQueryController(ConnectionListeners):
+    """The shared connection of the standard API (the global ``LiveQuery``).
+
+    ``on``/``once``/``off`` listen to the shared connection's ``open``,
+    ``close``, ``error`` and ``reconnect``; listeners survive ``close()`` and
+    apply to the next connection.
+    """
 
     def __init__(self) -> None:
         self._listeners = EventEmitter(CLIENT_EVENTS)
@@ -144,15 +150,8 @@ class LiveQueryController:
         # Subscriptions made without an explicit token follow the current user.
         self._following: weakref.WeakSet[Subscription] = weakref.WeakSet()
 
-    def on(self, event: str, listener: Listener) -> Listener:
-        """Listen to the shared connection's ``open``/``close``/``error``/``reconnect``."""
-        return self._listeners.on(event, listener)
-
-    def once(self, event: str, listener: Listener) -> Listener:
-        return self._listeners.once(event, listener)
-
-    def off(self, event: str, listener: Listener | None = None) -> None:
-        self._listeners.off(event, listener)
+    def _listener_target(self) -> EventEmitter:
+        return self._listeners
 
     @property
     def client(self) -> LiveQueryClient | None:
@@ -230,7 +229,7 @@ class LiveQueryController:
             **self.client_options,
         )
         for event in CLIENT_EVENTS:
-            client.on(event, _forward(self._listeners, event))
+            client.add_listener(event, _forward(self._listeners, event))
         return client
 
 

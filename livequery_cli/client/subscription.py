@@ -60,6 +60,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from livequery_cli.client.emitter import EventEmitter
+from livequery_cli.client.listener_types import SubscriptionListeners
 from livequery_cli.exceptions import (
     InvalidStateError,
     LiveQueryError,
@@ -93,8 +94,11 @@ class Event(NamedTuple):
     original: dict[str, Any] | None = None
 
 
-class Subscription(EventEmitter):
+class Subscription(SubscriptionListeners, EventEmitter):  # type: ignore[misc]
     """A subscription made by ``LiveQueryClient.subscribe`` (never built directly)."""
+
+    def _listener_target(self) -> EventEmitter:
+        return self
 
     def __init__(
         self,

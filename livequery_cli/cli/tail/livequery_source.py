@@ -196,7 +196,7 @@ class LiveQuerySource:
             self._sync.bind(sub, index, query, deliver)
         else:
             for op in EVENT_TYPES:
-                sub.on(op, _handler(deliver, index, class_name, op))
+                sub.add_listener(op, _handler(deliver, index, class_name, op))
 
         def on_error(error: BaseException) -> None:
             if (isinstance(error, ServerError) and not error.reconnect) or isinstance(
