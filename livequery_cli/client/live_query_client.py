@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl as ssl_module
-from typing import Any
+from typing import Any, Self
 
 from livequery_cli.client.backoff import ReconnectPolicy
 from livequery_cli.client.emitter import EventEmitter
@@ -170,6 +170,23 @@ class LiveQueryClient(ConnectionListeners, SocketRunner):  # type: ignore[misc]
         if started:
             self.emit("close")
         self._finish(None)
+
+    async def aclose(self) -> None:
+        """``close()``, under the name ``contextlib.aclosing`` calls."""
+        await self.close()
+
+    async def __aenter__(self) -> Self:
+        """``async with LiveQueryClient(...) as client``: opens (raising as ``open()`` does)."""
+        try:
+            await self.open()
+        except BaseException:
+            await self.close()
+            raise
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Closes the client, however the block was left."""
+        await self.close()
 
     async def wait_closed(self) -> None:
         """Wait until the client is closed; raise what ended it if not ``close()``."""

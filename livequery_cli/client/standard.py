@@ -30,6 +30,7 @@ from livequery_cli.client.emitter import EventEmitter, Listener
 from livequery_cli.client.listener_types import ConnectionListeners
 from livequery_cli.client.live_query_client import CLIENT_EVENTS, LiveQueryClient
 from livequery_cli.client.subscription import Subscription
+from livequery_cli.client.transports.interface import redact_url
 from livequery_cli.exceptions import ConfigError
 from livequery_cli.parse.urls import LIVE_QUERY_SCHEMES, BadUrlError, live_query_url
 from livequery_cli.protocol import State
@@ -204,6 +205,34 @@ class LiveQueryController(ConnectionListeners):
         client, self._client = self._client, None
         if client is not None and self._loop is asyncio.get_running_loop():
             await client.close()
+
+    async def aclose(self) -> None:
+        """``close()``, under the name ``contextlib.aclosing`` calls."""
+        await self.close()
+
+    async def __aenter__(self) -> LiveQueryController:
+        """``async with lq.LiveQuery:``: the shared connection, closed at the end.
+
+        Nothing is opened here: the first subscribe opens the connection, as
+        outside the block. Leaving the block closes it (ending every
+        subscription made on it), so a script or an app's lifespan cleans up
+        in one statement.
+        """
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Closes the shared connection."""
+        await self.close()
+
+    def __repr__(self) -> str:
+        config = _config
+        where = (
+            "not configured"
+            if config is None
+            else f"{config.application_id} at {redact_url(config.live_query_server_url)}"
+        )
+        state = "no connection" if self._client is None else self._client.state.value
+        return f"<LiveQuery {where}: {state}>"
 
     async def _current_client(self) -> LiveQueryClient:
         loop = asyncio.get_running_loop()

@@ -178,6 +178,22 @@ class Subscription(SubscriptionListeners, EventEmitter):  # type: ignore[misc]
         """Stop the subscription: ``close`` is emitted at once, no event follows."""
         await self._client.unsubscribe(self)
 
+    async def aclose(self) -> None:
+        """``unsubscribe()``, under the name ``contextlib.aclosing`` calls."""
+        await self.unsubscribe()
+
+    async def __aenter__(self) -> Subscription:
+        """``async with await client.subscribe(q) as sub``: unsubscribes on the way out."""
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Unsubscribes; if cancelled meanwhile, sends the frame without waiting for it."""
+        try:
+            await self.unsubscribe()
+        except asyncio.CancelledError:
+            self._client._drop(self)
+            raise
+
     async def update(self, query: Any) -> None:
         """Replace the query (the protocol's ``update`` op); resolves once it is live."""
         await self._client.update(self, query)

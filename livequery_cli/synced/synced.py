@@ -123,7 +123,20 @@ class SyncedSubscription(EventEmitter):
         if self._load_error is not None:
             raise self._load_error
 
+    async def aclose(self) -> None:
+        """``unsubscribe()``, under the name ``contextlib.aclosing`` calls."""
+        await self.unsubscribe()
+
+    async def __aenter__(self) -> SyncedSubscription:
+        """``async with await subscribe_synced(...) as sub``: unsubscribes on the way out."""
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Unsubscribes, however the block was left."""
+        await self.unsubscribe()
+
     async def unsubscribe(self) -> None:
+        """End the subscription (and the REST client it owns, if any)."""
         self._unbind()
         await self.subscription.unsubscribe()
         self._wake()
