@@ -25,7 +25,7 @@ from livequery_cli.exceptions import LiveQueryError
 
 __all__ = ["EventEmitter", "Listener"]
 
-logger = logging.getLogger("livequery_cli")
+logger = logging.getLogger("livequery_cli.client")
 
 Listener = Callable[..., Any]
 

@@ -49,7 +49,7 @@ from livequery_cli.protocol.subscribe_query import query_to_json
 
 __all__ = ["CLIENT_EVENTS", "LiveQueryClient"]
 
-logger = logging.getLogger("livequery_cli")
+logger = logging.getLogger("livequery_cli.client")
 
 CLIENT_EVENTS = ("open", "close", "error", "reconnect")
 _DEFAULT_POLICY = ReconnectPolicy()
@@ -151,6 +151,7 @@ class LiveQueryClient(ConnectionListeners, SocketRunner):  # type: ignore[misc]
             await self._wait_runner()
             return
         self._closing = True
+        logger.debug("closing the connection to %s", redact_url(self.server_url))
         self._protocol.close()
         started = self._runner is not None
         if self._runner is not None and self._runner is not asyncio.current_task():
@@ -237,6 +238,7 @@ class LiveQueryClient(ConnectionListeners, SocketRunner):  # type: ignore[misc]
         """End ``subscription``: ``close`` is emitted at once; resolves on ``unsubscribed``."""
         if subscription.closed:
             return
+        logger.debug("unsubscribing %d", subscription.request_id)
         request_id = subscription.request_id
         self._protocol.unsubscribe(request_id)
         subscription._end(None)
@@ -335,6 +337,7 @@ class LiveQueryClient(ConnectionListeners, SocketRunner):  # type: ignore[misc]
         if isinstance(event, Subscribed):
             await self._on_subscribed(event)
         elif isinstance(event, Connected):
+            logger.info("connected to %s", redact_url(self.server_url))
             self._connected = True
             if not self._protocol.request_ids:
                 self._reset_backoff()
@@ -353,6 +356,10 @@ class LiveQueryClient(ConnectionListeners, SocketRunner):  # type: ignore[misc]
         if sub is None:
             return
         self._pending.subscribed(event.request_id, event.query_version, first=event.first)
+        if event.first:
+            logger.debug("subscribed %d (%s)", event.request_id, sub.class_name)
+        else:
+            logger.info("resubscribed %d (%s)", event.request_id, sub.class_name)
         if event.first:
             for _ in range(_HANDOFF_YIELDS):
                 await asyncio.sleep(0)

@@ -33,7 +33,7 @@ from livequery_cli.protocol import ClientProtocol, State
 
 __all__ = ["SocketRunner"]
 
-logger = logging.getLogger("livequery_cli")
+logger = logging.getLogger("livequery_cli.client")
 
 
 class SocketRunner(EventEmitter):
@@ -126,10 +126,17 @@ class SocketRunner(EventEmitter):
                 break
             self._attempt += 1
             delay = next(self._delays)
+            logger.info(
+                "reconnecting to %s in %.1f s (attempt %d)",
+                redact_url(self.server_url),
+                delay,
+                self._attempt,
+            )
             self.emit("reconnect", self._attempt, delay)
             await asyncio.sleep(delay)
 
     async def _open_socket(self) -> Transport | None:
+        logger.debug("opening a socket to %s", redact_url(self.server_url))
         attempt = asyncio.ensure_future(self._connect(self.server_url))
         try:
             return await asyncio.shield(attempt)
@@ -143,6 +150,7 @@ class SocketRunner(EventEmitter):
             raise
         except Exception as exc:
             error = connect_error(self.server_url, exc)
+            logger.info("%s", error)
             self.emit("error", error)
             if is_permanent_failure(exc):
                 self._fail_connection(error)
@@ -195,6 +203,9 @@ class SocketRunner(EventEmitter):
             # left half-closed here would leak.
             self._drop_socket = False
             await self._close_transport(transport)
+        logger.info(
+            "connection to %s ended: %s", redact_url(self.server_url), describe_close(reason)
+        )
         self._protocol.connection_lost(reason)
         await self._process_events()
         self._socket_lost()
@@ -217,6 +228,7 @@ class SocketRunner(EventEmitter):
                     return  # the runner sees the closed socket and reconnects
 
     def _give_up(self) -> None:
+        logger.warning("gave up reconnecting to %s", redact_url(self.server_url))
         error = ConnectionFailedError(
             f"gave up reconnecting to {redact_url(self.server_url)} "
             f"after {self._attempt} attempt{'s' if self._attempt != 1 else ''}",
