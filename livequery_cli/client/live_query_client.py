@@ -79,6 +79,7 @@ class LiveQueryClient(ConnectionListeners, SocketRunner):  # type: ignore[misc]
         ping_timeout: float | None = 20.0,
         close_timeout: float | None = 10.0,
         open_timeout: float | None = 10.0,
+        connect_timeout: float | None = 15.0,
         ssl: ssl_module.SSLContext | None = None,
         connect: Connector | None = None,
         max_queue: int = 1024,
@@ -108,7 +109,9 @@ class LiveQueryClient(ConnectionListeners, SocketRunner):  # type: ignore[misc]
         policy = reconnect if reconnect is not None else ReconnectPolicy(max_retries=0)
         # open_timeout bounds the WebSocket handshake and, separately, the wait
         # for `connected` after it.
-        super().__init__(CLIENT_EVENTS, server_url, connector, protocol, policy, open_timeout)
+        super().__init__(
+            CLIENT_EVENTS, server_url, connector, protocol, policy, open_timeout, connect_timeout
+        )
         if overflow not in OVERFLOW_POLICIES:
             raise ValueError(f"overflow must be one of {', '.join(OVERFLOW_POLICIES)}")
         self._max_queue = max_queue
@@ -139,8 +142,11 @@ class LiveQueryClient(ConnectionListeners, SocketRunner):  # type: ignore[misc]
 
         Raises ``AuthError`` if the server refuses the keys, ``TransportError``
         for a URL or TLS setup that cannot work, ``ConnectionFailedError``
-        once the reconnect policy gives up.
+        when the first connection is not up within ``connect_timeout``
+        (default 15 s) or the reconnect policy gives up.
         """
+        if self._closing:
+            raise InvalidStateError("the client is closed: make a new one")
         self._start()
         assert self._opened is not None
         await asyncio.shield(self._opened)
@@ -338,6 +344,7 @@ class LiveQueryClient(ConnectionListeners, SocketRunner):  # type: ignore[misc]
             await self._on_subscribed(event)
         elif isinstance(event, Connected):
             logger.info("connected to %s", redact_url(self.server_url))
+            self._established()
             self._connected = True
             if not self._protocol.request_ids:
                 self._reset_backoff()
@@ -418,7 +425,8 @@ class LiveQueryClient(ConnectionListeners, SocketRunner):  # type: ignore[misc]
         self._pending.fail_all(error)
 
     def _check_usable(self) -> None:
+        """Raise ``InvalidStateError`` once closed, or the error that ended the client."""
         if self._closing:
             raise InvalidStateError("the client is closed")
         if self._failure is not None:
-            raise InvalidStateError(f"the client has failed: {self._failure}")
+            raise InvalidStateError(f"the client has failed: {self._failure}") from self._failure

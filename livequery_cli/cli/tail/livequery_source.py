@@ -105,6 +105,8 @@ class LiveQuerySource:
             master_key=settings.get("master_key"),
             session_token=settings.get("session_token"),
             reconnect=ReconnectPolicy(max_retries=self._max_retries),
+            # `lq tail` waits for a server that is not up yet; --max-retries bounds it.
+            connect_timeout=None,
             connect=connector,
             ssl=self._tls,
         )
