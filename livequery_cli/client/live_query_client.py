@@ -30,6 +30,7 @@ from livequery_cli.client.socket_runner import SocketRunner
 from livequery_cli.client.subscription import OVERFLOW_POLICIES, Event, Overflow, Subscription
 from livequery_cli.client.transports.interface import Connector, redact_url, websocket_connector
 from livequery_cli.exceptions import (
+    ConfigError,
     InvalidStateError,
     LiveQueryError,
 )
@@ -86,9 +87,9 @@ class LiveQueryClient(ConnectionListeners, SocketRunner):  # type: ignore[misc]
         overflow: Overflow = "error",
     ) -> None:
         if not application_id:
-            raise ValueError("application_id is required")
+            raise ConfigError("application_id is required")
         if not server_url.startswith(("ws://", "wss://")):
-            raise ValueError(
+            raise ConfigError(
                 f"server_url must be a ws:// or wss:// URL, got {redact_url(server_url)!r}"
             )
         self.application_id = application_id
@@ -113,7 +114,7 @@ class LiveQueryClient(ConnectionListeners, SocketRunner):  # type: ignore[misc]
             CLIENT_EVENTS, server_url, connector, protocol, policy, open_timeout, connect_timeout
         )
         if overflow not in OVERFLOW_POLICIES:
-            raise ValueError(f"overflow must be one of {', '.join(OVERFLOW_POLICIES)}")
+            raise ConfigError(f"overflow must be one of {', '.join(OVERFLOW_POLICIES)}")
         self._max_queue = max_queue
         self._overflow: Overflow = overflow
         # Set by every consumer that makes room, and whenever a subscription
@@ -376,7 +377,10 @@ class LiveQueryClient(ConnectionListeners, SocketRunner):  # type: ignore[misc]
     def _on_server_error(self, event: ServerErrorEvent) -> None:
         error = event.error
         if event.request_id is None:
-            self.emit("error", error)
+            if event.fatal:
+                self._emit_final(error)
+            else:
+                self.emit("error", error)
             if event.fatal:
                 self._fail_connection(error)
             elif event.retry:
@@ -411,10 +415,16 @@ class LiveQueryClient(ConnectionListeners, SocketRunner):  # type: ignore[misc]
         if self._protocol.state is not State.DISCONNECTED:
             self._protocol.give_up()
         self._drop_socket = True
-        self._fail_waiters(error)
         for sub in list(self._subs.values()):
-            sub._end(error)
+            # A subscribe still waiting raises the error: nobody listens on its
+            # subscription yet, so it is not emitted there too.
+            waited = self._pending.fail_subscribe(sub.request_id, error)
+            sub._end(error, notify=not waited)
         self._subs.clear()
+        self._fail_waiters(error)
+
+    def _has_waiters(self) -> bool:
+        return super()._has_waiters() or self._pending.has_waiters()
 
     def _socket_lost(self) -> None:
         for sub in list(self._subs.values()):

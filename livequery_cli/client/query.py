@@ -28,7 +28,9 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Self, overload
 
-from livequery_cli.parse.values import GeoPoint, Pointer, encode
+from livequery_cli.exceptions import QueryError, QueryTypeError
+from livequery_cli.parse.values import GeoPoint, Pointer
+from livequery_cli.parse.values import encode as encode_value
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -56,11 +58,26 @@ def _pattern_options(pattern: re.Pattern[str]) -> str:
     flags = pattern.flags
     unsupported = flags & ~(re.IGNORECASE | re.MULTILINE | re.DOTALL | re.UNICODE)
     if unsupported:
-        raise ValueError(
+        raise QueryError(
             f"regex flags {re.RegexFlag(unsupported)!r} have no JavaScript equivalent: "
             "LiveQuery evaluates $regex with JavaScript, which knows only i, m and s here"
         )
     return "".join(letter for flag, letter in _PATTERN_FLAGS if flags & flag)
+
+
+def encode(value: Any) -> Any:
+    """A Python value as Parse JSON; what cannot be sent is a ``QueryError``.
+
+    The encoder (``parse.values``) sits below the exception tree and raises
+    the built-in errors; here they become the library's (still ``ValueError``
+    and ``TypeError`` subclasses, so either ``except`` works).
+    """
+    try:
+        return encode_value(value)
+    except TypeError as exc:
+        raise QueryTypeError(str(exc)) from None
+    except ValueError as exc:
+        raise QueryError(str(exc)) from None
 
 
 def _is_operator_object(value: Any) -> bool:
@@ -72,7 +89,7 @@ class Query:
 
     def __init__(self, class_name: str) -> None:
         if not isinstance(class_name, str) or not class_name:
-            raise TypeError("a Query needs a class name (a non-empty string)")
+            raise QueryTypeError("a Query needs a class name (a non-empty string)")
         self.class_name = class_name
         self.where: dict[str, Any] = {}
         self.keys: list[str] | None = None
@@ -105,7 +122,7 @@ class Query:
     ) -> Query:
         """A query from ready-made ``where`` JSON (copied, so later edits do not leak)."""
         if not isinstance(where, dict):
-            raise TypeError(f"where must be a JSON object (dict), got {type(where).__name__}")
+            raise QueryTypeError(f"where must be a JSON object (dict), got {type(where).__name__}")
         query = cls(class_name)
         query.where = copy.deepcopy(where)
         if keys is not None:
@@ -186,13 +203,13 @@ class Query:
         options = modifiers or ""
         if isinstance(regex, re.Pattern):
             if not isinstance(regex.pattern, str):
-                raise TypeError("matches() needs a str pattern, not bytes")
+                raise QueryTypeError("matches() needs a str pattern, not bytes")
             options += _pattern_options(regex)
             source: str = regex.pattern
         elif isinstance(regex, str):
             source = regex
         else:
-            raise TypeError(f"matches() needs a str or re.Pattern, got {type(regex).__name__}")
+            raise QueryTypeError(f"matches() needs a str or re.Pattern, got {type(regex).__name__}")
         self._add_condition(key, "$regex", source)
         if options:
             self._add_condition(key, "$options", options)
@@ -251,7 +268,7 @@ class Query:
         """Inside the polygon through ``points`` (at least 3; the last joins the first)."""
         polygon = [GeoPoint.coerce(p) for p in points]
         if len(polygon) < 3:
-            raise ValueError("within_polygon() needs at least 3 points")
+            raise QueryError("within_polygon() needs at least 3 points")
         return self._add_condition(key, "$geoWithin", {"$polygon": polygon})
 
     def polygon_contains(self, key: str, point: GeoPoint | Any) -> Self:
@@ -278,13 +295,13 @@ class Query:
     @classmethod
     def _compound(cls, operator: str, queries: tuple[Query, ...]) -> Query:
         if not queries:
-            raise ValueError(f"{operator} needs at least one query")
+            raise QueryError(f"{operator} needs at least one query")
         for q in queries:
             if not isinstance(q, Query):
-                raise TypeError(f"expected Query objects, got {type(q).__name__}")
+                raise QueryTypeError(f"expected Query objects, got {type(q).__name__}")
         class_name = queries[0].class_name
         if any(q.class_name != class_name for q in queries):
-            raise ValueError("All queries must be for the same class.")
+            raise QueryError("All queries must be for the same class.")
         query = cls(class_name)
         query.where[operator] = [copy.deepcopy(q.where) for q in queries]
         return query
@@ -331,24 +348,24 @@ class Query:
 
 def _check_key(key: object) -> None:
     if not isinstance(key, str) or not key:
-        raise TypeError(f"a field name must be a non-empty string, got {key!r}")
+        raise QueryTypeError(f"a field name must be a non-empty string, got {key!r}")
 
 
 def _text(value: object) -> str:
     if not isinstance(value, str):
-        raise TypeError("The value being searched for must be a string.")
+        raise QueryTypeError("The value being searched for must be a string.")
     return value
 
 
 def _listed(values: Iterable[Any]) -> list[Any]:
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        raise TypeError(f"expected a list of values, got {values!r}")
+        raise QueryTypeError(f"expected a list of values, got {values!r}")
     return list(values)
 
 
 def _names(names: Iterable[str], what: str) -> list[str]:
     if isinstance(names, str):
-        raise TypeError(f"{what} must be a list of field names, not a string")
+        raise QueryTypeError(f"{what} must be a list of field names, not a string")
     result = list(names)
     for name in result:
         _check_key(name)

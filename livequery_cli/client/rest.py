@@ -31,7 +31,7 @@ from urllib.parse import quote, urlsplit
 import aiohttp
 import orjson
 
-from livequery_cli.exceptions import RestAuthError, RestError, TransportError
+from livequery_cli.exceptions import ConfigError, RestAuthError, RestError, TransportError
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.headers import parse_headers
 from livequery_cli.parse.json_types import JsonObject
@@ -67,7 +67,7 @@ class RestClient:
         parts = urlsplit(server_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             got = f"{parts.scheme}://" if parts.scheme else "no scheme"
-            raise ValueError(f"the server URL must start with http:// or https:// (got {got})")
+            raise ConfigError(f"the server URL must start with http:// or https:// (got {got})")
         self.server_url = server_url.rstrip("/")
         self.application_id = application_id
         self.javascript_key = javascript_key
@@ -164,7 +164,7 @@ class RestClient:
         are, by definition, not part of this scan).
         """
         if page_size < 1:
-            raise ValueError("page_size must be at least 1")
+            raise ConfigError("page_size must be at least 1")
         base = dict(where or {})
         last: str | None = None
         while True:
@@ -383,7 +383,7 @@ def _object_path(class_name: str, object_id: str) -> str:
 
 def _check_name(value: str, what: str) -> None:
     if not value or "/" in value or value in (".", ".."):
-        raise ValueError(f"invalid {what}: {value!r}")
+        raise ConfigError(f"invalid {what}: {value!r}")
 
 
 def _query_params(

@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from functools import partial
 
 from livequery_cli.client.backoff import ReconnectPolicy
-from livequery_cli.client.emitter import EventEmitter
+from livequery_cli.client.emitter import EventEmitter, mark_raised
 from livequery_cli.client.pending import retrieve_exception
 from livequery_cli.client.transports.interface import (
     Connector,
@@ -96,6 +96,16 @@ class SocketRunner(EventEmitter):
     def _fail_connection(self, error: LiveQueryError) -> None:
         """A final error: the runner stops after this."""
         raise NotImplementedError
+
+    def _has_waiters(self) -> bool:
+        """Whether a caller awaits the first connection (and so gets a final error raised)."""
+        return self._opened is not None and not self._opened.done()
+
+    def _emit_final(self, error: LiveQueryError) -> None:
+        """Emit the error that ends the client; not 'unhandled' if a caller gets it raised."""
+        if self._has_waiters():
+            mark_raised(error)
+        self.emit("error", error)
 
     # --- the runner ------------------------------------------------------------------
 
@@ -289,7 +299,7 @@ class SocketRunner(EventEmitter):
             f"after {self._attempt} attempt{'s' if self._attempt != 1 else ''}",
             attempts=self._attempt,
         )
-        self.emit("error", error)
+        self._emit_final(error)
         self._fail_connection(error)
 
     def _give_up_first(self) -> None:
@@ -301,7 +311,7 @@ class SocketRunner(EventEmitter):
             attempts=tries,
         )
         logger.warning("%s", error)
-        self.emit("error", error)
+        self._emit_final(error)
         self._fail_connection(error)
 
     def _finish(self, error: LiveQueryError | None) -> None:

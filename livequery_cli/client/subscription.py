@@ -62,6 +62,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from livequery_cli.client.emitter import EventEmitter
 from livequery_cli.client.listener_types import SubscriptionListeners
 from livequery_cli.exceptions import (
+    ConfigError,
     InvalidStateError,
     LiveQueryError,
     SubscriptionOverflowError,
@@ -113,7 +114,7 @@ class Subscription(SubscriptionListeners, EventEmitter):  # type: ignore[misc]
     ) -> None:
         super().__init__(SUBSCRIPTION_EVENTS)
         if overflow not in OVERFLOW_POLICIES:
-            raise ValueError(f"overflow must be one of {', '.join(OVERFLOW_POLICIES)}")
+            raise ConfigError(f"overflow must be one of {', '.join(OVERFLOW_POLICIES)}")
         self._client = client
         self.request_id = request_id
         self._query = query
