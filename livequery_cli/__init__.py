@@ -24,6 +24,7 @@ _EXPORTS: dict[str, str] = {
     "Subscription": "livequery_cli.client.subscription",
     "Event": "livequery_cli.client.subscription",
     "ReconnectPolicy": "livequery_cli.client.backoff",
+    "State": "livequery_cli.protocol.connection",
     "Query": "livequery_cli.client.query",
     "GeoPoint": "livequery_cli.client.query",
     "Pointer": "livequery_cli.client.query",
@@ -68,6 +69,7 @@ __all__ = [
     "RestClient",
     "RestError",
     "ServerError",
+    "State",
     "Subscription",
     "SubscriptionOverflowError",
     "SyncedEvent",
@@ -104,6 +106,7 @@ if TYPE_CHECKING:
         TransportError,
         WhereSyntaxError,
     )
+    from livequery_cli.protocol.connection import State
     from livequery_cli.synced import SyncedEvent, SyncedSubscription, subscribe_synced
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

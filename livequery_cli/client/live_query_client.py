@@ -130,10 +130,12 @@ class LiveQueryClient(ConnectionListeners, SocketRunner):  # type: ignore[misc]
 
     @property
     def state(self) -> State:
+        """The connection state, a ``State`` (a ``str`` enum: ``== "connected"`` works)."""
         return self._protocol.state
 
     @property
     def subscriptions(self) -> list[Subscription]:
+        """The live subscriptions of this client."""
         return list(self._subs.values())
 
     # --- lifecycle ---------------------------------------------------------------
@@ -369,6 +371,7 @@ class LiveQueryClient(ConnectionListeners, SocketRunner):  # type: ignore[misc]
         else:
             logger.info("resubscribed %d (%s)", event.request_id, sub.class_name)
         if event.first:
+            sub._confirmed()  # open from the moment subscribe() returns
             for _ in range(_HANDOFF_YIELDS):
                 await asyncio.sleep(0)
         if self._protocol.is_live(event.request_id):

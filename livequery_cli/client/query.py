@@ -162,24 +162,31 @@ class Query:
         return self
 
     def not_equal_to(self, key: str, value: Any) -> Self:
+        """``key`` is not ``value`` (``$ne``)."""
         return self._add_condition(key, "$ne", value)
 
     def less_than(self, key: str, value: Any) -> Self:
+        """``key`` < ``value`` (``$lt``)."""
         return self._add_condition(key, "$lt", value)
 
     def less_than_or_equal_to(self, key: str, value: Any) -> Self:
+        """``key`` <= ``value`` (``$lte``)."""
         return self._add_condition(key, "$lte", value)
 
     def greater_than(self, key: str, value: Any) -> Self:
+        """``key`` > ``value`` (``$gt``)."""
         return self._add_condition(key, "$gt", value)
 
     def greater_than_or_equal_to(self, key: str, value: Any) -> Self:
+        """``key`` >= ``value`` (``$gte``)."""
         return self._add_condition(key, "$gte", value)
 
     def contained_in(self, key: str, values: Iterable[Any]) -> Self:
+        """``key`` is one of ``values`` (``$in``; an array field: shares one)."""
         return self._add_condition(key, "$in", _listed(values))
 
     def not_contained_in(self, key: str, values: Iterable[Any]) -> Self:
+        """``key`` is none of ``values`` (``$nin``)."""
         return self._add_condition(key, "$nin", _listed(values))
 
     def contains_all(self, key: str, values: Iterable[Any]) -> Self:
@@ -191,9 +198,11 @@ class Query:
         return self._add_condition(key, "$containedBy", _listed(values))
 
     def exists(self, key: str) -> Self:
+        """``key`` is set (``$exists: true``)."""
         return self._add_condition(key, "$exists", True)
 
     def does_not_exist(self, key: str) -> Self:
+        """``key`` is not set (``$exists: false``)."""
         return self._add_condition(key, "$exists", False)
 
     # -- strings -------------------------------------------------------------
@@ -216,9 +225,11 @@ class Query:
         return self
 
     def starts_with(self, key: str, prefix: str, modifiers: str | None = None) -> Self:
+        """``key`` starts with ``prefix`` (literally, not as a regex)."""
         return self.matches(key, "^" + quote(_text(prefix)), modifiers)
 
     def ends_with(self, key: str, suffix: str, modifiers: str | None = None) -> Self:
+        """``key`` ends with ``suffix`` (literally, not as a regex)."""
         return self.matches(key, quote(_text(suffix)) + "$", modifiers)
 
     def contains(self, key: str, substring: str) -> Self:
@@ -226,6 +237,7 @@ class Query:
         return self._add_condition(key, "$regex", quote(_text(substring)))
 
     def contains_all_starting_with(self, key: str, prefixes: Iterable[str]) -> Self:
+        """The array in ``key`` has, for each of ``prefixes``, an element starting with it."""
         return self.contains_all(key, [{"$regex": "^" + quote(_text(p))} for p in prefixes])
 
     # -- geo -----------------------------------------------------------------
@@ -251,16 +263,19 @@ class Query:
     def within_kilometers(
         self, key: str, point: GeoPoint | Any, max_distance: float, sorted: bool = True
     ) -> Self:
+        """Within ``max_distance`` kilometers of ``point`` (sorted unless ``sorted=False``)."""
         return self.within_radians(key, point, max_distance / _EARTH_RADIUS_KM, sorted)
 
     def within_miles(
         self, key: str, point: GeoPoint | Any, max_distance: float, sorted: bool = True
     ) -> Self:
+        """Within ``max_distance`` miles of ``point`` (sorted unless ``sorted=False``)."""
         return self.within_radians(key, point, max_distance / _EARTH_RADIUS_MILES, sorted)
 
     def within_geo_box(
         self, key: str, southwest: GeoPoint | Any, northeast: GeoPoint | Any
     ) -> Self:
+        """Inside the box from ``southwest`` to ``northeast`` (``$within: {$box}``)."""
         box = [GeoPoint.coerce(southwest), GeoPoint.coerce(northeast)]
         return self._add_condition(key, "$within", {"$box": box})
 

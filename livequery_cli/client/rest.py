@@ -116,6 +116,7 @@ class RestClient:
     async def get(
         self, class_name: str, object_id: str, *, keys: Sequence[str] | None = None
     ) -> JsonObject:
+        """One object by id (``keys``: only these fields)."""
         params = {"keys": ",".join(keys)} if keys else None
         return await self._object("GET", _object_path(class_name, object_id), params=params)
 
@@ -126,6 +127,7 @@ class RestClient:
         return await self._object("PUT", _object_path(class_name, object_id), dict(fields))
 
     async def delete(self, class_name: str, object_id: str) -> None:
+        """Delete one object."""
         await self._request("DELETE", _object_path(class_name, object_id))
 
     # -- queries -----------------------------------------------------------------
@@ -182,6 +184,7 @@ class RestClient:
             last = last_id
 
     async def count(self, class_name: str, where: Mapping[str, Any] | None = None) -> int:
+        """How many objects of ``class_name`` match ``where``."""
         params = _query_params(where, limit=0)
         params["count"] = "1"
         body = await self._object("GET", _class_path(class_name), params=params)

@@ -131,6 +131,7 @@ class Subscription(SubscriptionListeners, EventEmitter):  # type: ignore[misc]
         self._waiting = False  # the consumer awaits an empty buffer
         self._buffering = True
         self._open = False
+        self._announced = False  # the ``open`` of the first confirmation was emitted
         self._closed = False
         self._error: LiveQueryError | None = None
         self._ended = asyncio.Event()
@@ -148,6 +149,7 @@ class Subscription(SubscriptionListeners, EventEmitter):  # type: ignore[misc]
 
     @property
     def class_name(self) -> str:
+        """The class the subscription watches."""
         return str(self._query.get("className", ""))
 
     @property
@@ -299,10 +301,20 @@ class Subscription(SubscriptionListeners, EventEmitter):  # type: ignore[misc]
     def _set_session_token(self, session_token: str | None) -> None:
         self._session_token = session_token
 
+    def _confirmed(self) -> None:
+        """The server confirmed it: open now; ``open`` is emitted a moment later.
+
+        ``subscribe()`` returns before the event, so listeners registered right
+        after it still get the first ``open``, and ``is_open`` is already True.
+        """
+        if not self._closed:
+            self._open = True
+
     def _opened(self) -> None:
         if self._closed:
             return
         self._open = True
+        self._announced = True
         self.emit("open")
 
     def _interrupted(self) -> None:

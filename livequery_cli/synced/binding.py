@@ -35,7 +35,7 @@ def bind_engine(sub: Subscription, engine: SyncEngine) -> Callable[[], None]:
     handlers: list[tuple[str, Callable[..., None]]] = []
     for op in OBJECT_OPS:
         handlers.append((op, _object_handler(event, op)))
-    first_open_pending = not sub.is_open
+    first_open_pending = not sub._announced
 
     def on_open() -> None:
         nonlocal first_open_pending

@@ -110,6 +110,7 @@ class SyncedSubscription(EventEmitter):
 
     @property
     def class_name(self) -> str:
+        """The class the subscription watches."""
         return self.subscription.class_name
 
     @property

@@ -191,7 +191,7 @@ class LiveQuerySource:
         status = self._status
 
         sub.on("open", lambda: status.subscribed(class_name, description))
-        if sub.is_open:  # confirmed before the listener was added: report it now
+        if sub._announced:  # confirmed before the listener was added: report it now
             status.subscribed(class_name, description)
         # The status line first: binding the sync stage imports its modules.
         if self._sync is not None:
