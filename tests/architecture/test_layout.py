@@ -35,6 +35,7 @@ NEVER = {
     "client": ("cli", "server"),
     "server": ("client", "cli", "synced"),
     "synced": ("cli", "server"),
+    "sync": ("cli", "server"),
 }
 
 
