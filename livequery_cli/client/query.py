@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from livequery_cli.client.rest import RestClient
-    from livequery_cli.client.subscription import Subscription
+    from livequery_cli.client.subscription import Overflow, Subscription
     from livequery_cli.synced.synced import SyncedSubscription
 
 
@@ -334,7 +334,13 @@ class Query:
         return self
 
     @overload
-    async def subscribe(self, session_token: str | None = None) -> Subscription: ...
+    async def subscribe(
+        self,
+        session_token: str | None = None,
+        *,
+        max_queue: int | None = ...,
+        overflow: Overflow | None = ...,
+    ) -> Subscription: ...
 
     @overload
     async def subscribe(
@@ -355,6 +361,8 @@ class Query:
         With ``snapshot=`` (and optionally ``resync``, ``since``, ``rest``) the
         result is a ``SyncedSubscription``: the current result set first, then
         changes, re-checked against the REST API after every reconnect.
+        Otherwise ``max_queue``/``overflow`` may choose the subscription's
+        buffer and overflow policy (see ``Subscription``).
         """
         from livequery_cli.client import standard
 

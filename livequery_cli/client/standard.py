@@ -29,7 +29,7 @@ from livequery_cli.client.backoff import ReconnectPolicy
 from livequery_cli.client.emitter import EventEmitter, Listener
 from livequery_cli.client.listener_types import ConnectionListeners
 from livequery_cli.client.live_query_client import CLIENT_EVENTS, LiveQueryClient
-from livequery_cli.client.subscription import Subscription
+from livequery_cli.client.subscription import Overflow, Subscription
 from livequery_cli.client.transports.interface import redact_url
 from livequery_cli.exceptions import ConfigError
 from livequery_cli.parse.urls import LIVE_QUERY_SCHEMES, BadUrlError, live_query_url
@@ -168,12 +168,25 @@ class LiveQueryController(ConnectionListeners):
         """
         return rest_client(session_token or current_session_token(), use_master_key=True)
 
-    async def subscribe(self, query: Any, session_token: str | None = None) -> Subscription:
-        """Subscribe on the shared connection, opening it if needed."""
+    async def subscribe(
+        self,
+        query: Any,
+        session_token: str | None = None,
+        *,
+        max_queue: int | None = None,
+        overflow: Overflow | None = None,
+    ) -> Subscription:
+        """Subscribe on the shared connection, opening it if needed.
+
+        ``max_queue``/``overflow`` choose this subscription's buffer and what
+        happens when its consumer falls behind (see ``Subscription``).
+        """
         follows_user = session_token is None
         token = session_token if not follows_user else current_session_token()
         client = await self._current_client()
-        sub = await client.subscribe(query, session_token=token)
+        sub = await client.subscribe(
+            query, session_token=token, max_queue=max_queue, overflow=overflow
+        )
         if follows_user:
             self._following.add(sub)
         return sub
@@ -286,11 +299,15 @@ async def subscribe(
     needs the REST API as well: ``livequery_cli.synced`` builds it on top of the
     plain subscription.
     """
+    buffering = {k: options.pop(k) for k in ("max_queue", "overflow") if k in options}
     if options:
         from livequery_cli.synced.api import SYNC_OPTIONS, subscribe_synced
+
+        if buffering:
+            raise TypeError("max_queue and overflow apply to plain subscriptions only")
 
         unknown = sorted(set(options) - SYNC_OPTIONS)
         if unknown:
             raise TypeError(f"unexpected subscribe option {unknown[0]!r}")
         return await subscribe_synced(LiveQuery, query, session_token=session_token, **options)
-    return await LiveQuery.subscribe(query, session_token=session_token)
+    return await LiveQuery.subscribe(query, session_token=session_token, **buffering)

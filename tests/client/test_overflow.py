@@ -172,3 +172,24 @@ async def test_anext_on_the_subscription_reads_without_ending_it() -> None:
 async def test_an_unknown_overflow_policy_is_refused() -> None:
     with pytest.raises(ValueError, match="overflow"):
         LiveQueryClient("app", "ws://memory.invalid/parse", overflow="grow")  # type: ignore[arg-type]
+
+
+async def test_the_standard_api_takes_the_policy_per_subscription() -> None:
+    import livequery_cli.client.standard as standard
+
+    parse = MemoryParse()
+    saved = standard._config, dict(standard.LiveQuery.client_options)
+    standard.configure("http://memory.invalid/parse", "app")
+    standard.LiveQuery.client_options = {"connect": parse.connector}
+    try:
+        sub = await lq.Query("Game").subscribe(max_queue=2, overflow="drop_oldest")
+        assert (sub.max_queue, sub.overflow) == (2, "drop_oldest")
+        aiter(sub)
+        for n in range(5):
+            await parse.create(sub.request_id, obj(n))
+        other = await lq.Query("Player").subscribe()  # after the five: they were read
+        assert other.overflow == "error"
+        assert [e.object["n"] for e in await sub.next_batch()] == [3, 4]
+    finally:
+        await standard.LiveQuery.close()
+        standard._config, standard.LiveQuery.client_options = saved
