@@ -1,94 +1,101 @@
-"""Fan LiveQuery events out to browsers from a FastAPI app: Server-Sent Events and a WebSocket.
+"""Fan LiveQuery events out to browsers: a FastAPI app with SSE and WebSocket endpoints.
 
-Run it next to a Parse Server (or ``lq serve``)::
+The most common way to embed ``livequery_cli``: one process holds the
+LiveQuery connection (the standard API shares one socket for every
+subscription), and each browser gets the events of its own query over
+Server-Sent Events (``GET /events/{class_name}``) or a WebSocket
+(``/ws/{class_name}``). Run it with::
 
-    PARSE_SERVER_URL=http://127.0.0.1:1337/parse PARSE_APP_ID=app \\
+    PARSE_SERVER_URL=http://127.0.0.1:1337/parse PARSE_APP_ID=lq \\
         uvicorn examples.fastapi_fanout:app
 
-then ``curl -N http://127.0.0.1:8000/events/Game`` (SSE) or open a WebSocket to
-``ws://127.0.0.1:8000/ws/Game``. What it shows:
+What it shows:
 
-- the shared LiveQuery connection lives as long as the app: the lifespan
-  configures it and ``async with lq.LiveQuery`` closes it at shutdown;
-- each browser gets its own subscription on that one connection, with its own
-  bounded buffer: a browser that stops reading loses its own subscription
-  (``SubscriptionOverflowError``), never holds up the others;
-- a browser that goes away is unsubscribed: the framework cancels the SSE
-  stream or the WebSocket handler, and leaving ``async with sub`` (or an
-  ``async for``) through that cancellation unsubscribes.
+- the connection is configured when the app starts and closed when it stops
+  (FastAPI's ``lifespan``), so no reconnect loop outlives the app;
+- every browser's subscription is ended when the browser goes away, even
+  though the framework ends the handler by *cancelling* it: the unsubscribe
+  runs in ``finally`` and is shielded from that cancellation;
+- a browser never sees secrets: the app's keys stay on the server side.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-import orjson
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
 
 import livequery_cli as lq
 
-MAX_QUEUE = 256  # events buffered per browser before it is cut off
 
-
-@asynccontextmanager
+@contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     lq.configure(
         server_url=os.environ.get("PARSE_SERVER_URL", "http://127.0.0.1:1337/parse"),
-        application_id=os.environ.get("PARSE_APP_ID", "app"),
+        application_id=os.environ.get("PARSE_APP_ID", "lq"),
         javascript_key=os.environ.get("PARSE_JS_KEY"),
     )
-    async with lq.LiveQuery:  # closed at shutdown, with every subscription on it
+    try:
         yield
+    finally:
+        await lq.LiveQuery.close()  # ends every subscription and the socket
 
 
 app = FastAPI(lifespan=lifespan)
 
 
-def event_json(event: lq.Event) -> bytes:
-    return orjson.dumps({"op": event.op, "object": event.object, "original": event.original})
+async def _unsubscribe(sub: lq.Subscription) -> None:
+    """End ``sub`` even while the handler is being cancelled (the client went away)."""
+    with contextlib.suppress(lq.LiveQueryError):
+        await asyncio.shield(sub.unsubscribe())
+
+
+def _record(event: lq.Event) -> str:
+    return json.dumps({"op": event.op, "object": event.object}, separators=(",", ":"))
 
 
 @app.get("/events/{class_name}")
-async def server_sent_events(class_name: str) -> StreamingResponse:
-    """One SSE stream per request: ``event: <op>`` and the event as JSON."""
-    sub = await lq.Query(class_name).subscribe(max_queue=MAX_QUEUE)
+async def events(class_name: str) -> StreamingResponse:
+    """Server-Sent Events: one ``data:`` line per LiveQuery event of ``class_name``."""
+    sub = await lq.Query(class_name).subscribe()
 
-    async def stream() -> AsyncIterator[bytes]:
-        async with sub:  # unsubscribes when the browser leaves (the stream is cancelled)
-            yield b": subscribed\n\n"
+    async def stream() -> AsyncIterator[str]:
+        try:
+            yield ": subscribed\n\n"  # tells the browser (and tests) the subscription is live
             async for event in sub:
-                yield b"event: " + event.op.encode() + b"\ndata: " + event_json(event) + b"\n\n"
+                yield f"data: {_record(event)}\n\n"
+        finally:
+            await _unsubscribe(sub)
 
     return StreamingResponse(stream(), media_type="text/event-stream")
 
 
 @app.websocket("/ws/{class_name}")
-async def websocket_events(websocket: WebSocket, class_name: str) -> None:
-    """One subscription per WebSocket; each event is one JSON text message."""
-    await websocket.accept()
-    async with await lq.Query(class_name).subscribe(max_queue=MAX_QUEUE) as sub:
-        await websocket.send_text('{"op":"subscribed"}')
+async def websocket_events(socket: WebSocket, class_name: str) -> None:
+    """The same events over a WebSocket, one JSON text message each.
 
-        async def forward() -> None:
-            async for event in sub:
-                await websocket.send_bytes(event_json(event))
+    Events are forwarded by a task while the handler itself reads the socket:
+    a quiet query sends nothing, so only reading notices that the browser left.
+    """
+    await socket.accept()
+    sub = await lq.Query(class_name).subscribe()
 
-        async def until_gone() -> None:
-            try:
-                while True:  # the browser sends nothing; this notices it leave
-                    await websocket.receive_text()
-            except WebSocketDisconnect:
-                return
+    async def forward() -> None:
+        async for event in sub:
+            await socket.send_text(_record(event))
 
-        sender = asyncio.ensure_future(forward())
-        watcher = asyncio.ensure_future(until_gone())
-        try:
-            await asyncio.wait({sender, watcher}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (sender, watcher):
-                task.cancel()
-            await asyncio.gather(sender, watcher, return_exceptions=True)
+    forwarding = asyncio.create_task(forward())
+    try:
+        await socket.send_text(json.dumps({"op": "subscribed"}))
+        while True:
+            await socket.receive_text()  # WebSocketDisconnect when the browser goes away
+    except WebSocketDisconnect:
+        pass
+    finally:
+        forwarding.cancel()
+        await _unsubscribe(sub)

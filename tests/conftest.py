@@ -38,6 +38,9 @@ def isolated_config(
         "LQ_PROFILE",
         "NO_COLOR",
         "FORCE_COLOR",
+        "LQ_PROXY",
+        *(f"{name}_PROXY" for name in ("HTTP", "HTTPS", "ALL", "NO")),
+        *(f"{name}_proxy" for name in ("http", "https", "all", "no")),
     ):
         monkeypatch.delenv(name, raising=False)
     return config_dir

@@ -105,6 +105,16 @@ CaFileOpt = Annotated[
         rich_help_panel=CONNECTION_PANEL,
     ),
 ]
+ProxyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--proxy",
+        metavar="URL",
+        help="HTTP proxy for the WebSocket and REST connections, http://[user:pass@]host:port; "
+        "'' for none [env LQ_PROXY; default: HTTPS_PROXY/HTTP_PROXY/ALL_PROXY, NO_PROXY].",
+        rich_help_panel=CONNECTION_PANEL,
+    ),
+]
 InsecureOpt = Annotated[
     bool,
     typer.Option(
@@ -127,6 +137,7 @@ def connection_flags(
     session_token_file: str | None = None,
     ca_file: str | None = None,
     insecure: bool = False,
+    proxy: str | None = None,
 ) -> dict[str, str | None]:
     """The connection flags as the ``flags`` mapping ``config.resolve`` takes."""
     return {
@@ -140,4 +151,5 @@ def connection_flags(
         "session_token_file": session_token_file,
         "ca_file": ca_file,
         "insecure": "1" if insecure else None,
+        "proxy": proxy,
     }

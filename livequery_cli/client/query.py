@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Self, overload
 
+from livequery_cli.client.query_find import FindModifiers
 from livequery_cli.exceptions import QueryError, QueryTypeError
 from livequery_cli.parse.values import GeoPoint, Pointer
 from livequery_cli.parse.values import encode as encode_value
@@ -84,8 +85,9 @@ def _is_operator_object(value: Any) -> bool:
     return isinstance(value, dict) and all(isinstance(k, str) and k.startswith("$") for k in value)
 
 
-class Query:
-    """A LiveQuery subscription's query: class name, ``where``, and optional ``keys``/``watch``."""
+class Query(FindModifiers):
+    """A query: class name, ``where``, optional ``keys``/``watch`` for LiveQuery, and the
+    REST read options of ``FindModifiers`` (order, paging, includes, ``find``/``count``)."""
 
     def __init__(self, class_name: str) -> None:
         if not isinstance(class_name, str) or not class_name:
@@ -94,6 +96,7 @@ class Query:
         self.where: dict[str, Any] = {}
         self.keys: list[str] | None = None
         self.watch_fields: list[str] | None = None
+        self._init_find()
 
     def __repr__(self) -> str:
         extra = ""
@@ -320,6 +323,22 @@ class Query:
         query = cls(class_name)
         query.where[operator] = [copy.deepcopy(q.where) for q in queries]
         return query
+
+    def filter(self, expression: str) -> Self:
+        """AND the ``--where`` language's ``expression`` into the query.
+
+        ``Query("Game").filter("score > 100 and level.boss = true")`` means what
+        ``lq tail Game --where 'score > 100 and level.boss = true'`` means; a
+        syntax error is a ``WhereSyntaxError`` that can underline the bad token.
+        """
+        from livequery_cli.where import compile_where
+
+        compiled = compile_where(expression)
+        if not self.where:
+            self.where = compiled
+        elif compiled:
+            self.where = {"$and": [self.where, compiled]}
+        return self
 
     # -- LiveQuery options ---------------------------------------------------
 

@@ -14,6 +14,10 @@ Design points:
 * Secrets never leak: the master key and session token go only into request
   headers, the ``repr`` masks them, and server messages are scrubbed of them
   before they reach an exception.
+* Credentials never leave the server's origin: redirects are followed only
+  within the same scheme, host and port (at most ``MAX_REDIRECTS``); one to
+  another origin, or from ``https`` down to ``http``, is refused with a
+  ``RestError`` instead of re-sending the master key and session token.
 * ``find_all`` pages by ``objectId`` (``order=objectId`` plus
   ``objectId > last``) instead of ``skip``: Parse caps ``skip`` and makes deep
   skips cost O(n) each, and a keyset cursor stays correct while other writers
@@ -30,13 +34,17 @@ from urllib.parse import quote, urlsplit
 
 import aiohttp
 import orjson
+import yarl
 
 from livequery_cli.exceptions import ConfigError, RestAuthError, RestError, TransportError
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.headers import parse_headers
 from livequery_cli.parse.json_types import JsonObject
 
-__all__ = ["DEFAULT_PAGE_SIZE", "RestClient"]
+__all__ = ["DEFAULT_PAGE_SIZE", "MAX_REDIRECTS", "RestClient", "same_origin"]
+
+MAX_REDIRECTS = 5
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 DEFAULT_PAGE_SIZE = 1000
 """Objects per request in ``find_all``: big enough to be cheap, small enough for any server."""
@@ -63,6 +71,7 @@ class RestClient:
         session_token: str | None = None,
         session: aiohttp.ClientSession | None = None,
         timeout: float = 30.0,
+        proxy: str | None = None,
     ) -> None:
         parts = urlsplit(server_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -78,6 +87,10 @@ class RestClient:
         self._session = session
         self._owns_session = session is None
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        # An http:// proxy for every request (credentials in its URL become
+        # Proxy-Authorization); None connects directly. The CLI resolves it from
+        # --proxy and HTTPS_PROXY/HTTP_PROXY/ALL_PROXY/NO_PROXY (``proxy_for``).
+        self._proxy = proxy
 
     def __repr__(self) -> str:
         def mark(value: str | None) -> str:
@@ -145,6 +158,19 @@ class RestClient:
         """One ``GET classes/<name>`` request: at most ``limit`` objects (Parse's default: 100)."""
         params = _query_params(where, keys=keys, order=order, limit=limit, skip=skip)
         body = await self._object("GET", _class_path(class_name), params=params)
+        results = body.get("results")
+        if not isinstance(results, list):
+            raise RestError("the server's find answer has no results list", status=200)
+        return results
+
+    async def find_query(self, class_name: str, params: Mapping[str, Any]) -> list[JsonObject]:
+        """One ``find`` with the parameters ``Query.find_params()`` makes (``include`` & co.)."""
+        encoded = {
+            name: orjson.dumps(value).decode() if name == "where" else str(value)
+            for name, value in params.items()
+            if value is not None
+        }
+        body = await self._object("GET", _class_path(class_name), params=encoded)
         results = body.get("results")
         if not isinstance(results, list):
             raise RestError("the server's find answer has no results list", status=200)
@@ -321,20 +347,40 @@ class RestClient:
         if body is not None:
             data = orjson.dumps(body)
             headers["Content-Type"] = "application/json"
-        url = f"{self.server_url}/{path}"
+        url: str = f"{self.server_url}/{path}"
         try:
             session = self._ensure_session()
-            async with session.request(
-                method, url, data=data, params=params, headers=headers, timeout=self._timeout
-            ) as response:
-                status = response.status
-                raw = await response.read()
+            for _ in range(MAX_REDIRECTS + 1):
+                async with session.request(
+                    method,
+                    url,
+                    data=data,
+                    params=params,
+                    headers=headers,
+                    timeout=self._timeout,
+                    allow_redirects=False,
+                    proxy=self._proxy,
+                ) as response:
+                    status = response.status
+                    raw = await response.read()
+                    location = response.headers.get("Location")
+                if status not in _REDIRECTS or not location:
+                    return status, raw
+                target = str(response.url.join(yarl.URL(location)))
+                if not same_origin(url, target):
+                    raise RestError(
+                        f"{method} {path}: the server redirected to another origin "
+                        f"({_origin(target)}); credentials are never sent there. "
+                        "Set the server URL to where the API really is",
+                        status=status,
+                    )
+                url, params = target, None  # the Location carries its own query
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             reason = str(exc) or type(exc).__name__
             raise TransportError(
                 f"REST request {method} {path} failed: {self._scrub(reason)}"
             ) from None
-        return status, raw
+        raise RestError(f"{method} {path}: more than {MAX_REDIRECTS} redirects", status=status)
 
     def _ensure_session(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -372,6 +418,27 @@ class RestClient:
             if secret:
                 text = text.replace(secret, "***")
         return text
+
+
+def same_origin(a: str, b: str) -> bool:
+    """Whether two URLs have the same scheme, host and port (so credentials may follow)."""
+    one, two = urlsplit(a), urlsplit(b)
+    return (one.scheme, one.hostname, _port(one.scheme, one.port)) == (
+        two.scheme,
+        two.hostname,
+        _port(two.scheme, two.port),
+    )
+
+
+def _port(scheme: str, port: int | None) -> int | None:
+    return port if port is not None else {"http": 80, "https": 443}.get(scheme)
+
+
+def _origin(url: str) -> str:
+    """``scheme://host:port`` of ``url``: never its path, query or user info."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or ''}{port}"
 
 
 def _class_path(class_name: str) -> str:

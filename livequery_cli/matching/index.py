@@ -17,7 +17,11 @@ constraints) the smallest available key set is taken:
 
 - ``field: scalar | pointer`` or ``{"$eq": ...}``: one pair;
 - ``{"$in": [...]}`` of scalars and pointers: one pair per element (a bare
-  ``objectId`` also stands for pointers to that id);
+  ``objectId`` also stands for pointers to that id), up to
+  ``MAX_INDEXED_VALUES`` elements: each pair is a bucket (a set) of its own,
+  and filing a 10,000-value ``$in`` under every value cost more memory than
+  everything else about the subscription together. A longer ``$in`` is
+  not indexable; its matcher tests it in constant time anyway;
 - ``$and``: the smallest key set of its branches;
 - ``$or``: the union of its branches' key sets, if every branch has one.
 
@@ -35,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from livequery_cli.matching.canonical import MISSING, TIME_FIELDS, canonical
+from livequery_cli.matching.limits import MAX_INDEXED_VALUES
 
 __all__ = ["SubscriptionIndex", "index_key_options", "index_keys"]
 
@@ -68,7 +73,7 @@ def _constraint_keys(name: str, constraint: object) -> frozenset[IndexKey] | Non
         if key is not None:
             best = frozenset({(name, key)})
     members = constraint.get("$in")
-    if isinstance(members, list):
+    if isinstance(members, list) and len(members) <= MAX_INDEXED_VALUES:
         keys = [_scalar_key(item) for item in members]
         if all(k is not None for k in keys):
             found = frozenset((name, k) for k in keys)
@@ -110,7 +115,7 @@ def index_key_options(where: Mapping[str, object]) -> list[frozenset[IndexKey]]:
                 found = frozenset(union)
         elif not name.startswith("$") and "." not in name and name not in TIME_FIELDS:
             found = _constraint_keys(name, constraint)
-        if found is not None:
+        if found is not None and len(found) <= MAX_INDEXED_VALUES:
             options.append(found)
     return options
 
@@ -184,7 +189,11 @@ class SubscriptionIndex(Generic[S]):
         if entry is None:
             return False
         class_name, keys = entry
-        index = self._classes[class_name]
+        index = self._classes.get(class_name)
+        if index is None:
+            # Filed under an empty key set (``{"f": {"$in": []}}`` matches nothing, so
+            # it sits in no bucket), and the class's last filed subscription is gone.
+            return True
         if keys is None:
             index.fallback.discard(subscription)
         else:

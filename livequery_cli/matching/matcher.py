@@ -10,7 +10,9 @@ Compiling is also validating: anything LiveQuery cannot evaluate raises
 Query structure, as in Parse: the keys of a ``where`` object must all hold;
 ``$or``/``$and``/``$nor`` take arrays of ``where`` objects; a dotted key
 (``"address.city"``) reads into sub-objects. ``$relatedTo`` and other
-top-level ``$`` keys are refused. Limits are in ``livequery_cli.matching.limits``.
+top-level ``$`` keys are refused. Limits are in ``livequery_cli.matching.limits``;
+the size of a query is measured, and refused if too large, before anything
+is compiled (``query_cost``), and the measure stays on the ``Matcher``.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ import orjson
 
 from livequery_cli.exceptions import QueryError
 from livequery_cli.matching.canonical import MISSING, TIME_FIELDS, lookup_path
-from livequery_cli.matching.limits import MAX_LOGICAL_DEPTH, MAX_NESTING_DEPTH
+from livequery_cli.matching.limits import MAX_LOGICAL_DEPTH
 from livequery_cli.matching.messages import quoted
 from livequery_cli.matching.operators import all_of, compile_constraint, unsupported
+from livequery_cli.matching.query_cost import QueryCost, measure_where
 
 __all__ = ["Matcher", "ObjectPredicate", "compile_where", "matches", "validate_where"]
 
@@ -37,10 +40,11 @@ _LOGICAL: Final = frozenset({"$or", "$and", "$nor"})
 class Matcher:
     """A compiled ``where``: ``matcher(obj)`` tells whether a Parse REST JSON object matches."""
 
-    __slots__ = ("_test", "where")
+    __slots__ = ("_test", "cost", "where")
 
-    def __init__(self, where: Mapping[str, object], test: ObjectPredicate) -> None:
+    def __init__(self, where: Mapping[str, object], test: ObjectPredicate, cost: QueryCost) -> None:
         self.where = where
+        self.cost = cost
         self._test = test
 
     def __call__(self, obj: Mapping[str, object]) -> bool:
@@ -50,12 +54,17 @@ class Matcher:
         return f"Matcher({orjson.dumps(self.where, default=repr).decode()})"
 
 
-def compile_where(where: object) -> Matcher:
-    """Compile a Parse query's ``where``; ``QueryError`` if LiveQuery cannot run it."""
+def compile_where(where: object, cost: QueryCost | None = None) -> Matcher:
+    """Compile a Parse query's ``where``; ``QueryError`` if LiveQuery cannot run it.
+
+    ``cost``: what ``measure_where`` already returned for this ``where``, if
+    the caller measured it first (to check a budget before compiling).
+    """
     if not isinstance(where, Mapping):
         raise QueryError("where must be a JSON object")
-    _check_nesting(where)
-    return Matcher(where, _compile_query(where, 0))
+    if cost is None:
+        cost = measure_where(where)
+    return Matcher(where, _compile_query(where, 0), cost)
 
 
 def validate_where(where: object) -> None:
@@ -78,19 +87,6 @@ def matches(obj: Mapping[str, object], where: Mapping[str, object]) -> bool:
 @lru_cache(maxsize=256)
 def _compiled(canonical_json: str) -> Matcher:
     return compile_where(orjson.loads(canonical_json))
-
-
-def _check_nesting(where: Mapping[str, object]) -> None:
-    """Refuse JSON nested deeper than ``MAX_NESTING_DEPTH`` before recursing into it."""
-    stack: list[tuple[object, int]] = [(where, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_NESTING_DEPTH:
-            raise QueryError(f"where is nested more than {MAX_NESTING_DEPTH} levels deep")
-        if isinstance(node, Mapping):
-            stack.extend((child, depth + 1) for child in node.values())
-        elif isinstance(node, list):
-            stack.extend((child, depth + 1) for child in node)
 
 
 def _always(obj: Mapping[str, object]) -> bool:

@@ -22,8 +22,8 @@ REST ``find`` does on MongoDB, so REST and LiveQuery agree):
 - ``$all`` needs an array field (or a single value equal to every element);
   Parse's LiveQuery did substring search on string fields.
 - ``$regex`` tests strings only (or any string in an array); Parse's LiveQuery
-  tested the text ``"undefined"`` for a missing field. Strings longer than
-  ``MAX_REGEX_SUBJECT_LENGTH`` never match (see ``limits``).
+  tested the text ``"undefined"`` for a missing field. Strings too long for
+  the pattern's work limit never match (see ``limits``).
 """
 
 from __future__ import annotations
@@ -36,11 +36,16 @@ from livequery_cli.exceptions import QueryError
 from livequery_cli.matching import geo_operators
 from livequery_cli.matching.canonical import MISSING, canonical, canonical_time, order_key
 from livequery_cli.matching.equality import ValuePredicate, equals
-from livequery_cli.matching.limits import MAX_REGEX_SUBJECT_LENGTH
 from livequery_cli.matching.messages import quoted
 from livequery_cli.matching.regex import compile_regex
 
-__all__ = ["UNSUPPORTED_OPERATORS", "all_of", "compile_constraint", "unsupported"]
+__all__ = [
+    "UNSUPPORTED_OPERATORS",
+    "UnsupportedOperator",
+    "all_of",
+    "compile_constraint",
+    "unsupported",
+]
 
 X = TypeVar("X")
 
@@ -73,12 +78,24 @@ _MODIFIERS: Final[Mapping[str, str]] = {
 Builder = Callable[[str, str, object, Mapping[str, object], bool], ValuePredicate]
 
 
-def unsupported(op: str) -> QueryError:
+class UnsupportedOperator(QueryError):
+    """A Parse operator the matcher does not evaluate; ``op`` names it.
+
+    The message speaks for LiveQuery; REST ``find`` resolves some of these
+    operators itself before matching and words its own message from ``op``.
+    """
+
+    def __init__(self, op: str, message: str) -> None:
+        super().__init__(message)
+        self.op = op
+
+
+def unsupported(op: str) -> UnsupportedOperator:
     """The error for an operator LiveQuery cannot evaluate (or does not know)."""
     reason = UNSUPPORTED_OPERATORS.get(op)
     if reason is not None:
-        return QueryError(f"LiveQuery cannot evaluate {op}: {reason}")
-    return QueryError(f"unknown query operator {quoted(op)}")
+        return UnsupportedOperator(op, f"LiveQuery cannot evaluate {op}: {reason}")
+    return UnsupportedOperator(op, f"unknown query operator {quoted(op)}")
 
 
 def all_of(predicates: Sequence[Callable[[X], bool]]) -> Callable[[X], bool]:
@@ -186,7 +203,11 @@ def membership(operand: list[object], *, time: bool = False) -> ValuePredicate:
     canon = canonical_time if time else canonical
     keys = frozenset(canon(item) for item in operand)
     has_null = None in keys
-    bare_ids = frozenset(item for item in operand if item.__class__ is str)
+    # A string's canonical key is the string itself (and no other value's is a
+    # str), so ``keys`` already holds the bare ids: no second set of them
+    # (except on createdAt/updatedAt, where ISO strings become instants).
+    bare_ids = any(item.__class__ is str for item in operand)
+    ids = frozenset(item for item in operand if item.__class__ is str) if time else keys
 
     def listed(value: object) -> bool:
         if value is None or value is MISSING:
@@ -198,7 +219,7 @@ def membership(operand: list[object], *, time: bool = False) -> ValuePredicate:
             return (
                 value.get("__type") in ("Pointer", "Object")
                 and isinstance(object_id, str)
-                and object_id in bare_ids
+                and object_id in ids
             )
         return False
 
@@ -270,14 +291,10 @@ def _regex(
     options = spec.get("$options", "")
     if not isinstance(options, str):
         raise QueryError(f"$options on {field} needs a string")
-    search = compile_regex(operand, options).search
+    found_in = compile_regex(operand, options).found_in
 
     def found(value: object) -> bool:
-        return (
-            value.__class__ is str
-            and len(value) <= MAX_REGEX_SUBJECT_LENGTH
-            and search(value) is not None
-        )
+        return value.__class__ is str and found_in(value)
 
     return _any_item(found)
 

@@ -38,10 +38,13 @@ class ErrorCode(IntEnum):
     OPERATION_FORBIDDEN = 119
     INVALID_NESTED_KEY = 121
     INVALID_ACL = 123
+    MISSING_REQUIRED_FIELD = 135  # _Installation: no installationId/deviceToken, no deviceType
+    CHANGED_IMMUTABLE_FIELD = 136  # _Installation: installationId/deviceType/deviceToken changed
     DUPLICATE_VALUE = 137
     INVALID_ROLE_NAME = 139
     SCRIPT_FAILED = 141
     REQUEST_LIMIT_EXCEEDED = 155
+    INVALID_VALUE = 162
     USERNAME_MISSING = 200
     PASSWORD_MISSING = 201
     USERNAME_TAKEN = 202

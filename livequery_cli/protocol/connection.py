@@ -326,12 +326,23 @@ class ClientProtocol:
             sub.sent_version = sub.version
 
     def _on_unsubscribed(self, frame: UnsubscribedFrame) -> None:
-        sub = self._subs.get(frame.request_id)
-        if sub is None or not sub.unsubscribe_sent:
-            self._frame_error(f"'unsubscribed' for unknown requestId {frame.request_id}")
+        rid = frame.request_id
+        sub = self._subs.get(rid)
+        if sub is None:
+            self._frame_error(f"'unsubscribed' for unknown requestId {rid}")
             return
-        del self._subs[frame.request_id]
-        self._events.append(Unsubscribed(frame.request_id))
+        del self._subs[rid]
+        if not sub.unsubscribe_sent and frame.code is not None:
+            # The server ended it on its own and said why: a final error for it.
+            error = server_error(
+                frame.error or "subscription ended by the server",
+                code=frame.code,
+                reconnect=False,
+                request_id=rid,
+            )
+            self._events.append(ServerErrorEvent(error, rid, fatal=True))
+            return
+        self._events.append(Unsubscribed(rid))
 
     def _on_object(
         self,

@@ -150,10 +150,17 @@ class SubscribedFrame:
 
 @dataclass(frozen=True, slots=True)
 class UnsubscribedFrame:
-    """``unsubscribed``: the server dropped the subscription."""
+    """``unsubscribed``: the server dropped the subscription.
+
+    Usually the answer to ``unsubscribe``. A server may also end a subscription
+    on its own (``lq serve`` does when the session it relied on ends); it then
+    says why in ``code``/``error`` (e.g. 209), fields Parse's answer lacks.
+    """
 
     request_id: int
     client_id: ClientId = None
+    code: int | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +237,14 @@ def _subscribed(msg: JsonObject) -> SubscribedFrame:
 
 
 def _unsubscribed(msg: JsonObject) -> UnsubscribedFrame:
-    return UnsubscribedFrame(_request_id(msg, "unsubscribed"), msg.get("clientId"))
+    code = msg.get("code")
+    error = msg.get("error")
+    return UnsubscribedFrame(
+        _request_id(msg, "unsubscribed"),
+        msg.get("clientId"),
+        code if type(code) is int else None,
+        error if isinstance(error, str) else None,
+    )
 
 
 def _object_decoder(

@@ -21,9 +21,17 @@ import orjson
 from aiohttp import hdrs, web
 
 from livequery_cli.server.auth import AuthService
+from livequery_cli.server.connection_gate import (
+    ConnectionGate,
+    descriptor_budget,
+    raise_descriptor_limit,
+)
 from livequery_cli.server.fanout import LiveQueryHub
 from livequery_cli.server.live_query import serve_websocket
+from livequery_cli.server.login_limits import FailedLogins
 from livequery_cli.server.object_service import ObjectService
+from livequery_cli.server.origin_guard import OriginGuard
+from livequery_cli.server.password_pool import PasswordPool
 from livequery_cli.server.rest_errors import ParseApiError
 from livequery_cli.server.rest_request import authenticate, decode_call, split_path
 from livequery_cli.server.rest_router import RestRouter
@@ -34,6 +42,10 @@ log = logging.getLogger("livequery_cli.server")
 
 MAX_BODY_BYTES = 20 * 1024 * 1024
 CLOSE_GRACE_SECONDS = 3.0  # a client that does not answer the close frame is cut off after this
+# At shutdown, a request still being answered (or still sending its body) gets this long.
+SHUTDOWN_GRACE_SECONDS = 1.0
+# After an answer sent before the whole body arrived, unread body bytes are drained this long.
+LINGER_SECONDS = 1.0
 _CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET,PUT,POST,DELETE,OPTIONS",
@@ -44,8 +56,10 @@ _CORS = {
 }
 
 
-def _json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> web.Response:
-    merged = dict(_CORS)
+def _json_response(
+    status: int, body: Any, headers: dict[str, str] | None = None, *, cors: bool = True
+) -> web.Response:
+    merged = dict(_CORS) if cors else {}
     if headers:
         merged.update(headers)
     return web.Response(
@@ -71,11 +85,23 @@ class EmbeddedServer:
             self.hub,
             allow_class_creation=config.allow_client_class_creation,
         )
-        self.router = RestRouter(self.service, config.mount)
+        self.origin_guard = OriginGuard(config.host, config.allow_origins)
+        self.passwords = PasswordPool()
+        self.router = RestRouter(
+            self.service,
+            config.mount,
+            passwords=self.passwords,
+            failed_logins=FailedLogins(
+                per_username=config.login_failures_per_username,
+                per_address=config.login_failures_per_address,
+            ),
+        )
         self.port: int | None = None
         self._sockets: set[web.WebSocketResponse] = set()
         self._per_address: dict[str, int] = {}
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
+        self._gate: ConnectionGate | None = None
 
     @property
     def rest_url(self) -> str:
@@ -91,18 +117,45 @@ class EmbeddedServer:
         return app
 
     async def start(self) -> None:
-        """Bind (``port`` 0 picks a free port) and start serving."""
-        self._runner = web.AppRunner(self.build_app(), access_log=None, handle_signals=False)
+        """Bind (``port`` 0 picks a free port) and start serving.
+
+        aiohttp's keep-alive timer doubles as the header timeout (see
+        :mod:`~livequery_cli.server.connection_gate`); the listening socket's
+        protocol factory is the gate, not aiohttp's site, so it can bound the
+        connections that wait for a request.
+        """
+        handler_options: dict[str, Any] = {
+            "access_log": None,
+            "keepalive_timeout": self.config.header_timeout,
+            "lingering_time": LINGER_SECONDS,
+        }
+        self._runner = web.AppRunner(
+            self.build_app(),
+            handle_signals=False,
+            shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
+            **handler_options,
+        )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.config.host, self.config.port)
-        await site.start()
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
+        assert self._runner.server is not None
+        self._gate = ConnectionGate(
+            self._runner.server,
+            max_pending=self.config.max_pending_connections,
+            max_open=descriptor_budget(),
+            handler_options=handler_options,
+        )
+        loop = asyncio.get_running_loop()
+        self._listener = await loop.create_server(self._gate, self.config.host, self.config.port)
+        sockets = self._listener.sockets
         self.port = sockets[0].getsockname()[1] if sockets else self.config.port
         self.router.rest_url = self.rest_url
 
     async def stop(self) -> None:
-        """Close every LiveQuery client (1001), stop HTTP, close the database."""
+        """Stop accepting, close every LiveQuery client (1001), stop HTTP, close the database."""
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        if self._gate is not None:
+            self._gate.close_waiting()
         closing = [
             asyncio.ensure_future(ws.close(code=1001, message=b"server shutting down"))
             for ws in list(self._sockets)
@@ -115,6 +168,7 @@ class EmbeddedServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        self.passwords.close()
         self.storage.close()
 
     async def _live_query(self, request: web.Request) -> web.StreamResponse:
@@ -133,20 +187,46 @@ class EmbeddedServer:
             else:
                 del self._per_address[address]
 
+    def _busy(self, request: web.Request) -> contextlib.AbstractContextManager[None]:
+        """While inside, the connection is no longer a waiter the gate may evict."""
+        if self._gate is None:
+            return contextlib.nullcontext()
+        return self._gate.busy(request.protocol)
+
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        refusal = self.origin_guard.refusal(
+            request.headers.get(hdrs.HOST), request.headers.get(hdrs.ORIGIN)
+        )
+        if refusal is not None:  # before anything runs, and without CORS headers
+            return _json_response(403, {"error": refusal}, cors=False)
         if request.headers.get(hdrs.UPGRADE, "").lower() == "websocket":
-            return await self._live_query(request)
+            with self._busy(request):
+                return await self._live_query(request)
         if request.method == "OPTIONS":
             return web.Response(status=200, headers=_CORS)
         path = split_path(request.path, self.config.mount)
         if path is None:
             return _json_response(404, {"error": "Not Found"})
         try:
-            raw = await request.read()
+            # Still a waiter while its body trickles in: the gate may evict it.
+            async with asyncio.timeout(self.config.body_timeout):
+                raw = await request.read()
+        except TimeoutError:
+            return _json_response(
+                408, {"error": "request body not received in time"}, {"Connection": "close"}
+            )
+        except ConnectionError:  # the client left, or the gate evicted it
+            return web.Response(status=400)
+        with self._busy(request):
+            return await self._rest(request, path, raw)
+
+    async def _rest(self, request: web.Request, path: list[str], raw: bytes) -> web.StreamResponse:
+        try:
             call, creds = decode_call(request.method, path, request.headers, request.query, raw)
+            call.client_address = request.remote or ""
             if call.path != ["health"]:
                 authenticate(call, creds, self.config, self.auth)
-            response = self.router.dispatch(call)
+            response = await self.router.dispatch(call)
         except ParseApiError as exc:
             return _json_response(exc.status, exc.to_json())
         except web.HTTPException:
@@ -161,6 +241,7 @@ async def run_forever(
     config: ServerConfig, out: IO[str] = sys.stdout, ready: asyncio.Event | None = None
 ) -> int:
     """``lq serve``: serve until SIGINT/SIGTERM, then shut down cleanly; returns 0."""
+    raise_descriptor_limit()
     server = EmbeddedServer(config)
     await server.start()
     stop = asyncio.Event()

@@ -19,10 +19,17 @@ from datetime import UTC, datetime
 from livequery_cli.parse.json_types import JsonObject
 
 _ID_ALPHABET = string.ascii_letters + string.digits
-FIELD_NAME = re.compile(r"^[A-Za-z][0-9A-Za-z_]*$")
-CLASS_NAME = re.compile(r"^(_User|_Role|_Session|_Installation|[A-Za-z][0-9A-Za-z_]*)$")
+# ``\A``/``\Z``, never ``^``/``$``: ``$`` also matches before a final newline, and
+# callers use ``fullmatch``; both anchors keep a stray ``.match`` just as strict.
+# Parse Server refuses a field named ``length`` (it would confuse array-like JavaScript objects)
+# or ``className`` (it names the object's class in every REST answer): 105, like any bad name.
+# Levels of objects/arrays in one field's value, as MongoDB allows: deeper values could
+# not be encoded in answers and events (the JSON encoder stops at 254 levels).
+MAX_VALUE_NESTING = 100
+FIELD_NAME = re.compile(r"\A(?!(?:length|className)\Z)[A-Za-z][0-9A-Za-z_]*\Z")
+CLASS_NAME = re.compile(r"\A(_User|_Role|_Session|_Installation|[A-Za-z][0-9A-Za-z_]*)\Z")
 PROTECTED_FIELDS = frozenset({"password", "authData", "sessionToken"})
-RESERVED_FIELDS = frozenset({"objectId", "createdAt", "updatedAt", "className"})
+RESERVED_FIELDS = frozenset({"objectId", "createdAt", "updatedAt"})
 RELATIONS = "_relations"
 HASHED_PASSWORD = "_hashed_password"
 

@@ -66,6 +66,7 @@ class Subscriber:
     watch: tuple[str, ...] | None = None
     session_token: str | None = None
     request_id_json: str = ""
+    cost: int = 0  # estimated bytes held for it (QueryCost.memory), charged to its connection
 
     def __post_init__(self) -> None:
         self.request_id_json = orjson.dumps(self.request_id).decode()
@@ -142,12 +143,19 @@ class LiveQueryHub:
         keys: list[str] | None,
         watch: list[str] | None,
         session_token: str | None,
+        matcher: Matcher | None = None,
     ) -> Subscriber:
-        """Register a subscription (the caller validated ``where`` already)."""
+        """Register a subscription (the caller validated ``where`` already).
+
+        ``matcher``: ``where`` already compiled, used if no group has it yet
+        (compiling twice doubled the cost of every subscribe).
+        """
         key = group_key(class_name, where)
         group = self.groups.get(key)
         if group is None:
-            group = QueryGroup(key, class_name, where, compile_where(where))
+            if matcher is None or matcher.where is not where:
+                matcher = compile_where(where)
+            group = QueryGroup(key, class_name, where, matcher)
             self.groups[key] = group
             self.index.add(group, class_name, where)
         sub = Subscriber(
@@ -157,6 +165,7 @@ class LiveQueryHub:
             keys=tuple(keys) if keys else None,
             watch=tuple(watch) if watch else None,
             session_token=session_token,
+            cost=group.matcher.cost.memory,
         )
         group.subscribers[id(sub)] = sub
         return sub
@@ -169,7 +178,7 @@ class LiveQueryHub:
             self.index.remove(group)
 
     def revoke_token(self, token: str) -> None:
-        """A session ended: drop the subscriptions that relied on it, with error 209."""
+        """A session ended: end the subscriptions that relied on it (``unsubscribed``, 209)."""
         for sink in list(self.sinks):
             sink.session_revoked(token)
 

@@ -1,30 +1,55 @@
-"""REST ``find``: ``where``, ``order``, ``limit``, ``skip``, ``keys`` and ``count``.
+"""REST ``find``: ``where``, ``order``, ``limit``, ``skip``, ``keys``, ``count`` and friends.
 
 ``where`` is evaluated by the same matcher LiveQuery uses
 (``livequery_cli.matching``), so a query returns exactly the objects a
-subscription with the same ``where`` would call matching. Operators the
-matcher cannot evaluate are rejected with Parse's code 102 rather than
-silently returning nothing.
+subscription with the same ``where`` would call matching. The REST-only
+operators (``$inQuery``, ``$select``, ``$relatedTo`` ...) are resolved into
+plain constraints first (``subqueries``); key names follow Parse's rules
+(``query_names``); ``keys``/``excludeKeys`` (``projection``) and ``include``
+(``include``) shape the page. Operators the matcher cannot evaluate are
+rejected with Parse's code 102 rather than silently returning nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
 
 import orjson
 
 from livequery_cli.exceptions import QueryError
-from livequery_cli.matching import Matcher, compile_where
+from livequery_cli.matching import (
+    UNSUPPORTED_OPERATORS,
+    Matcher,
+    UnsupportedOperator,
+    compile_where,
+)
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.acl import Identity, can_read
 from livequery_cli.server.documents import RELATIONS, pointer, relation_ids
+from livequery_cli.server.include import include_pointers, read_options
 from livequery_cli.server.object_service import ObjectService
+from livequery_cli.server.projection import key_list, project_keys, relation_fields, shape
+from livequery_cli.server.query_names import (
+    check_protected_fields,
+    check_where_keys,
+    sort_fields,
+)
 from livequery_cli.server.rest_errors import ParseApiError
+from livequery_cli.server.schema import class_fields
+from livequery_cli.server.subqueries import SubqueryBudget, resolve_where
+
+# ``key_list`` and ``project_keys`` lived here before ``projection`` held them.
+__all__ = ["check_where", "get_one", "key_list", "project_keys", "redirected_class", "run_find"]
 
 DEFAULT_LIMIT = 100
-ALWAYS_KEPT = ("objectId", "createdAt", "updatedAt", "ACL")
+# Why find refuses an operator the matcher does not evaluate (the matcher's own reasons speak
+# for LiveQuery).
+_NOT_IN_FIND: Final[Mapping[str, str]] = {
+    "$text": "full-text search needs a text index, which lq serve does not keep",
+    "$relatedTo": "it must be a key of the query itself, not of a field",
+}
 
 
 def _json_param(params: JsonObject, name: str) -> Any:
@@ -48,25 +73,6 @@ def _int_param(params: JsonObject, name: str, default: int) -> int:
     if number < 0:
         raise ParseApiError(ErrorCode.INVALID_QUERY, f"{name} must not be negative")
     return number
-
-
-def key_list(value: Any) -> list[str] | None:
-    """``keys``/``order`` as a list: a comma-separated string or an array of strings."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        return [k.strip() for k in value.split(",") if k.strip()]
-    if isinstance(value, list) and all(isinstance(k, str) for k in value):
-        return list(value)
-    raise ParseApiError(ErrorCode.INVALID_QUERY, "keys and order must be strings")
-
-
-def project_keys(view: JsonObject, keys: list[str] | None) -> JsonObject:
-    """Keep the requested top-level keys (``a.b`` keeps ``a``) and the system fields."""
-    if keys is None:
-        return view
-    wanted = {k.split(".")[0] for k in keys}
-    return {k: v for k, v in view.items() if k in wanted or k in ALWAYS_KEPT}
 
 
 def _sort_value(value: Any) -> tuple[int, Any]:
@@ -95,21 +101,6 @@ def _lookup(view: JsonObject, path: str) -> Any:
     return value
 
 
-def _related_ids(service: ObjectService, related: Any) -> set[str]:
-    """``$relatedTo`` (REST only): the members of one object's relation field."""
-    owner = related.get("object") if isinstance(related, dict) else None
-    key = related.get("key") if isinstance(related, dict) else None
-    if not (
-        isinstance(owner, dict)
-        and isinstance(owner.get("className"), str)
-        and isinstance(owner.get("objectId"), str)
-        and isinstance(key, str)
-    ):
-        raise ParseApiError(ErrorCode.INVALID_QUERY, "$relatedTo needs an object pointer and a key")
-    body = service.storage.get(owner["className"], owner["objectId"])
-    return set(relation_ids(body, key)) if body is not None else set()
-
-
 def _matchable(view: JsonObject, body: JsonObject) -> JsonObject:
     """The view with relation fields as arrays of pointers, so that ``{"users": <pointer>}``
     finds the objects whose relation holds that object (as Parse's relation queries do)."""
@@ -123,16 +114,84 @@ def _matchable(view: JsonObject, body: JsonObject) -> JsonObject:
     return expanded
 
 
-def check_where(where: Any) -> Matcher:
-    """Compile ``where`` once per request (a refusal is Parse's code 102)."""
+def check_where(
+    where: Any, class_name: str, identity: Identity, order: list[str] | None = None
+) -> Matcher:
+    """Check names and compile ``where`` once per request (refusals are 102, 105 or 119)."""
     if where is None:
         where = {}
     if not isinstance(where, dict):
         raise ParseApiError(ErrorCode.INVALID_QUERY, "where must be a JSON object")
+    check_where_keys(where)
+    check_protected_fields(class_name, identity, where, order or [])
     try:
         return compile_where(where)
+    except UnsupportedOperator as exc:
+        message = str(exc)  # an operator Parse does not know either
+        if exc.op in UNSUPPORTED_OPERATORS:
+            reason = _NOT_IN_FIND.get(exc.op, "lq serve does not implement it")
+            message = f"{exc.op} is not supported in find: {reason}"
+        raise ParseApiError(ErrorCode.INVALID_QUERY, message) from None
     except QueryError as exc:
         raise ParseApiError(ErrorCode.INVALID_QUERY, str(exc)) from None
+
+
+def redirected_class(service: ObjectService, class_name: str, key: Any) -> str:
+    """``redirectClassNameForKey``: the target class when ``key`` is a relation of the class.
+
+    The SDK sends it for a relation query on a parent it has not fetched (so it
+    does not know the relation's target class yet); any other key leaves the
+    class as it is, as in Parse.
+    """
+    if not isinstance(key, str) or not key:
+        return class_name
+    spec = class_fields(service.storage, class_name).get(key)
+    if spec is not None and spec.get("type") == "Relation":
+        target = spec.get("targetClass")
+        if isinstance(target, str):
+            return target
+    return class_name
+
+
+def _matching(
+    service: ObjectService,
+    class_name: str,
+    identity: Identity,
+    matcher: Matcher,
+    candidates: Iterable[JsonObject],
+) -> Iterable[JsonObject]:
+    """The caller's views of the readable ``candidates`` that match."""
+    for body in candidates:
+        if not can_read(body.get("ACL"), identity):
+            continue
+        view = service.view(class_name, body, identity)
+        try:
+            if matcher.where and not matcher(_matchable(view, body)):
+                continue
+        except QueryError as exc:
+            raise ParseApiError(ErrorCode.INVALID_QUERY, str(exc)) from None
+        yield view
+
+
+def _resolved_matcher(
+    service: ObjectService,
+    class_name: str,
+    identity: Identity,
+    where: Any,
+    order: list[str] | None = None,
+    budget: SubqueryBudget | None = None,
+) -> Matcher:
+    """``where`` with its subqueries run (as ``identity``), checked and compiled."""
+    spending = budget or SubqueryBudget()
+
+    def find_all(sub_class: str, sub_where: Any, redirect: Any) -> tuple[str, list[JsonObject]]:
+        target = redirected_class(service, sub_class, redirect)
+        matcher = _resolved_matcher(service, target, identity, sub_where, None, spending)
+        found = _matching(service, target, identity, matcher, service.storage.scan(target))
+        return target, list(found)
+
+    resolved = resolve_where(where, service, identity, find_all, spending)
+    return check_where(resolved, class_name, identity, order)
 
 
 def _object_id_after(where: Mapping[str, Any]) -> str | None:
@@ -157,49 +216,51 @@ def run_find(
     service: ObjectService, class_name: str, identity: Identity, params: JsonObject
 ) -> JsonObject:
     """The answer to ``GET classes/<class>``: ``{"results": [...], "count"?: n}``."""
-    where = _json_param(params, "where")
-    related: set[str] | None = None
-    if isinstance(where, dict) and "$relatedTo" in where:
-        where = dict(where)
-        related = _related_ids(service, where.pop("$relatedTo"))
-    matcher = check_where(where)
+    target = redirected_class(service, class_name, params.get("redirectClassNameForKey"))
+    order = sort_fields(key_list(params.get("order"), "order"))
+    matcher = _resolved_matcher(service, target, identity, _json_param(params, "where"), order)
     limit = _int_param(params, "limit", DEFAULT_LIMIT)
     skip = _int_param(params, "skip", 0)
-    keys = key_list(params.get("keys"))
-    order = key_list(params.get("order"))
+    options = read_options(service, target, params)
     want_count = str(params.get("count", "")).lower() in ("1", "true")
     # In objectId order with no count to report, the scan can start at the
     # paging cursor and stop as soon as the page is full.
     by_id = order == ["objectId"] and not want_count
     if by_id:
-        candidates = service.storage.scan_by_id(class_name, _object_id_after(matcher.where))
+        candidates = service.storage.scan_by_id(target, _object_id_after(matcher.where))
     else:
-        candidates = service.storage.scan(class_name)
+        candidates = service.storage.scan(target)
     found: list[JsonObject] = []
-    for body in candidates:
-        if related is not None and body["objectId"] not in related:
-            continue
-        if not can_read(body.get("ACL"), identity):
-            continue
-        view = service.view(class_name, body, identity)
-        try:
-            if matcher.where and not matcher(_matchable(view, body)):
-                continue
-        except QueryError as exc:
-            raise ParseApiError(ErrorCode.INVALID_QUERY, str(exc)) from None
+    for view in _matching(service, target, identity, matcher, candidates):
         found.append(view)
         if by_id and len(found) >= skip + limit:
             break
-    for key in reversed([] if by_id else order or []):
+    for key in reversed([] if by_id else order):
         name = key.lstrip("-")
 
         def sort_key(view: JsonObject, name: str = name) -> tuple[int, Any]:
             return _sort_value(_lookup(view, name))
 
         found.sort(key=sort_key, reverse=key.startswith("-"))
-    answer: JsonObject = {
-        "results": [project_keys(v, keys) for v in found[skip : skip + limit]] if limit else []
-    }
+    relations = relation_fields(service.storage, target)
+    page = [shape(v, options.keys, options.excluded, relations) for v in found[skip : skip + limit]]
+    if target != class_name:
+        # Parse names the class of results found through redirectClassNameForKey.
+        page = [{**view, "className": target} for view in page]
+    answer: JsonObject = {"results": include_pointers(service, identity, page, options)}
     if want_count:
         answer["count"] = len(found)
     return answer
+
+
+def get_one(
+    service: ObjectService, class_name: str, object_id: str, identity: Identity, params: JsonObject
+) -> JsonObject:
+    """``GET classes/<class>/<id>``: one view, with ``keys``/``excludeKeys``/``include``."""
+    body = service.readable(class_name, object_id, identity)
+    options = read_options(service, class_name, params, allow_include_all=False)
+    relations = relation_fields(service.storage, class_name)
+    view = shape(
+        service.view(class_name, body, identity), options.keys, options.excluded, relations
+    )
+    return include_pointers(service, identity, [view], options)[0]

@@ -9,6 +9,12 @@ on a slow socket; a client that lets the queue overflow is disconnected
 (close code 1008) instead of growing the server's memory without bound. The
 queue is bounded in frames and in bytes: frames of big objects would
 otherwise let one reader that stopped hold hundreds of megabytes.
+
+What the subscriptions themselves hold is bounded too: each query is
+measured before it is compiled (too large: error 102, as REST ``find``
+answers), and its estimated memory is charged against the connection's
+``subscription_memory`` budget; a subscribe that would go over it gets error
+155 (Parse's ``REQUEST_LIMIT_EXCEEDED``) and changes nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ import orjson
 from aiohttp import WSMsgType, web
 
 from livequery_cli.exceptions import QueryError
-from livequery_cli.matching import validate_where
+from livequery_cli.matching import Matcher, compile_where, measure_where
+from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.server.fanout import LiveQueryHub, Subscriber
 from livequery_cli.server.request_schema import FrameError, validate_frame
 from livequery_cli.server.server_config import ServerConfig
@@ -42,6 +49,10 @@ def _same(given: Any, expected: str | None) -> bool:
         and expected is not None
         and hmac.compare_digest(given.encode(), expected.encode())
     )
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1 << 20):.1f} MiB"
 
 
 def _where_fields(where: Any) -> set[str]:
@@ -69,6 +80,10 @@ class LiveConnection:
         self.session_token: str | None = None
         self.installation_id: str | None = None
         self.subscriptions: dict[int | float, Subscriber] = {}
+        # requestIds the server ended (session over): a later unsubscribe of one is answered
+        # ``unsubscribed``, not error 2, which would make the JS SDK reconnect. Insertion
+        # ordered and bounded, oldest forgotten first.
+        self._ended: dict[int | float, None] = {}
         self._prefixes: dict[str, str] = {}
         self._outbox: deque[str] = deque()
         self._outbox_chars = 0
@@ -204,10 +219,17 @@ class LiveConnection:
                     209, "Invalid session token", reconnect=False, request_id=request_id
                 )
                 return
-        try:
-            validate_where(where)
-        except QueryError as exc:
-            self.send_error(102, str(exc), reconnect=False, request_id=request_id)
+        matcher = self._compile_within_budget(request_id, where)
+        if matcher is None:
+            return
+        if class_name == "_Installation" and not self.master:
+            # As REST ``find``: listing devices (and their push tokens) is master-key only.
+            self.send_error(
+                ErrorCode.OPERATION_FORBIDDEN,
+                "Clients aren't allowed to subscribe to the installation collection.",
+                reconnect=False,
+                request_id=request_id,
+            )
             return
         if not self.master and class_name in ("_User", "_Session"):
             asked = _where_fields(where) | set(query.get("watch") or [])
@@ -231,9 +253,13 @@ class LiveConnection:
                     {"user": {"__type": "Pointer", "className": "_User", "objectId": user_id}},
                 ]
             }
+            matcher = self._compile_within_budget(request_id, where)
+            if matcher is None:
+                return
         previous = self.subscriptions.pop(request_id, None)
         if previous is not None:
             self.hub.unsubscribe(previous)
+        self._ended.pop(request_id, None)
         self.subscriptions[request_id] = self.hub.subscribe(
             self,
             request_id,
@@ -242,8 +268,42 @@ class LiveConnection:
             keys=query.get("keys"),
             watch=query.get("watch"),
             session_token=token,
+            matcher=matcher,
         )
         self.send_json({"op": "subscribed", "clientId": self.client_id, "requestId": request_id})
+
+    def _compile_within_budget(self, request_id: int | float, where: Any) -> Matcher | None:
+        """``where`` compiled, or ``None`` after an error frame: too large (102) or over budget.
+
+        The query is measured before it is compiled, and what its subscription
+        would hold is charged against the connection's budget together with
+        its other subscriptions (one replaced by this ``requestId`` excepted).
+        """
+        try:
+            cost = measure_where(where)
+        except QueryError as exc:
+            self.send_error(
+                ErrorCode.INVALID_QUERY, str(exc), reconnect=False, request_id=request_id
+            )
+            return None
+        held = sum(sub.cost for rid, sub in self.subscriptions.items() if rid != request_id)
+        budget = self.config.subscription_memory
+        if held + cost.memory > budget:
+            self.send_error(
+                ErrorCode.REQUEST_LIMIT_EXCEEDED,
+                f"Subscriptions on this connection would hold about {_mib(held + cost.memory)} "
+                f"of server memory, more than the maximum allowed {_mib(budget)}",
+                reconnect=False,
+                request_id=request_id,
+            )
+            return None
+        try:
+            return compile_where(where, cost)
+        except QueryError as exc:
+            self.send_error(
+                ErrorCode.INVALID_QUERY, str(exc), reconnect=False, request_id=request_id
+            )
+            return None
 
     def _unsubscribe(self, frame: dict[str, Any]) -> None:
         request_id = frame["requestId"]
@@ -255,6 +315,12 @@ class LiveConnection:
             )
             return
         sub = self.subscriptions.pop(request_id, None)
+        if sub is None and request_id in self._ended:
+            del self._ended[request_id]
+            self.send_json(
+                {"op": "unsubscribed", "clientId": self.client_id, "requestId": request_id}
+            )
+            return
         if sub is None:
             self.send_error(
                 2,
@@ -268,18 +334,38 @@ class LiveConnection:
         self.send_json({"op": "unsubscribed", "clientId": self.client_id, "requestId": request_id})
 
     def session_revoked(self, token: str) -> None:
-        """Drop, with error 209, every subscription that relied on an ended session."""
+        """End every subscription that relied on an ended session, with ``unsubscribed``.
+
+        Not an ``error`` frame: the JS SDK turns any error frame that reaches a
+        client in the middle of ``close()`` into an unhandled promise rejection,
+        which ends a Node process. ``unsubscribed`` is safe in every official SDK
+        (JS, Swift and Android drop the subscription; Swift and Android call the
+        app's unsubscribe handler), and its extra ``code``/``error`` (209) tell
+        clients that read them why the server ended it.
+        """
         for request_id, sub in list(self.subscriptions.items()):
             # A subscription with a token of its own keeps running on it; it only loses
             # what the connection's token added, which the identity cache forgets anyway.
             if (sub.session_token or self.session_token) == token:
                 del self.subscriptions[request_id]
                 self.hub.unsubscribe(sub)
-                self.send_error(
-                    209, "Invalid session token", reconnect=False, request_id=request_id
+                self._remember_ended(request_id)
+                self.send_json(
+                    {
+                        "op": "unsubscribed",
+                        "clientId": self.client_id,
+                        "requestId": request_id,
+                        "code": ErrorCode.INVALID_SESSION_TOKEN,
+                        "error": "Invalid session token",
+                    }
                 )
         if self.session_token == token:
             self.session_token = None
+
+    def _remember_ended(self, request_id: int | float) -> None:
+        self._ended[request_id] = None
+        while len(self._ended) > self.config.max_subscriptions:
+            del self._ended[next(iter(self._ended))]
 
     def detach(self) -> None:
         """Forget every subscription of this client (the socket is gone)."""

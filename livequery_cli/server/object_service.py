@@ -12,14 +12,14 @@ immutable names; role changes invalidate the role cache) and ``_Session``
 from __future__ import annotations
 
 import re
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.acl import Identity, can_read, can_write, validate_acl
-from livequery_cli.server.auth import AuthService, hash_password
+from livequery_cli.server.auth import AuthService, hash_password, vouch_for
 from livequery_cli.server.documents import (
     CLASS_NAME,
     HASHED_PASSWORD,
@@ -28,23 +28,19 @@ from livequery_cli.server.documents import (
     public_view,
 )
 from livequery_cli.server.field_ops import apply_changes
+from livequery_cli.server.publisher import ChangePublisher
 from livequery_cli.server.rest_errors import ParseApiError, not_found
 from livequery_cli.server.schema import check_and_record
+from livequery_cli.server.session_rules import check_session_write, may_see_session
 from livequery_cli.server.storage import Storage
+from livequery_cli.server.user_rules import (
+    check_user_write,
+    refuse_foreign_user_write,
+    username_key,
+    with_own_access,
+)
 
-_ROLE_NAME = re.compile(r"^[0-9A-Za-z\-_ ]+$")
-
-
-class ChangePublisher(Protocol):
-    """Receives every committed change (the LiveQuery hub)."""
-
-    def publish_save(
-        self, class_name: str, original: JsonObject | None, current: JsonObject
-    ) -> None:
-        """An object was created (``original`` None) or updated."""
-
-    def publish_delete(self, class_name: str, deleted: JsonObject) -> None:
-        """An object was deleted; ``deleted`` is its last state."""
+_ROLE_NAME = re.compile(r"\A[0-9A-Za-z\-_ ]+\Z")
 
 
 def _snapshot(body: JsonObject) -> JsonObject:
@@ -68,6 +64,7 @@ class ObjectService:
         self.auth = auth
         self.publisher = publisher
         self.allow_class_creation = allow_class_creation
+        auth.publisher = publisher
 
     # -- views ---------------------------------------------------------------
 
@@ -90,6 +87,8 @@ class ObjectService:
         body = self.storage.get(class_name, object_id)
         if body is None or not can_read(body.get("ACL"), identity):
             raise not_found()
+        if class_name == "_Session" and not may_see_session(body, identity):
+            raise not_found()
         return body
 
     # -- writes --------------------------------------------------------------
@@ -105,9 +104,14 @@ class ObjectService:
         body: JsonObject = {"objectId": new_object_id(), "createdAt": now, "updatedAt": now}
         while self.storage.get(class_name, body["objectId"]) is not None:
             body["objectId"] = new_object_id()
-        if class_name == "_Session" and not identity.master:
-            raise ParseApiError(ErrorCode.OPERATION_FORBIDDEN, "sessions are created by logging in")
+        if class_name == "_Session":
+            check_session_write(data, identity, updating=False)
+            if not identity.master:
+                raise ParseApiError(
+                    ErrorCode.OPERATION_FORBIDDEN, "sessions are created by logging in"
+                )
         if class_name == "_User":
+            check_user_write(data, identity)
             self._prepare_user(data, body, creating=True)
         if class_name == "_Role":
             self._check_role_name(data.get("name"), creating=True)
@@ -117,11 +121,17 @@ class ObjectService:
         elif class_name == "_User":
             # Parse Server's default since ``enforcePrivateUsers``: only the user reads itself.
             body["ACL"] = {body["objectId"]: {"read": True, "write": True}}
+        if class_name == "_User":
+            body["ACL"] = with_own_access(body["ACL"], body["objectId"])
         types, echo = apply_changes(body, data, class_name=class_name)
         check_and_record(self.storage, class_name, types)
+        if class_name == "_Session":
+            vouch_for(body)  # the master key's write: trusted, as Parse trusts it
         self.storage.put(class_name, body)
         if class_name == "_Role":
             self.auth.roles_changed()
+        elif class_name == "_Session":
+            self.auth.session_saved(None, body)
         self.publisher.publish_save(class_name, None, _snapshot(body))
         return body, echo
 
@@ -132,12 +142,20 @@ class ObjectService:
         self._check_class(class_name, identity, creating=False)
         if not isinstance(data, dict):
             raise ParseApiError(ErrorCode.INVALID_JSON, "request body must be a JSON object")
+        if class_name == "_Session":
+            check_session_write(data, identity, updating=True)
         stored = self.storage.get(class_name, object_id)
+        if class_name == "_User":
+            refuse_foreign_user_write(identity, stored, deleting=False)
         if stored is None or not can_write(stored.get("ACL"), identity):
+            raise not_found()
+        if class_name == "_Session" and not may_see_session(stored, identity):
             raise not_found()
         original = _snapshot(stored)
         body = _snapshot(stored)
+        password_changed = class_name == "_User" and "password" in data
         if class_name == "_User":
+            check_user_write(data, identity)
             self._prepare_user(data, body, creating=False)
         if class_name == "_Role" and "name" in data and data["name"] != stored.get("name"):
             raise ParseApiError(
@@ -150,19 +168,34 @@ class ObjectService:
             else:
                 validate_acl(data["ACL"])
                 body["ACL"] = data["ACL"]
+                if class_name == "_User" and not identity.master:
+                    body["ACL"] = with_own_access(body["ACL"], object_id)
         types, echo = apply_changes(body, data, class_name=class_name)
         check_and_record(self.storage, class_name, types)
         body["updatedAt"] = now_iso()
+        if class_name == "_Session" and identity.master:
+            vouch_for(body, changed=data.keys())
         self.storage.put(class_name, body)
         if class_name == "_Role":
             self.auth.roles_changed()
+        elif class_name == "_Session":
+            self.auth.session_saved(original, body)
         self.publisher.publish_save(class_name, original, _snapshot(body))
+        if password_changed:
+            # Parse's ``revokeSessionOnPasswordReset`` (on by default): every session ends.
+            self.auth.end_sessions_of(object_id)
         return body, echo
 
     def delete(self, class_name: str, object_id: str, identity: Identity) -> None:
         self._check_class(class_name, identity, creating=False)
         stored = self.storage.get(class_name, object_id)
-        if stored is None or not can_write(stored.get("ACL"), identity):
+        if class_name == "_User":
+            refuse_foreign_user_write(identity, stored, deleting=True)
+        if (
+            stored is None
+            or not can_write(stored.get("ACL"), identity)
+            or (class_name == "_Session" and not may_see_session(stored, identity))
+        ):
             raise ParseApiError(ErrorCode.OBJECT_NOT_FOUND, "Object not found for delete.")
         self.storage.delete(class_name, object_id)
         if class_name == "_User":
@@ -176,7 +209,7 @@ class ObjectService:
     # -- rules of the built-in classes ---------------------------------------
 
     def _check_class(self, class_name: str, identity: Identity, *, creating: bool) -> None:
-        if not CLASS_NAME.match(class_name):
+        if not CLASS_NAME.fullmatch(class_name):
             raise ParseApiError(
                 ErrorCode.INVALID_CLASS_NAME,
                 f"Invalid class name: {class_name[:64]}. Class names start with a letter "
@@ -199,7 +232,7 @@ class ObjectService:
         if creating or "username" in data:
             if not isinstance(username, str) or not username:
                 raise ParseApiError(ErrorCode.USERNAME_MISSING, "bad or missing username")
-            if self._find_user("username", username, exclude=body["objectId"]):
+            if self._username_taken(username, exclude=body["objectId"]):
                 raise ParseApiError(
                     ErrorCode.USERNAME_TAKEN, "Account already exists for this username."
                 )
@@ -232,13 +265,24 @@ class ObjectService:
                 return user
         return None
 
+    def _username_taken(self, username: str, *, exclude: str) -> bool:
+        """Parse compares usernames case-insensitively; lq also ignores invisible characters."""
+        key = username_key(username)
+        return any(
+            isinstance(user.get("username"), str)
+            and username_key(user["username"]) == key
+            and user["objectId"] != exclude
+            for user in self.storage.scan("_User")
+        )
+
     def find_user_by_username(self, username: str) -> JsonObject | None:
+        """The user with exactly this username (login is case-sensitive, as in Parse)."""
         return self._find_user("username", username, exclude="")
 
     def _check_role_name(self, name: Any, *, creating: bool) -> None:
         if not isinstance(name, str) or not name:
             raise ParseApiError(ErrorCode.INVALID_ROLE_NAME, "Role names must be specified.")
-        if not _ROLE_NAME.match(name):
+        if not _ROLE_NAME.fullmatch(name):
             raise ParseApiError(
                 ErrorCode.INVALID_ROLE_NAME,
                 "Role names can only contain alphanumeric characters, _, -, and spaces.",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.json_types import JsonObject
-from livequery_cli.server.find_query import key_list, project_keys, run_find
+from livequery_cli.server.find_query import get_one, run_find
 from livequery_cli.server.object_service import ObjectService
 from livequery_cli.server.rest_errors import ParseApiError
 from livequery_cli.server.rest_request import RestRequest, RestResponse
@@ -38,9 +38,9 @@ def create_object(
 def get_object(
     service: ObjectService, request: RestRequest, class_name: str, object_id: str
 ) -> RestResponse:
-    body = service.readable(class_name, object_id, request.identity)
-    view = service.view(class_name, body, request.identity)
-    return RestResponse(200, project_keys(view, key_list(request.params.get("keys"))))
+    return RestResponse(
+        200, get_one(service, class_name, object_id, request.identity, request.params)
+    )
 
 
 def update_object(

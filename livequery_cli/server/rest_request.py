@@ -23,6 +23,7 @@ from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.acl import Identity
 from livequery_cli.server.auth import AuthService
+from livequery_cli.server.documents import MAX_VALUE_NESTING
 from livequery_cli.server.rest_errors import ParseApiError, invalid_session, unauthorized
 from livequery_cli.server.server_config import ServerConfig
 
@@ -60,6 +61,7 @@ class RestRequest:
     identity: Identity = field(default_factory=Identity)
     session_token: str | None = field(default=None, repr=False)
     installation_id: str | None = None
+    client_address: str = ""  # the peer's address, for per-address limits
 
 
 @dataclass
@@ -89,13 +91,41 @@ def split_path(path: str, mount: str) -> list[str] | None:
     return [unquote(p) for p in rest.split("/") if p]
 
 
+# How deeply a request body may nest: a field's value may nest MAX_VALUE_NESTING
+# levels (checked exactly, dotted keys included, in ``field_ops``), plus room for
+# the body itself and a ``batch`` envelope. This cheap first check stops a
+# pathological body before any of it is looked at.
+MAX_BODY_NESTING = MAX_VALUE_NESTING + 8
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def decode_body(raw: bytes) -> Any:
     if not raw.strip():
         return None
     try:
-        return orjson.loads(raw)
+        body = orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise ParseApiError(ErrorCode.INVALID_JSON, "invalid JSON") from None
+    if _nested_deeper_than(body, MAX_BODY_NESTING):
+        raise ParseApiError(
+            ErrorCode.INVALID_JSON, f"the body nests more than {MAX_BODY_NESTING} levels deep"
+        )
+    return body
 
 
 def decode_call(

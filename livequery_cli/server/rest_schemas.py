@@ -48,7 +48,7 @@ def schemas(service: ObjectService, request: RestRequest, class_name: str | None
             raise ParseApiError(ErrorCode.INVALID_JSON, "use schemas/<className> to change a class")
         names = service.storage.class_names()
         return RestResponse(200, {"results": [_describe(service, n) for n in names]})
-    if not CLASS_NAME.match(class_name):
+    if not CLASS_NAME.fullmatch(class_name):
         raise ParseApiError(ErrorCode.INVALID_CLASS_NAME, f"Invalid classname: {class_name[:64]}")
     if request.method == "GET":
         if class_name not in service.storage.class_names():
@@ -66,7 +66,7 @@ def schemas(service: ObjectService, request: RestRequest, class_name: str | None
             raise ParseApiError(ErrorCode.INVALID_JSON, "fields must be an object")
         types: dict[str, JsonObject] = {}
         for name, spec in fields.items():
-            if not FIELD_NAME.match(name) or not isinstance(spec, dict) or "type" not in spec:
+            if not FIELD_NAME.fullmatch(name) or not isinstance(spec, dict) or "type" not in spec:
                 raise ParseApiError(ErrorCode.INVALID_KEY_NAME, f"invalid field {name!r}")
             types[name] = {k: v for k, v in spec.items() if k in ("type", "targetClass")}
         check_and_record(service.storage, class_name, types)

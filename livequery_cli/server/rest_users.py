@@ -4,6 +4,8 @@ Sign-up is a ``_User`` create that also opens a session; its answer is the
 only place besides login and ``users/me`` where a session token is sent, and
 it goes only to the token's owner. Logging out deletes the ``_Session``, which
 also ends, at once, every LiveQuery subscription that relied on the token.
+Logins check the password in a worker thread (:mod:`password_pool`) and are
+throttled per username and per address after failures (:mod:`login_limits`).
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from __future__ import annotations
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.json_types import JsonObject
 from livequery_cli.server.acl import Identity
-from livequery_cli.server.auth import verify_password
 from livequery_cli.server.documents import HASHED_PASSWORD
+from livequery_cli.server.login_limits import FailedLogins
 from livequery_cli.server.object_service import ObjectService
+from livequery_cli.server.password_pool import PasswordPool
 from livequery_cli.server.rest_errors import ParseApiError, invalid_session
-from livequery_cli.server.rest_objects import create_object
+from livequery_cli.server.rest_objects import create_object, update_object
 from livequery_cli.server.rest_request import RestRequest, RestResponse
 
 
@@ -28,7 +31,25 @@ def sign_up(service: ObjectService, request: RestRequest, location_base: str) ->
     return response
 
 
-def log_in(service: ObjectService, request: RestRequest) -> RestResponse:
+def update_user(service: ObjectService, request: RestRequest, object_id: str) -> RestResponse:
+    """``PUT users/<id>``; a password change ends every session of the user (as Parse does).
+
+    The caller's own session ends too; a caller without the master key gets a
+    new session in the answer (``sessionToken``), as Parse Server 9 answers.
+    """
+    changes_password = isinstance(request.body, dict) and "password" in request.body
+    response = update_object(service, request, "_User", object_id)
+    if changes_password and not request.identity.master:
+        # Parse's new session has no ``createdWith`` (no login or sign-up made it).
+        session = service.auth.new_session(object_id, None, request.installation_id)
+        service.auth.store_session(session)
+        response.body["sessionToken"] = session["sessionToken"]
+    return response
+
+
+async def log_in(
+    service: ObjectService, request: RestRequest, passwords: PasswordPool, failures: FailedLogins
+) -> RestResponse:
     source: JsonObject = dict(request.params)
     if isinstance(request.body, dict):
         source.update(request.body)
@@ -38,14 +59,18 @@ def log_in(service: ObjectService, request: RestRequest) -> RestResponse:
         raise ParseApiError(ErrorCode.USERNAME_MISSING, "username/email is required.")
     if not isinstance(password, str) or not password:
         raise ParseApiError(ErrorCode.PASSWORD_MISSING, "password is required.")
+    failures.check(username, request.client_address)
     user = service.find_user_by_username(username)
     stored_hash = user.get(HASHED_PASSWORD) if user else None
-    if (
-        user is None
-        or not isinstance(stored_hash, str)
-        or not verify_password(password, stored_hash)
-    ):
+    if isinstance(stored_hash, str) and await passwords.verify(password, stored_hash):
+        # The user may have changed (password, deletion) while the hash was computed.
+        user = service.find_user_by_username(username)
+    else:
+        user = None
+    if user is None or user.get(HASHED_PASSWORD) != stored_hash:
+        failures.failed(username, request.client_address)
         raise ParseApiError(ErrorCode.OBJECT_NOT_FOUND, "Invalid username/password.")
+    failures.succeeded(username)
     token = service.auth.create_session(user["objectId"], "login", request.installation_id)
     view = service.view("_User", user, Identity(user_id=user["objectId"]))
     view["sessionToken"] = token

@@ -9,11 +9,12 @@ then built-in defaults. The master key is a secret: it may come from a file
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from livequery_cli.exceptions import ConfigError
+from livequery_cli.server.origin_guard import normalize_origin
 
 DEFAULT_PORT = 1337
 DEFAULT_HOST = "127.0.0.1"
@@ -27,6 +28,14 @@ DEFAULT_QUEUE_LIMIT = 10_000
 DEFAULT_QUEUE_BYTES_LIMIT = 32 << 20
 DEFAULT_FIND_LIMIT = 100
 DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256
+# What one connection's subscriptions may hold, as estimated from their
+# queries before compiling (livequery_cli.matching.query_cost).
+DEFAULT_SUBSCRIPTION_MEMORY = 64 << 20
+DEFAULT_HEADER_TIMEOUT = 10.0
+DEFAULT_BODY_TIMEOUT = 30.0
+DEFAULT_MAX_PENDING_CONNECTIONS = 512
+DEFAULT_LOGIN_FAILURES_PER_USERNAME = 10
+DEFAULT_LOGIN_FAILURES_PER_ADDRESS = 50
 
 
 @dataclass(frozen=True)
@@ -46,7 +55,19 @@ class ServerConfig:
     queue_limit: int = DEFAULT_QUEUE_LIMIT
     queue_bytes_limit: int = DEFAULT_QUEUE_BYTES_LIMIT
     max_connections_per_address: int = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
+    subscription_memory: int = DEFAULT_SUBSCRIPTION_MEMORY
     allow_client_class_creation: bool = True
+    # Slow clients (slowloris): a connection must send whole request headers within
+    # header_timeout of opening (or of its previous answer), and a whole body within
+    # body_timeout; at most max_pending_connections wait for a request at once.
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+    max_pending_connections: int = DEFAULT_MAX_PENDING_CONNECTIONS
+    # Password guessing: failed logins allowed per minute for one username / one address.
+    login_failures_per_username: int = DEFAULT_LOGIN_FAILURES_PER_USERNAME
+    login_failures_per_address: int = DEFAULT_LOGIN_FAILURES_PER_ADDRESS
+    # Web origins allowed besides loopback ones ("*": any origin, any Host); see origin_guard.
+    allow_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -63,6 +84,17 @@ class ServerConfig:
             raise ConfigError("the subscription limit must be at least 1")
         if self.max_connections_per_address < 1:
             raise ConfigError("the connections-per-address limit must be at least 1")
+        if self.subscription_memory < 1 << 20:
+            raise ConfigError("the subscription memory budget must be at least 1 MiB")
+        if not (self.header_timeout > 0 and self.body_timeout > 0):
+            raise ConfigError("the header and body timeouts must be positive")
+        if self.max_pending_connections < 1:
+            raise ConfigError("the pending-connections limit must be at least 1")
+        if self.login_failures_per_username < 1 or self.login_failures_per_address < 1:
+            raise ConfigError("the failed-login limits must be at least 1")
+        object.__setattr__(
+            self, "allow_origins", tuple(normalize_origin(o) for o in self.allow_origins)
+        )
 
     def with_port(self, port: int) -> ServerConfig:
         """The same settings bound to another port (after ``--port 0`` picked one)."""
@@ -105,6 +137,16 @@ def _int_env(env: Mapping[str, str], name: str) -> int | None:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
 
 
+def _float_env(env: Mapping[str, str], name: str) -> float | None:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+
+
 def resolve_config(
     env: Mapping[str, str],
     *,
@@ -119,13 +161,19 @@ def resolve_config(
     max_subscriptions: int | None = None,
     max_frame_bytes: int | None = None,
     max_connections_per_address: int | None = None,
+    allow_origins: Sequence[str] | None = None,
 ) -> ServerConfig:
     """Merge flags (given, not None) over ``LQ_*`` environment variables over defaults.
 
     Environment names: ``LQ_SERVE_PORT``, ``LQ_SERVE_HOST``, ``LQ_SERVE_DB``,
     ``LQ_APP_ID``, ``LQ_MASTER_KEY`` / ``LQ_MASTER_KEY_FILE``, ``LQ_JS_KEY``,
-    ``LQ_SERVE_MOUNT``. Without any master key a random one is generated, so a
-    server is never left open to a guessable key.
+    ``LQ_SERVE_MOUNT``, ``LQ_SERVE_SUBSCRIPTION_MEMORY_MIB`` (each LiveQuery
+    connection's subscription memory budget, in MiB), ``LQ_SERVE_HEADER_TIMEOUT``,
+    ``LQ_SERVE_BODY_TIMEOUT``, ``LQ_SERVE_MAX_PENDING_CONNECTIONS``,
+    ``LQ_SERVE_LOGIN_FAILURES_PER_USERNAME``, ``LQ_SERVE_LOGIN_FAILURES_PER_ADDRESS``,
+    ``LQ_SERVE_ALLOW_ORIGIN`` (origins separated by commas or spaces;
+    ``--allow-origin`` flags replace it). Without any master key a random one
+    is generated, so a server is never left open to a guessable key.
     """
     if master_key is None and master_key_file is not None:
         master_key = read_secret_file(master_key_file)
@@ -151,4 +199,20 @@ def resolve_config(
         kwargs["max_frame_bytes"] = max_frame_bytes
     if max_connections_per_address is not None:
         kwargs["max_connections_per_address"] = max_connections_per_address
+    budget_mib = _int_env(env, "LQ_SERVE_SUBSCRIPTION_MEMORY_MIB")
+    if budget_mib is not None:
+        kwargs["subscription_memory"] = budget_mib << 20
+    if allow_origins:
+        kwargs["allow_origins"] = tuple(allow_origins)
+    elif env.get("LQ_SERVE_ALLOW_ORIGIN"):
+        kwargs["allow_origins"] = tuple(env["LQ_SERVE_ALLOW_ORIGIN"].replace(",", " ").split())
+    for name, value in (
+        ("header_timeout", _float_env(env, "LQ_SERVE_HEADER_TIMEOUT")),
+        ("body_timeout", _float_env(env, "LQ_SERVE_BODY_TIMEOUT")),
+        ("max_pending_connections", _int_env(env, "LQ_SERVE_MAX_PENDING_CONNECTIONS")),
+        ("login_failures_per_username", _int_env(env, "LQ_SERVE_LOGIN_FAILURES_PER_USERNAME")),
+        ("login_failures_per_address", _int_env(env, "LQ_SERVE_LOGIN_FAILURES_PER_ADDRESS")),
+    ):
+        if value is not None:
+            kwargs[name] = value
     return ServerConfig(**kwargs)  # type: ignore[arg-type]

@@ -1,10 +1,10 @@
-"""``LoopThread``: an asyncio event loop running in a thread of its own.
+"""One asyncio event loop in a daemon thread, for calling the async client from plain code.
 
-The synchronous API drives the asyncio client from code that has no event
-loop (a script, a thread of a web server, a notebook cell): every call is
-handed to this loop with ``asyncio.run_coroutine_threadsafe`` and waited for
-with a timeout, so any thread may call, and a call that times out cancels its
-coroutine instead of leaving it running.
+The synchronous API does not re-implement the protocol: it runs the same
+``LiveQueryClient`` on a private loop and waits for its coroutines from the
+caller's thread (``run``), the way ``websockets.sync`` and ``httpx`` keep one
+implementation behind two faces. Any thread may call ``run``; the loop
+serialises the work, so the client stays single-threaded inside.
 """
 
 from __future__ import annotations
@@ -15,62 +15,44 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from livequery_cli.exceptions import InvalidStateError
-
 __all__ = ["LoopThread"]
 
 T = TypeVar("T")
 
 
 class LoopThread:
-    """A daemon thread running one event loop until ``stop()``."""
+    """Start a loop in a daemon thread; ``run(coro, timeout)`` waits for a coroutine on it."""
 
-    def __init__(self, name: str = "livequery-cli") -> None:
+    def __init__(self, name: str = "livequery-sync") -> None:
         self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._started = threading.Event()
+        ready = threading.Event()
+        self._thread = threading.Thread(target=self._serve, args=(ready,), name=name, daemon=True)
         self._thread.start()
-        self._started.wait()
+        ready.wait()
 
-    def _run(self) -> None:
+    def _serve(self, ready: threading.Event) -> None:
         asyncio.set_event_loop(self.loop)
-        self.loop.call_soon(self._started.set)
+        self.loop.call_soon(ready.set)
         try:
             self.loop.run_forever()
         finally:
-            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
             self.loop.close()
 
-    @property
-    def running(self) -> bool:
-        """True until ``stop()``."""
-        return self._thread.is_alive() and not self.loop.is_closed()
-
-    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
-        """Run ``coroutine`` on the loop; wait for its result (``TimeoutError`` after ``timeout``).
-
-        Calling from the loop's own thread (from a listener, say) would wait
-        for itself forever, so it is refused.
-        """
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        """The result of ``coro`` run on the loop; ``TimeoutError`` (and the coroutine
+        cancelled) after ``timeout`` seconds."""
         if threading.current_thread() is self._thread:
-            coroutine.close()
-            raise InvalidStateError("a blocking call cannot be made from the client's own thread")
-        if not self.running:
-            coroutine.close()
-            raise InvalidStateError("the client is closed")
-        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+            coro.close()
+            raise RuntimeError("the synchronous API cannot be called from its own event loop")
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
         try:
             return future.result(timeout)
         except concurrent.futures.TimeoutError:
             future.cancel()
-            raise TimeoutError(f"no result within {timeout:g} s") from None
-        except BaseException:
-            future.cancel()  # KeyboardInterrupt in the caller: stop the coroutine too
-            raise
+            raise TimeoutError(f"no result within {timeout} s") from None
 
     def stop(self) -> None:
         """Stop the loop and wait for the thread (idempotent)."""
         if self._thread.is_alive():
             self.loop.call_soon_threadsafe(self.loop.stop)
-            if threading.current_thread() is not self._thread:
-                self._thread.join()
+            self._thread.join()

@@ -5,8 +5,9 @@
 //   {"className": "Game", "calls": [["greaterThan", "score", 100], ...]}
 // or a compound {"compound": "or" | "and" | "nor", "queries": [program, ...]}.
 // Arguments may be tagged values: {"$geo": [lat, lng]}, {"$date": iso},
-// {"$regexp": [source, flags]}. Prints a JSON array with, per program,
-// query.toJSON() (where, keys, watch).
+// {"$regexp": [source, flags]}, {"$query": program} (a subquery). Prints a JSON
+// array with, per program, query.toJSON() (where, keys, watch, order, limit,
+// skip, include, excludeKeys).
 'use strict';
 
 const Parse = require('parse/node');
@@ -17,6 +18,7 @@ function decode(value) {
     if ('$geo' in value) return new Parse.GeoPoint(value.$geo[0], value.$geo[1]);
     if ('$date' in value) return new Date(value.$date);
     if ('$regexp' in value) return new RegExp(value.$regexp[0], value.$regexp[1]);
+    if ('$query' in value) return build(value.$query);
     const out = {};
     for (const [k, v] of Object.entries(value)) out[k] = decode(v);
     return out;

@@ -83,6 +83,16 @@ def test_remove_and_refile() -> None:
     assert index.candidates("Game", None, {"room": "b"}) == set()
 
 
+def test_a_query_that_matches_nothing_can_be_removed_after_the_rest() -> None:
+    index: SubscriptionIndex[int] = SubscriptionIndex()
+    index.add(0, "Game", {})
+    index.add(1, "Game", {"name": {"$in": []}})  # filed under no key: it matches nothing
+    assert index.remove(0)
+    assert index.remove(1)
+    assert len(index) == 0
+    assert index.candidates("Game", None, {"name": "x"}) == set()
+
+
 @settings(RELAXED, max_examples=150)
 @given(
     queries=st.lists(where_clauses(), min_size=1, max_size=12),

@@ -33,6 +33,8 @@
 //   LQ_RIG_LOG_DIR         folder for Parse Server's own log files (default: none)
 //   LQ_RIG_ALLOW_CLIENT_CLASS_CREATION  "1" to let clients create classes (default: off,
 //                          as in a real Parse Server 8+ deployment)
+//   LQ_RIG_LOGIN_RATE_LIMIT  N > 0: Parse Server's `rateLimit` on /login, N requests a
+//                          minute per address, loopback included (default: none)
 'use strict';
 
 const crypto = require('node:crypto');
@@ -87,6 +89,7 @@ function readConfig() {
     logLevel: env('LQ_RIG_LOG_LEVEL', 'error'),
     logsFolder: env('LQ_RIG_LOG_DIR', null),
     allowClientClassCreation: env('LQ_RIG_ALLOW_CLIENT_CLASS_CREATION', '') === '1',
+    loginRateLimit: Number.parseInt(env('LQ_RIG_LOGIN_RATE_LIMIT', '0'), 10),
   };
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     fail('LQ_RIG_PORT must be a port number');
@@ -200,6 +203,14 @@ async function startServers(config, app, httpServer, port) {
   };
   if (config.javascriptKey) options.javascriptKey = config.javascriptKey;
   if (config.restAPIKey) options.restAPIKey = config.restAPIKey;
+  if (config.loginRateLimit > 0) {
+    options.rateLimit = [{
+      requestPath: '/login',
+      requestTimeWindow: 60 * 1000,
+      requestCount: config.loginRateLimit,
+      includeInternalRequests: true, // the rig talks over loopback, which is exempt otherwise
+    }];
+  }
 
   const api = new ParseServer(options);
   await api.start();

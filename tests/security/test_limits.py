@@ -14,7 +14,6 @@ from typing import Any
 import orjson
 import pytest
 from support.lq_server import LqServer
-from support.rest_writer import ParseRestError
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -125,15 +124,13 @@ async def test_a_catastrophic_regex_does_not_stall_the_server(
     server: LqServer = lq_server_factory()
     ws = await _open(server)
     try:
+        # RE2 runs these in linear time: accepted, and harmless.
         await ws.send(_subscribe(1, {"tag": unique_tag, "name": {"$regex": pattern}}))
         reply = await _reply(ws)
         assert reply is not None
-        assert reply["op"] == "error", reply
-        assert reply.get("code") == 102, reply
-        assert "refused" in reply.get("error", ""), reply
-        with pytest.raises(ParseRestError) as refused:
-            await asyncio.to_thread(server.rest.find, "Game", {"name": {"$regex": pattern}})
-        assert refused.value.code == 102, refused.value
+        assert reply["op"] == "subscribed", reply
+        where = {"tag": unique_tag, "name": {"$regex": pattern}}
+        assert await asyncio.to_thread(server.rest.find, "Game", where) == []
         evil = {"tag": unique_tag, "name": "a" * 40 + "!"}
         try:
             await asyncio.wait_for(
@@ -225,16 +222,17 @@ async def test_a_client_that_stops_reading_is_dropped_not_buffered(
     )
 
 
-async def test_rest_find_does_not_test_a_regex_on_a_very_long_string(
+async def test_rest_find_tests_a_regex_on_a_long_string(
     lq_server: LqServer, unique_tag: str
 ) -> None:
-    long_value = "a" * 20_000 + "!"  # beyond MAX_REGEX_SUBJECT_LENGTH (10 000)
+    long_value = "a" * 20_000 + "!"  # beyond the 10,000 characters of the backtracking engine
     short = await asyncio.to_thread(
         lq_server.rest.create, "Game", {"tag": unique_tag, "name": "a" * 50 + "!"}, master=True
     )
-    await asyncio.to_thread(
+    long_ = await asyncio.to_thread(
         lq_server.rest.create, "Game", {"tag": unique_tag, "name": long_value}, master=True
     )
     where = {"tag": unique_tag, "name": {"$regex": "a+!$"}}
     found = await asyncio.to_thread(lq_server.rest.find, "Game", where, master=True)
-    assert [obj["objectId"] for obj in found] == [short["objectId"]]
+    expected = sorted([short["objectId"], long_["objectId"]])
+    assert sorted(obj["objectId"] for obj in found) == expected

@@ -71,7 +71,8 @@ async def test_find_where_order_limit_skip_keys_count(harness: Harness) -> None:
     assert only_count == {"results": [], "count": 6}
 
 
-async def test_find_rejects_operators_livequery_cannot_evaluate(harness: Harness) -> None:
+async def test_find_rejects_an_in_query_without_a_class(harness: Harness) -> None:
+    # find runs $inQuery (tests/server/test_subqueries.py); without className it is 102.
     with pytest.raises(RestFailure) as failure:
         await harness.rest(
             "GET", "classes/Game", params={"where": {"x": {"$inQuery": {"where": {}}}}}

@@ -144,7 +144,7 @@ def run_login(
         if not name:
             raise ConfigError("the username is empty")
         password = _read_password(environment, password_stdin, prompt_password)
-        client = _rest_client(settings.server_url, app_id, javascript_key=settings.get("js_key"))
+        client = _rest_client(settings, app_id)
         try:
             user = _run(_closing(client, client.log_in(name, password)))
         except RestAuthError as exc:
@@ -183,12 +183,7 @@ def run_logout(
             return ExitStatus.SUCCESS
         note = ""
         if not local:
-            client = _rest_client(
-                settings.server_url,
-                _require_app_id(settings),
-                javascript_key=settings.get("js_key"),
-                session_token=token,
-            )
+            client = _rest_client(settings, _require_app_id(settings), session_token=token)
             try:
                 _run(_closing(client, client.log_out()))
             except RestAuthError:
@@ -227,12 +222,7 @@ def run_whoami(
                 f"not logged in (profile {settings.profile!r}): run `lq login` to log in",
             )
             return ExitStatus.REFUSED
-        client = _rest_client(
-            settings.server_url,
-            _require_app_id(settings),
-            javascript_key=settings.get("js_key"),
-            session_token=token,
-        )
+        client = _rest_client(settings, _require_app_id(settings), session_token=token)
         user = _run(_closing(client, client.me()))
         username = user.get("username")
         shown = escape_text(username) if isinstance(username, str) else "(no username)"
@@ -267,18 +257,15 @@ def _stored_token(env: Mapping[str, str], profile: str) -> str | None:
 
 
 def _rest_client(
-    server_url: str,
-    application_id: str,
-    *,
-    javascript_key: str | None,
-    session_token: str | None = None,
+    settings: Settings, application_id: str, *, session_token: str | None = None
 ) -> RestClient:
     try:
         return RestClient(
-            server_url,
+            settings.server_url,
             application_id,
-            javascript_key=javascript_key,
+            javascript_key=settings.get("js_key"),
             session_token=session_token,
+            proxy=settings.proxy_for(settings.server_url),
         )
     except ValueError as exc:  # a bad --server-url is the user's setting, not a bug
         raise ConfigError(str(exc)) from None

@@ -93,7 +93,13 @@ def run_classes(env: Environment, *, profile: str | None = None) -> int:
     async def fetch() -> list[str]:
         from livequery_cli.client.rest import RestClient
 
-        client = RestClient(settings.server_url, app_id, master_key=master_key, timeout=3.0)
+        client = RestClient(
+            settings.server_url,
+            app_id,
+            master_key=master_key,
+            timeout=3.0,
+            proxy=settings.proxy_for(settings.server_url),
+        )
         try:
             schemas = await client.schemas()
         finally:

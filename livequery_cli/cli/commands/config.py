@@ -17,6 +17,7 @@ from livequery_cli.cli.options import (
     MasterKeyFileOpt,
     MasterKeyOpt,
     ProfileOpt,
+    ProxyOpt,
     ServerUrlOpt,
     SessionTokenFileOpt,
     SessionTokenOpt,
@@ -42,6 +43,7 @@ def show(
     master_key_file: MasterKeyFileOpt = None,
     session_token: SessionTokenOpt = None,
     session_token_file: SessionTokenFileOpt = None,
+    proxy: ProxyOpt = None,
     profile: ProfileOpt = None,
 ) -> int:
     """Print the effective settings (secrets masked) and the source of each."""
@@ -56,6 +58,7 @@ def show(
         master_key_file=master_key_file,
         session_token=session_token,
         session_token_file=session_token_file,
+        proxy=proxy,
     )
     return run_show(current_environment(ctx), flags=flags, profile=profile)
 

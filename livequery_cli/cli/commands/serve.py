@@ -80,6 +80,15 @@ def serve(
             help="LiveQuery connections one client address may hold. [default: 256]",
         ),
     ] = None,
+    allow_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-origin",
+            metavar="ORIGIN",
+            help="Web origin (e.g. http://myapp.test:8080) allowed besides loopback ones; "
+            "repeatable; '*' allows any origin and Host. Env: LQ_SERVE_ALLOW_ORIGIN.",
+        ),
+    ] = None,
     profile: Annotated[
         str | None,
         typer.Option(
@@ -116,6 +125,7 @@ def serve(
             max_subscriptions=max_subscriptions,
             max_frame_bytes=max_frame_bytes,
             max_connections_per_address=max_connections_per_address,
+            allow_origins=allow_origin,
         )
     except ConfigError as exc:
         raise fail(env, "serve", str(exc), ExitStatus.USAGE) from None

@@ -22,6 +22,7 @@ from livequery_cli.cli.options import (
     MasterKeyFileOpt,
     MasterKeyOpt,
     ProfileOpt,
+    ProxyOpt,
     ServerUrlOpt,
     SessionTokenFileOpt,
     SessionTokenOpt,
@@ -258,6 +259,7 @@ def tail(
     session_token_file: SessionTokenFileOpt = None,
     ca_file: CaFileOpt = None,
     insecure: InsecureOpt = False,
+    proxy: ProxyOpt = None,
     profile: ProfileOpt = None,
 ) -> int:
     """Print the events of a live query on CLASS, one line each, until stopped."""
@@ -302,6 +304,7 @@ def tail(
             session_token_file=session_token_file,
             ca_file=ca_file,
             insecure=insecure,
+            proxy=proxy,
         ),
     )
     return run_tail(current_environment(ctx), args)

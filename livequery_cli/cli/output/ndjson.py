@@ -24,6 +24,7 @@ import orjson
 
 from livequery_cli.cli.output.event_record import TailEvent
 from livequery_cli.cli.output.output_format import RecordKind
+from livequery_cli.cli.output.terminal_text import escape_json_for_terminal
 from livequery_cli.cli.output.timestamps import utc_stamp
 
 ENVELOPE_VERSION = 1
@@ -64,17 +65,28 @@ def status_record(state: str, ts: str, fields: dict[str, Any]) -> bytes:
 
 
 class JsonFormat:
-    """Renders events as NDJSON envelope lines."""
+    """Renders events as NDJSON envelope lines.
 
-    def __init__(self) -> None:
+    ``terminal``: stdout is a terminal, so characters a terminal would act on
+    (C1 controls, bidi marks) are written as ``\\u`` escapes; pipes get the
+    bytes orjson makes, untouched.
+    """
+
+    def __init__(self, *, terminal: bool = False) -> None:
         self._stamp = utc_stamp()
+        self._terminal = terminal
 
     def __call__(self, event: TailEvent) -> bytes:
-        return orjson.dumps(envelope(event, self._stamp), option=_NEWLINE)
+        line = orjson.dumps(envelope(event, self._stamp), option=_NEWLINE)
+        return escape_json_for_terminal(line) if self._terminal else line
 
 
 class RawFormat:
-    """Renders only the object, one JSON document per line (``-o raw``)."""
+    """Renders only the object, one JSON document per line (``-o raw``); ``terminal`` as above."""
+
+    def __init__(self, *, terminal: bool = False) -> None:
+        self._terminal = terminal
 
     def __call__(self, event: TailEvent) -> bytes:
-        return orjson.dumps(event.object, option=_NEWLINE)
+        line = orjson.dumps(event.object, option=_NEWLINE)
+        return escape_json_for_terminal(line) if self._terminal else line

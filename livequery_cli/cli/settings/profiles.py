@@ -32,6 +32,7 @@ SETTINGS: tuple[str, ...] = (
     "session_token",
     "ca_file",
     "insecure",
+    "proxy",
 )
 SECRETS = frozenset({"master_key", "session_token"})
 FILE_KEYS = {"master_key_file": "master_key", "session_token_file": "session_token"}
@@ -120,9 +121,18 @@ class Settings:
     profile: str
     values: dict[str, Value] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """The variables the settings were read from (``HTTPS_PROXY`` and friends live there)."""
 
     def get(self, name: str) -> str | None:
         return self.values[name].value
+
+    def proxy_for(self, url: str) -> str | None:
+        """The proxy to reach ``url`` through: ``--proxy``/``LQ_PROXY``/profile, else the
+        standard ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``/``NO_PROXY`` variables."""
+        from livequery_cli.client.transports.proxy import proxy_for
+
+        return proxy_for(url, explicit=self.get("proxy"), env=self.env)
 
     @property
     def server_url(self) -> str:
@@ -175,7 +185,7 @@ def resolve(
     path = config_path(env)
     loaded = load_config_file(path)
     profile: dict[str, str] = {}
-    settings = Settings(profile=name)
+    settings = Settings(profile=name, env=env)
     if loaded is not None:
         if name in loaded.profiles:
             profile = loaded.profiles[name]
@@ -236,6 +246,10 @@ def mask(setting: str, value: str | None) -> str:
         return "-"
     if setting in SECRETS:
         return "******** (set)"
+    if setting == "proxy" and "@" in value:
+        from livequery_cli.client.transports.proxy import redact_proxy
+
+        return redact_proxy(value) + " (with credentials)"
     return value
 
 

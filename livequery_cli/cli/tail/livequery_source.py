@@ -95,9 +95,13 @@ class LiveQuerySource:
         settings = self._settings
         app_id = settings.get("app_id")
         assert app_id is not None
+        # The CLI reads proxy settings from its injected environment, not os.environ.
+        connect = websocket_connector(
+            ssl=self._tls, proxy=settings.get("proxy"), proxy_env=settings.env
+        )
         connector = None
         if len(self._urls) > 1:
-            connector = FailoverConnector(self._urls, websocket_connector(ssl=self._tls))
+            connector = FailoverConnector(self._urls, connect)
         client = LiveQueryClient(
             app_id,
             self._urls[0],
@@ -107,7 +111,7 @@ class LiveQuerySource:
             reconnect=ReconnectPolicy(max_retries=self._max_retries),
             # `lq tail` waits for a server that is not up yet; --max-retries bounds it.
             connect_timeout=None,
-            connect=connector,
+            connect=connector or connect,
             ssl=self._tls,
         )
         if connector is not None:
@@ -244,6 +248,7 @@ class LiveQuerySource:
                 session_token=settings.get("session_token"),
                 session=session,
                 timeout=10.0,
+                proxy=settings.proxy_for(settings.server_url),
             )
         except ValueError:
             if session is not None:

@@ -114,6 +114,7 @@ class SyncStage:
                 session_token=settings.get("session_token"),
                 session=self._session,
                 timeout=30.0,
+                proxy=settings.proxy_for(settings.server_url),
             )
         return self._rest
 
@@ -149,6 +150,7 @@ class SyncStage:
             session_token=settings.get("session_token"),
             tls=self._tls,
             timeout=_PREPARE_TIMEOUT_S,
+            proxy=settings.proxy_for(settings.server_url),
         )
         classes = list(dict.fromkeys(q.class_name for q in queries))
         versions = await asyncio.gather(*(reader.newest_version(name) for name in classes))

@@ -62,11 +62,11 @@ def make_render(kind: OutputFormat, args: TailArgs, env: Environment, color: Col
     if kind is OutputFormat.JSON:
         from livequery_cli.cli.output.ndjson import JsonFormat
 
-        return JsonFormat()
+        return JsonFormat(terminal=env.stdout_isatty)
     if kind is OutputFormat.RAW:
         from livequery_cli.cli.output.ndjson import RawFormat
 
-        return RawFormat()
+        return RawFormat(terminal=env.stdout_isatty)
     if kind is OutputFormat.TEMPLATE:
         from livequery_cli.cli.output.template import TemplateFormat
 

@@ -27,6 +27,7 @@ from livequery_cli.parse.headers import parse_headers
 
 if TYPE_CHECKING:
     import ssl
+    from urllib.parse import SplitResult
 
 __all__ = ["StartVersionReader"]
 
@@ -46,8 +47,10 @@ class StartVersionReader:
         session_token: str | None = None,
         tls: ssl.SSLContext | None = None,
         timeout: float = _TIMEOUT_S,
+        proxy: str | None = None,
     ) -> None:
         self._server_url = server_url.rstrip("/")
+        self._proxy = proxy
         self._tls = tls
         self._timeout = timeout
         self._headers = parse_headers(
@@ -96,19 +99,36 @@ class StartVersionReader:
             if parts.scheme not in ("http", "https") or not host or not class_name:
                 return None
             connection: http.client.HTTPConnection
+            query = urlencode({"keys": "updatedAt", "order": "-updatedAt", "limit": "1"})
+            path = f"{parts.path.rstrip('/')}/classes/{quote(class_name, safe='')}?{query}"
+            headers = dict(self._headers)
+            proxy = urlsplit(self._proxy) if self._proxy else None
+            auth = _proxy_authorization(proxy)
             if parts.scheme == "https":
                 import ssl
 
                 context = self._tls if self._tls is not None else ssl.create_default_context()
-                connection = http.client.HTTPSConnection(
-                    host, parts.port, timeout=self._timeout, context=context
-                )
-            else:
+                if proxy is None:
+                    connection = http.client.HTTPSConnection(
+                        host, parts.port, timeout=self._timeout, context=context
+                    )
+                else:  # a CONNECT tunnel, TLS end to end through it
+                    connection = http.client.HTTPSConnection(
+                        proxy.hostname or "", proxy.port or 80, timeout=self._timeout,
+                        context=context,
+                    )  # fmt: skip
+                    connection.set_tunnel(host, parts.port, headers=auth)
+            elif proxy is None:
                 connection = http.client.HTTPConnection(host, parts.port, timeout=self._timeout)
-            query = urlencode({"keys": "updatedAt", "order": "-updatedAt", "limit": "1"})
-            path = f"{parts.path.rstrip('/')}/classes/{quote(class_name, safe='')}?{query}"
+            else:  # a plain-HTTP proxy takes the absolute URL
+                connection = http.client.HTTPConnection(
+                    proxy.hostname or "", proxy.port or 80, timeout=self._timeout
+                )
+                netloc = f"{host}:{parts.port}" if parts.port else host
+                path = f"http://{netloc}{path}"
+                headers.update(auth)
             try:
-                connection.request("GET", path, headers=self._headers)
+                connection.request("GET", path, headers=headers)
                 response = connection.getresponse()
                 body = response.read()
                 status = response.status
@@ -119,6 +139,17 @@ class StartVersionReader:
             return _newest(orjson.loads(body))
         except (OSError, ValueError, http.client.HTTPException):
             return None
+
+
+def _proxy_authorization(proxy: SplitResult | None) -> dict[str, str]:
+    """``Proxy-Authorization`` for credentials in the proxy URL (none: no header)."""
+    if proxy is None or proxy.username is None:
+        return {}
+    import base64
+    from urllib.parse import unquote
+
+    secret = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}"
+    return {"Proxy-Authorization": "Basic " + base64.b64encode(secret.encode()).decode()}
 
 
 def _newest(answer: Any) -> str | None:

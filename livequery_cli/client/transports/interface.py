@@ -16,8 +16,9 @@ so that a three-method fake stays a complete transport.
 
 from __future__ import annotations
 
+import os
 import ssl as ssl_module
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
@@ -58,6 +59,8 @@ def websocket_connector(
     open_timeout: float | None = 10.0,
     ssl: ssl_module.SSLContext | None = None,
     max_size: int | None = 2**24,
+    proxy: str | None = None,
+    proxy_env: Mapping[str, str] | None = os.environ,
 ) -> Connector:
     """The default connector: a ``WebSocketConnection`` with keepalive pings.
 
@@ -66,7 +69,15 @@ def websocket_connector(
     ``ping_interval + ping_timeout + close_timeout`` seconds after the peer
     went silent. ``ssl`` applies to ``wss://`` URLs (default: the system's
     trust store).
+
+    Proxies: ``proxy`` (``http://[user:password@]host:port``) carries every
+    connection; ``""`` forces direct connections. Otherwise the standard
+    variables in ``proxy_env`` (``HTTPS_PROXY`` for ``wss://``, ``HTTP_PROXY``
+    for ``ws://``, ``ALL_PROXY``, ``NO_PROXY``; default: the process
+    environment, as websockets and httpx do) decide per URL; ``proxy_env=None``
+    ignores them.
     """
+    from livequery_cli.client.transports.proxy import proxy_for
 
     async def connect(url: str) -> Transport:
         return await open_websocket(
@@ -77,6 +88,7 @@ def websocket_connector(
             close_timeout=close_timeout,
             open_timeout=open_timeout,
             max_size=max_size,
+            proxy=proxy_for(url, explicit=proxy, env=proxy_env),
         )
 
     return connect

@@ -408,10 +408,13 @@ async def open_websocket(
     open_timeout: float | None = 10.0,
     max_size: int | None = 2**24,
     max_pending: int = 1024,
+    proxy: str | None = None,
 ) -> WebSocketConnection:
     """Connect and complete the opening handshake within ``open_timeout``.
 
     ``ssl`` applies to ``wss://`` URLs only (default: the system's trust store).
+    ``proxy`` (an ``http://`` proxy URL) carries the connection through a
+    ``CONNECT`` tunnel; TLS is then negotiated with the server through it.
     """
     uri = parse_uri(url)
     loop = asyncio.get_running_loop()
@@ -431,7 +434,20 @@ async def open_websocket(
     connection: WebSocketConnection | None = None
     try:
         async with asyncio.timeout(open_timeout):
-            _, connection = await loop.create_connection(factory, uri.host, uri.port, ssl=context)
+            if proxy is None:
+                _, connection = await loop.create_connection(
+                    factory, uri.host, uri.port, ssl=context
+                )
+            else:
+                from livequery_cli.client.transports.proxy import open_tunnel
+
+                tunnel = await open_tunnel(proxy, uri.host, uri.port)
+                _, connection = await loop.create_connection(
+                    factory,
+                    sock=tunnel,
+                    ssl=context,
+                    server_hostname=uri.host if context is not None else None,
+                )
             await connection.wait_open()
     except TimeoutError:
         if connection is not None:

@@ -37,7 +37,12 @@ def test_escape_text_matches_the_regex_definition(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["a\xa0b", "a\u2028b", "\u00ad", "é✓ 漢字", "\U0001f600"],
+    [
+        "a\xa0b",
+        "\u00ad",
+        "é✓ 漢字",
+        "\U0001f600",
+    ],  # not U+2028: a line break to some terminals, so it is spelled out
 )
 def test_escape_text_keeps_non_printables_that_are_not_unsafe(text: str) -> None:
     # str.isprintable() rejects these, so they take the regex path: still unchanged.

@@ -111,6 +111,7 @@ def test_config_show_exact_output_with_masked_secret(isolated_config: Path) -> N
         "session_token   -                           (unset)\n"
         "ca_file         -                           (unset)\n"
         "insecure        -                           (unset)\n"
+        "proxy           -                           (unset)\n"
     )
     assert "prod-master-secret" not in result.stdout
 
