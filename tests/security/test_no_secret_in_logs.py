@@ -92,3 +92,22 @@ async def test_no_key_or_token_appears_in_any_log_record(
             assert piece not in text, f"a secret reached the logs: {piece[:3]}..."
     assert "reconnecting" in text
     assert "resubscribed" in text
+
+
+def test_credential_headers_of_the_handshake_are_not_logged(
+    every_logger_at_debug: pytest.LogCaptureFixture,
+) -> None:
+    """A ``ws://user:password@host`` URL makes websockets send ``Authorization``."""
+    from websockets.client import ClientProtocol
+    from websockets.uri import parse_uri
+
+    from livequery_cli.client.transports.frame_log import FRAME_LOGGER
+
+    protocol = ClientProtocol(
+        parse_uri("ws://alice:s3cret-pw@127.0.0.1:1/parse"), logger=FRAME_LOGGER
+    )
+    protocol.send_request(protocol.connect())
+    text = every_logger_at_debug.text
+    assert "> GET /parse HTTP/1.1" in text
+    assert "Authorization: [not logged]" in text
+    assert "YWxpY2U6czNjcmV0LXB3" not in text  # base64 of alice:s3cret-pw
