@@ -26,6 +26,7 @@ from livequery_cli.client.pending import retrieve_exception
 from livequery_cli.exceptions import (
     AuthError,
     ConnectionFailedError,
+    InvalidStateError,
     LiveQueryError,
     ServerError,
 )
@@ -168,7 +169,15 @@ class LiveQuerySource:
         if stats is not None:
             stats.start()
         for index, query in enumerate(self._queries):
-            sub = await client.subscribe(query.to_subscribe_query())
+            try:
+                sub = await client.subscribe(query.to_subscribe_query())
+            except InvalidStateError as exc:
+                # The socket failed for good while the start version was read
+                # (the opening task may not have reported it yet): report what
+                # failed (a bad URL, refused keys), as a failed subscribe does.
+                if isinstance(exc.__cause__, LiveQueryError):
+                    raise exc.__cause__ from None
+                raise
             self._subs.append(sub)
             self._bind(sub, index, query, deliver, fail)
         if self._settings.get("session_token"):
