@@ -9,8 +9,8 @@ The async iterator yields the object events as ``Event(op, object,
 original)`` records and ends when the subscription ends (``unsubscribe()``,
 the client's ``close()``); it raises the error that ended it otherwise (a
 ``ServerError`` for the subscription, ``ConnectionFailedError`` when the
-client gave up reconnecting). A socket loss followed by a reconnect does not
-end it.
+client gave up reconnecting, ``SubscriptionOverflowError``). A socket loss
+followed by a reconnect does not end it.
 
 ``next_batch()`` / ``batches()`` take every buffered event at once: the
 client delivers all the frames of one network read before a consumer runs, so
