@@ -17,11 +17,14 @@ from typing import Any, Literal, overload
 from livequery_cli.client.emitter import EventEmitter, Listener
 
 __all__ = [
+    "ChangeEvent",
     "ChangeListener",
     "ConnectionListeners",
     "ErrorListener",
+    "ObjectEvent",
     "ObjectListener",
     "ReconnectListener",
+    "SignalEvent",
     "SignalListener",
     "SubscriptionListeners",
 ]

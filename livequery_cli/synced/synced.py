@@ -34,6 +34,7 @@ from livequery_cli.client.subscription import Subscription
 from livequery_cli.exceptions import LiveQueryError
 from livequery_cli.synced.binding import bind_engine
 from livequery_cli.synced.engine import Fetch, LoadKind, ResyncReport, SyncEngine
+from livequery_cli.synced.synced_listeners import SyncedListeners
 
 __all__ = ["SYNCED_EVENTS", "SyncedEvent", "SyncedSubscription"]
 
@@ -67,8 +68,11 @@ class SyncedEvent:
     synthetic: bool = False
 
 
-class SyncedSubscription(EventEmitter):
+class SyncedSubscription(SyncedListeners, EventEmitter):  # type: ignore[misc]
     """A ``Subscription`` kept consistent with the server's result set."""
+
+    def _listener_target(self) -> EventEmitter:
+        return self
 
     def __init__(
         self,

@@ -23,6 +23,18 @@ def nothing() -> None:
     print("open")
 
 
+async def synced_misuses(synced: lq.SyncedSubscription) -> None:
+    synced.on("sync", nothing)  # error: no such event (it is "synced")
+    synced.on("snapshot", one)  # error: snapshot listeners take a list of objects
+    synced.on("update", one)  # error: update listeners take (object, original)
+
+
+async def synced_fine(synced: lq.SyncedSubscription) -> None:
+    synced.on("snapshot", lambda objects: print(len(objects)))
+    synced.on("synced", lambda report: print(report.kind, report.summary()))
+    synced.on("enter", two)
+
+
 async def misuses(sub: lq.Subscription, client: lq.LiveQueryClient) -> None:
     sub.on("entr", two)  # error: no such event
     sub.on("update", one)  # error: update listeners take (object, original)
