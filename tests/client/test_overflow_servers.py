@@ -1,10 +1,10 @@
-"""Against ``lq serve``: a consumer that breaks out never stalls the others (the report's repro)."""
+"""Against Parse Server 9 and ``lq serve``: a consumer that breaks out never stalls the others."""
 
 from __future__ import annotations
 
 import asyncio
 
-from support.lq_server import LqServer
+from support.parse_server import ParseServer as ServerHandle  # LqServer: same interface
 
 from livequery_cli.client import LiveQueryClient
 from livequery_cli.client.query import Query
@@ -14,10 +14,10 @@ WAIT = 20.0
 
 
 async def test_break_after_one_event_and_the_other_subscription_gets_all_31(
-    lq_server: LqServer, unique_tag: str
+    server: ServerHandle, unique_tag: str
 ) -> None:
     client = LiveQueryClient(
-        lq_server.app_id, lq_server.ws_url, javascript_key=lq_server.js_key, max_queue=5
+        server.app_id, server.ws_url, javascript_key=server.js_key, max_queue=5
     )
     query = Query("Game").equal_to("tag", unique_tag)
     a = await client.subscribe(query)
@@ -40,11 +40,11 @@ async def test_break_after_one_event_and_the_other_subscription_gets_all_31(
     leaving = asyncio.ensure_future(read_a_then_leave())
     reading = asyncio.ensure_future(read_b(b))
     try:
-        await asyncio.to_thread(lq_server.rest.create, "Game", {"tag": unique_tag, "n": 0})
+        await asyncio.to_thread(server.rest.create, "Game", {"tag": unique_tag, "n": 0})
         await asyncio.wait_for(first.wait(), WAIT)
         await asyncio.wait_for(leaving, WAIT)
         for n in range(1, 31):
-            await asyncio.to_thread(lq_server.rest.create, "Game", {"tag": unique_tag, "n": n})
+            await asyncio.to_thread(server.rest.create, "Game", {"tag": unique_tag, "n": n})
         assert await asyncio.wait_for(reading, WAIT) == list(range(31))
         assert a.closed
     finally:
