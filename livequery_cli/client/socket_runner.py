@@ -101,6 +101,10 @@ class SocketRunner(EventEmitter):
         """Whether a caller awaits the first connection (and so gets a final error raised)."""
         return self._opened is not None and not self._opened.done()
 
+    def _final_level(self) -> int:
+        """INFO when a caller gets the final error raised (it reports it), else WARNING."""
+        return logging.INFO if self._has_waiters() else logging.WARNING
+
     def _emit_final(self, error: LiveQueryError) -> None:
         """Emit the error that ends the client; not 'unhandled' if a caller gets it raised."""
         if self._has_waiters():
@@ -197,6 +201,10 @@ class SocketRunner(EventEmitter):
         error = connect_error(self.server_url, exc)
         logger.info("%s", error)
         self._last_problem = str(error)
+        if self._first_deadline is not None and self._has_waiters():
+            # The caller of the first open()/subscribe() gets the outcome raised,
+            # naming this problem: not an unhandled error meanwhile.
+            mark_raised(error)
         self.emit("error", error)
         if is_permanent_failure(exc):
             self._fail_connection(error)
@@ -293,7 +301,7 @@ class SocketRunner(EventEmitter):
                     return  # the runner sees the closed socket and reconnects
 
     def _give_up(self) -> None:
-        logger.warning("gave up reconnecting to %s", redact_url(self.server_url))
+        logger.log(self._final_level(), "gave up reconnecting to %s", redact_url(self.server_url))
         error = ConnectionFailedError(
             f"gave up reconnecting to {redact_url(self.server_url)} "
             f"after {self._attempt} attempt{'s' if self._attempt != 1 else ''}",
@@ -310,7 +318,7 @@ class SocketRunner(EventEmitter):
             + (f"; last: {self._last_problem}" if self._last_problem else ""),
             attempts=tries,
         )
-        logger.warning("%s", error)
+        logger.log(self._final_level(), "%s", error)
         self._emit_final(error)
         self._fail_connection(error)
 

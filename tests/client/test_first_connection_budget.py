@@ -8,6 +8,7 @@ was established, reconnects follow the ``ReconnectPolicy`` alone.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import time
 from typing import Any
@@ -119,3 +120,13 @@ async def test_open_on_a_closed_client_is_a_state_error() -> None:
     await client.close()
     with pytest.raises(lq.InvalidStateError, match="closed"):
         await client.open()
+
+
+async def test_a_failed_first_connection_is_raised_not_also_logged_as_unhandled(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = LiveQueryClient("app", f"ws://127.0.0.1:{closed_port()}/parse", connect_timeout=0.5)
+    with caplog.at_level(logging.WARNING), pytest.raises(lq.ConnectionFailedError, match="last: "):
+        await asyncio.wait_for(client.open(), 0.5 + SLACK)
+    await client.close()
+    assert caplog.records == []  # the caller has the error; nothing printed besides
