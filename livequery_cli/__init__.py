@@ -24,6 +24,7 @@ _EXPORTS: dict[str, str] = {
     "Subscription": "livequery_cli.client.subscription",
     "Event": "livequery_cli.client.subscription",
     "ReconnectPolicy": "livequery_cli.client.backoff",
+    "State": "livequery_cli.protocol.connection",
     "Query": "livequery_cli.client.query",
     "GeoPoint": "livequery_cli.client.query",
     "Pointer": "livequery_cli.client.query",
@@ -39,9 +40,11 @@ _EXPORTS: dict[str, str] = {
     "LiveQueryError": "livequery_cli.exceptions",
     "ProtocolError": "livequery_cli.exceptions",
     "QueryError": "livequery_cli.exceptions",
+    "QueryTypeError": "livequery_cli.exceptions",
     "RestAuthError": "livequery_cli.exceptions",
     "RestError": "livequery_cli.exceptions",
     "ServerError": "livequery_cli.exceptions",
+    "SubscriptionOverflowError": "livequery_cli.exceptions",
     "TransportError": "livequery_cli.exceptions",
     "WhereSyntaxError": "livequery_cli.exceptions",
 }
@@ -60,12 +63,15 @@ __all__ = [
     "ProtocolError",
     "Query",
     "QueryError",
+    "QueryTypeError",
     "ReconnectPolicy",
     "RestAuthError",
     "RestClient",
     "RestError",
     "ServerError",
+    "State",
     "Subscription",
+    "SubscriptionOverflowError",
     "SyncedEvent",
     "SyncedSubscription",
     "TransportError",
@@ -92,12 +98,15 @@ if TYPE_CHECKING:
         LiveQueryError,
         ProtocolError,
         QueryError,
+        QueryTypeError,
         RestAuthError,
         RestError,
         ServerError,
+        SubscriptionOverflowError,
         TransportError,
         WhereSyntaxError,
     )
+    from livequery_cli.protocol.connection import State
     from livequery_cli.synced import SyncedEvent, SyncedSubscription, subscribe_synced
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -1,4 +1,4 @@
-"""Every error `lq` raises, in one tree.
+r"""Every error `lq` raises, in one tree.
 
 Callers catch the branch they can act on; the CLI maps each branch to one exit
 status in a single place (``livequery_cli.cli.exit_status``)::
@@ -13,9 +13,17 @@ status in a single place (``livequery_cli.cli.exit_status``)::
     │       └── RestAuthError             the REST API refused them: also has ``status``
     ├── RestError                 a REST call failed: ``status`` and Parse ``code``
     ├── InvalidStateError         an operation the client's current state forbids
-    ├── QueryError                a query LiveQuery cannot evaluate (unsupported operator)
+    ├── SubscriptionOverflowError a consumer fell ``max_queue`` events behind (``overflow="error"``)
+    ├── QueryError                a query that cannot be built or evaluated (also a ValueError)
+    │   ├── QueryTypeError            an argument of the wrong type, an unencodable value
+    │   │                             (also a TypeError)
     │   └── WhereSyntaxError          a ``--where`` expression that does not parse
-    └── ConfigError               a bad config file, profile or setting
+    └── ConfigError               a bad setting or argument: URL, app id, option, event
+                                  name, config file, profile (also a ValueError)
+
+``QueryError`` and ``ConfigError`` are ``ValueError``\ s too (and
+``QueryTypeError`` a ``TypeError``), so code written against the built-in
+exceptions keeps working; ``except LiveQueryError`` catches everything.
 
 Messages never contain secrets (master key, session tokens): they are built
 from codes and server messages, never from request payloads.
@@ -35,9 +43,11 @@ __all__ = [
     "LiveQueryError",
     "ProtocolError",
     "QueryError",
+    "QueryTypeError",
     "RestAuthError",
     "RestError",
     "ServerError",
+    "SubscriptionOverflowError",
     "TransportError",
     "WhereSyntaxError",
 ]
@@ -81,6 +91,10 @@ class ServerError(LiveQueryError):
     def __str__(self) -> str:
         return f"{self.args[0]} (code {self.code})"
 
+    def __repr__(self) -> str:
+        request = f", request_id={self.request_id}" if self.request_id is not None else ""
+        return f"{type(self).__name__}({self.args[0]!r}, code={self.code}{request})"
+
 
 class AuthError(ServerError):
     """The server refused the application keys (code 4) or the session token (code 209)."""
@@ -100,6 +114,9 @@ class RestAuthError(AuthError):
     def __str__(self) -> str:
         return f"{self.args[0]} (HTTP {self.status}, code {self.code})"
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.args[0]!r}, status={self.status}, code={self.code})"
+
 
 class RestError(LiveQueryError):
     """A REST call returned an error (HTTP ``status`` and Parse ``code``)."""
@@ -113,13 +130,38 @@ class RestError(LiveQueryError):
         where = f"HTTP {self.status}" + (f", code {self.code}" if self.code is not None else "")
         return f"{self.args[0]} ({where})"
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.args[0]!r}, status={self.status}, code={self.code})"
+
 
 class InvalidStateError(LiveQueryError):
     """The operation is not allowed in the client's or subscription's current state."""
 
 
-class QueryError(LiveQueryError):
-    """A query that LiveQuery cannot evaluate (for example ``$inQuery``)."""
+class SubscriptionOverflowError(LiveQueryError):
+    """A subscription's consumer fell ``max_queue`` events behind, so it was ended.
+
+    Raised by the subscription's iterator once the events buffered before the
+    overflow are consumed (policy ``overflow="error"``, the default): a consumer
+    that stops reading loses its own subscription instead of stalling the
+    other subscriptions of the connection.
+    """
+
+    def __init__(self, message: str, *, request_id: int, max_queue: int) -> None:
+        super().__init__(message)
+        self.request_id = request_id
+        self.max_queue = max_queue
+
+
+class QueryError(LiveQueryError, ValueError):
+    """A query that cannot be built or that LiveQuery cannot evaluate (``$inQuery``, say).
+
+    Also a ``ValueError``: ``Query.or_`` across classes, a bad regex flag.
+    """
+
+
+class QueryTypeError(QueryError, TypeError):
+    """A query argument of the wrong type: an unencodable value, a non-string field name."""
 
 
 class WhereSyntaxError(QueryError):
@@ -147,8 +189,11 @@ class WhereSyntaxError(QueryError):
         return pad + "^" * max(width, 1)
 
 
-class ConfigError(LiveQueryError):
-    """A bad config file, profile or setting."""
+class ConfigError(LiveQueryError, ValueError):
+    """A bad setting or argument: a URL, an empty app id, an option, an event name, a profile.
+
+    Also a ``ValueError``, which is what such mistakes raise in Python.
+    """
 
 
 def server_error(

@@ -14,6 +14,8 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from livequery_cli.exceptions import ConfigError
+
 __all__ = ["ReconnectPolicy", "backoff"]
 
 # 2**k beyond this exceeds any sensible cap; stop growing the exponent so the
@@ -53,9 +55,9 @@ class ReconnectPolicy:
 
     def __post_init__(self) -> None:
         if self.base < 0 or self.max_delay < 0:
-            raise ValueError("reconnect delays cannot be negative")
+            raise ConfigError("reconnect delays cannot be negative")
         if self.max_retries is not None and self.max_retries < 0:
-            raise ValueError("max_retries cannot be negative")
+            raise ConfigError("max_retries cannot be negative")
 
     def delays(self) -> Iterator[float]:
         """A fresh delay sequence, starting at attempt 1."""

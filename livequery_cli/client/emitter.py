@@ -21,11 +21,11 @@ import logging
 from collections.abc import Callable, Collection
 from typing import Any
 
-from livequery_cli.exceptions import LiveQueryError
+from livequery_cli.exceptions import ConfigError, LiveQueryError
 
-__all__ = ["EventEmitter", "Listener"]
+__all__ = ["EventEmitter", "Listener", "mark_raised"]
 
-logger = logging.getLogger("livequery_cli")
+logger = logging.getLogger("livequery_cli.client")
 
 Listener = Callable[..., Any]
 
@@ -34,7 +34,7 @@ class EventEmitter:
     """``on``/``off``/``once``/``emit`` for a fixed set of event names.
 
     Subclasses pass ``events``; registering a listener for any other name is a
-    ``ValueError`` (a typo would otherwise wait silently forever).
+    ``ConfigError``, a ``ValueError`` (a typo would otherwise wait silently forever).
     """
 
     def __init__(self, events: Collection[str]) -> None:
@@ -68,7 +68,16 @@ class EventEmitter:
                 del entries[i]
                 return
 
+    def add_listener(self, event: str, listener: Listener) -> Listener:
+        """``on`` for an event name known only at run time (not checked per event by typing)."""
+        return EventEmitter.on(self, event, listener)
+
+    def remove_listener(self, event: str, listener: Listener | None = None) -> None:
+        """``off`` for an event name known only at run time."""
+        EventEmitter.off(self, event, listener)
+
     def listener_count(self, event: str) -> int:
+        """How many listeners ``event`` has."""
         return len(self._listeners.get(event, ()))
 
     def emit(self, event: str, *args: Any) -> bool:
@@ -119,10 +128,26 @@ class EventEmitter:
     def _check_name(self, event: str) -> None:
         if event not in self._event_names:
             names = ", ".join(sorted(self._event_names))
-            raise ValueError(f"unknown event {event!r} (expected one of: {names})")
+            raise ConfigError(f"unknown event {event!r} (expected one of: {names})")
+
+
+_RAISED = "_lq_raised_to_caller"
+
+
+def mark_raised(error: BaseException) -> None:
+    """``error`` is also raised to a caller awaiting it (``open()``, ``subscribe()``).
+
+    Its ``error`` events are still emitted, but with no listener it is not
+    logged as unhandled: the caller has it, and a log line per emitter (client,
+    subscription, the standard API's connection) would report it over again.
+    """
+    setattr(error, _RAISED, True)
 
 
 def _log_unhandled(emitter: object, error: object) -> None:
+    if getattr(error, _RAISED, False):
+        logger.debug("error on %s, raised to the caller: %s", type(emitter).__name__, error)
+        return
     # Our own errors explain themselves in one line; anything else is most
     # likely a bug in a listener, where the traceback is what helps.
     trace = (

@@ -77,6 +77,10 @@ class PendingRequests:
             reject(waiter, error)
         resolve(self._unsubscribes.pop(request_id, None))
 
+    def has_waiters(self) -> bool:
+        """Whether a ``subscribe`` or ``update`` caller is waiting for an answer."""
+        return bool(self._subscribes) or any(self._updates.values())
+
     def fail_all(self, error: BaseException) -> None:
         for request_id in {*self._subscribes, *self._updates, *self._unsubscribes}:
             self.finished(request_id, error)

@@ -29,13 +29,15 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Self, overload
 
 from livequery_cli.client.query_find import FindModifiers
-from livequery_cli.parse.values import GeoPoint, Pointer, encode
+from livequery_cli.exceptions import QueryError, QueryTypeError
+from livequery_cli.parse.values import GeoPoint, Pointer
+from livequery_cli.parse.values import encode as encode_value
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from livequery_cli.client.rest import RestClient
-    from livequery_cli.client.subscription import Subscription
+    from livequery_cli.client.subscription import Overflow, Subscription
     from livequery_cli.synced.synced import SyncedSubscription
 
 
@@ -57,11 +59,26 @@ def _pattern_options(pattern: re.Pattern[str]) -> str:
     flags = pattern.flags
     unsupported = flags & ~(re.IGNORECASE | re.MULTILINE | re.DOTALL | re.UNICODE)
     if unsupported:
-        raise ValueError(
+        raise QueryError(
             f"regex flags {re.RegexFlag(unsupported)!r} have no JavaScript equivalent: "
             "LiveQuery evaluates $regex with JavaScript, which knows only i, m and s here"
         )
     return "".join(letter for flag, letter in _PATTERN_FLAGS if flags & flag)
+
+
+def encode(value: Any) -> Any:
+    """A Python value as Parse JSON; what cannot be sent is a ``QueryError``.
+
+    The encoder (``parse.values``) sits below the exception tree and raises
+    the built-in errors; here they become the library's (still ``ValueError``
+    and ``TypeError`` subclasses, so either ``except`` works).
+    """
+    try:
+        return encode_value(value)
+    except TypeError as exc:
+        raise QueryTypeError(str(exc)) from None
+    except ValueError as exc:
+        raise QueryError(str(exc)) from None
 
 
 def _is_operator_object(value: Any) -> bool:
@@ -74,7 +91,7 @@ class Query(FindModifiers):
 
     def __init__(self, class_name: str) -> None:
         if not isinstance(class_name, str) or not class_name:
-            raise TypeError("a Query needs a class name (a non-empty string)")
+            raise QueryTypeError("a Query needs a class name (a non-empty string)")
         self.class_name = class_name
         self.where: dict[str, Any] = {}
         self.keys: list[str] | None = None
@@ -108,7 +125,7 @@ class Query(FindModifiers):
     ) -> Query:
         """A query from ready-made ``where`` JSON (copied, so later edits do not leak)."""
         if not isinstance(where, dict):
-            raise TypeError(f"where must be a JSON object (dict), got {type(where).__name__}")
+            raise QueryTypeError(f"where must be a JSON object (dict), got {type(where).__name__}")
         query = cls(class_name)
         query.where = copy.deepcopy(where)
         if keys is not None:
@@ -148,24 +165,31 @@ class Query(FindModifiers):
         return self
 
     def not_equal_to(self, key: str, value: Any) -> Self:
+        """``key`` is not ``value`` (``$ne``)."""
         return self._add_condition(key, "$ne", value)
 
     def less_than(self, key: str, value: Any) -> Self:
+        """``key`` < ``value`` (``$lt``)."""
         return self._add_condition(key, "$lt", value)
 
     def less_than_or_equal_to(self, key: str, value: Any) -> Self:
+        """``key`` <= ``value`` (``$lte``)."""
         return self._add_condition(key, "$lte", value)
 
     def greater_than(self, key: str, value: Any) -> Self:
+        """``key`` > ``value`` (``$gt``)."""
         return self._add_condition(key, "$gt", value)
 
     def greater_than_or_equal_to(self, key: str, value: Any) -> Self:
+        """``key`` >= ``value`` (``$gte``)."""
         return self._add_condition(key, "$gte", value)
 
     def contained_in(self, key: str, values: Iterable[Any]) -> Self:
+        """``key`` is one of ``values`` (``$in``; an array field: shares one)."""
         return self._add_condition(key, "$in", _listed(values))
 
     def not_contained_in(self, key: str, values: Iterable[Any]) -> Self:
+        """``key`` is none of ``values`` (``$nin``)."""
         return self._add_condition(key, "$nin", _listed(values))
 
     def contains_all(self, key: str, values: Iterable[Any]) -> Self:
@@ -177,9 +201,11 @@ class Query(FindModifiers):
         return self._add_condition(key, "$containedBy", _listed(values))
 
     def exists(self, key: str) -> Self:
+        """``key`` is set (``$exists: true``)."""
         return self._add_condition(key, "$exists", True)
 
     def does_not_exist(self, key: str) -> Self:
+        """``key`` is not set (``$exists: false``)."""
         return self._add_condition(key, "$exists", False)
 
     # -- strings -------------------------------------------------------------
@@ -189,22 +215,24 @@ class Query(FindModifiers):
         options = modifiers or ""
         if isinstance(regex, re.Pattern):
             if not isinstance(regex.pattern, str):
-                raise TypeError("matches() needs a str pattern, not bytes")
+                raise QueryTypeError("matches() needs a str pattern, not bytes")
             options += _pattern_options(regex)
             source: str = regex.pattern
         elif isinstance(regex, str):
             source = regex
         else:
-            raise TypeError(f"matches() needs a str or re.Pattern, got {type(regex).__name__}")
+            raise QueryTypeError(f"matches() needs a str or re.Pattern, got {type(regex).__name__}")
         self._add_condition(key, "$regex", source)
         if options:
             self._add_condition(key, "$options", options)
         return self
 
     def starts_with(self, key: str, prefix: str, modifiers: str | None = None) -> Self:
+        """``key`` starts with ``prefix`` (literally, not as a regex)."""
         return self.matches(key, "^" + quote(_text(prefix)), modifiers)
 
     def ends_with(self, key: str, suffix: str, modifiers: str | None = None) -> Self:
+        """``key`` ends with ``suffix`` (literally, not as a regex)."""
         return self.matches(key, quote(_text(suffix)) + "$", modifiers)
 
     def contains(self, key: str, substring: str) -> Self:
@@ -212,6 +240,7 @@ class Query(FindModifiers):
         return self._add_condition(key, "$regex", quote(_text(substring)))
 
     def contains_all_starting_with(self, key: str, prefixes: Iterable[str]) -> Self:
+        """The array in ``key`` has, for each of ``prefixes``, an element starting with it."""
         return self.contains_all(key, [{"$regex": "^" + quote(_text(p))} for p in prefixes])
 
     # -- geo -----------------------------------------------------------------
@@ -237,16 +266,19 @@ class Query(FindModifiers):
     def within_kilometers(
         self, key: str, point: GeoPoint | Any, max_distance: float, sorted: bool = True
     ) -> Self:
+        """Within ``max_distance`` kilometers of ``point`` (sorted unless ``sorted=False``)."""
         return self.within_radians(key, point, max_distance / _EARTH_RADIUS_KM, sorted)
 
     def within_miles(
         self, key: str, point: GeoPoint | Any, max_distance: float, sorted: bool = True
     ) -> Self:
+        """Within ``max_distance`` miles of ``point`` (sorted unless ``sorted=False``)."""
         return self.within_radians(key, point, max_distance / _EARTH_RADIUS_MILES, sorted)
 
     def within_geo_box(
         self, key: str, southwest: GeoPoint | Any, northeast: GeoPoint | Any
     ) -> Self:
+        """Inside the box from ``southwest`` to ``northeast`` (``$within: {$box}``)."""
         box = [GeoPoint.coerce(southwest), GeoPoint.coerce(northeast)]
         return self._add_condition(key, "$within", {"$box": box})
 
@@ -254,7 +286,7 @@ class Query(FindModifiers):
         """Inside the polygon through ``points`` (at least 3; the last joins the first)."""
         polygon = [GeoPoint.coerce(p) for p in points]
         if len(polygon) < 3:
-            raise ValueError("within_polygon() needs at least 3 points")
+            raise QueryError("within_polygon() needs at least 3 points")
         return self._add_condition(key, "$geoWithin", {"$polygon": polygon})
 
     def polygon_contains(self, key: str, point: GeoPoint | Any) -> Self:
@@ -281,13 +313,13 @@ class Query(FindModifiers):
     @classmethod
     def _compound(cls, operator: str, queries: tuple[Query, ...]) -> Query:
         if not queries:
-            raise ValueError(f"{operator} needs at least one query")
+            raise QueryError(f"{operator} needs at least one query")
         for q in queries:
             if not isinstance(q, Query):
-                raise TypeError(f"expected Query objects, got {type(q).__name__}")
+                raise QueryTypeError(f"expected Query objects, got {type(q).__name__}")
         class_name = queries[0].class_name
         if any(q.class_name != class_name for q in queries):
-            raise ValueError("All queries must be for the same class.")
+            raise QueryError("All queries must be for the same class.")
         query = cls(class_name)
         query.where[operator] = [copy.deepcopy(q.where) for q in queries]
         return query
@@ -321,7 +353,13 @@ class Query(FindModifiers):
         return self
 
     @overload
-    async def subscribe(self, session_token: str | None = None) -> Subscription: ...
+    async def subscribe(
+        self,
+        session_token: str | None = None,
+        *,
+        max_queue: int | None = ...,
+        overflow: Overflow | None = ...,
+    ) -> Subscription: ...
 
     @overload
     async def subscribe(
@@ -342,6 +380,8 @@ class Query(FindModifiers):
         With ``snapshot=`` (and optionally ``resync``, ``since``, ``rest``) the
         result is a ``SyncedSubscription``: the current result set first, then
         changes, re-checked against the REST API after every reconnect.
+        Otherwise ``max_queue``/``overflow`` may choose the subscription's
+        buffer and overflow policy (see ``Subscription``).
         """
         from livequery_cli.client import standard
 
@@ -350,24 +390,24 @@ class Query(FindModifiers):
 
 def _check_key(key: object) -> None:
     if not isinstance(key, str) or not key:
-        raise TypeError(f"a field name must be a non-empty string, got {key!r}")
+        raise QueryTypeError(f"a field name must be a non-empty string, got {key!r}")
 
 
 def _text(value: object) -> str:
     if not isinstance(value, str):
-        raise TypeError("The value being searched for must be a string.")
+        raise QueryTypeError("The value being searched for must be a string.")
     return value
 
 
 def _listed(values: Iterable[Any]) -> list[Any]:
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        raise TypeError(f"expected a list of values, got {values!r}")
+        raise QueryTypeError(f"expected a list of values, got {values!r}")
     return list(values)
 
 
 def _names(names: Iterable[str], what: str) -> list[str]:
     if isinstance(names, str):
-        raise TypeError(f"{what} must be a list of field names, not a string")
+        raise QueryTypeError(f"{what} must be a list of field names, not a string")
     result = list(names)
     for name in result:
         _check_key(name)

@@ -36,7 +36,7 @@ import aiohttp
 import orjson
 import yarl
 
-from livequery_cli.exceptions import RestAuthError, RestError, TransportError
+from livequery_cli.exceptions import ConfigError, RestAuthError, RestError, TransportError
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.headers import parse_headers
 from livequery_cli.parse.json_types import JsonObject
@@ -76,7 +76,7 @@ class RestClient:
         parts = urlsplit(server_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             got = f"{parts.scheme}://" if parts.scheme else "no scheme"
-            raise ValueError(f"the server URL must start with http:// or https:// (got {got})")
+            raise ConfigError(f"the server URL must start with http:// or https:// (got {got})")
         self.server_url = server_url.rstrip("/")
         self.application_id = application_id
         self.javascript_key = javascript_key
@@ -129,6 +129,7 @@ class RestClient:
     async def get(
         self, class_name: str, object_id: str, *, keys: Sequence[str] | None = None
     ) -> JsonObject:
+        """One object by id (``keys``: only these fields)."""
         params = {"keys": ",".join(keys)} if keys else None
         return await self._object("GET", _object_path(class_name, object_id), params=params)
 
@@ -139,6 +140,7 @@ class RestClient:
         return await self._object("PUT", _object_path(class_name, object_id), dict(fields))
 
     async def delete(self, class_name: str, object_id: str) -> None:
+        """Delete one object."""
         await self._request("DELETE", _object_path(class_name, object_id))
 
     # -- queries -----------------------------------------------------------------
@@ -190,7 +192,7 @@ class RestClient:
         are, by definition, not part of this scan).
         """
         if page_size < 1:
-            raise ValueError("page_size must be at least 1")
+            raise ConfigError("page_size must be at least 1")
         base = dict(where or {})
         last: str | None = None
         while True:
@@ -208,6 +210,7 @@ class RestClient:
             last = last_id
 
     async def count(self, class_name: str, where: Mapping[str, Any] | None = None) -> int:
+        """How many objects of ``class_name`` match ``where``."""
         params = _query_params(where, limit=0)
         params["count"] = "1"
         body = await self._object("GET", _class_path(class_name), params=params)
@@ -450,7 +453,7 @@ def _object_path(class_name: str, object_id: str) -> str:
 
 def _check_name(value: str, what: str) -> None:
     if not value or "/" in value or value in (".", ".."):
-        raise ValueError(f"invalid {what}: {value!r}")
+        raise ConfigError(f"invalid {what}: {value!r}")
 
 
 def _query_params(

@@ -6,6 +6,15 @@ sans-I/O ``ClientProtocol``, and after an unexpected close waits the
 the policy gives up. What the frames *mean* for users (events, waiters,
 subscriptions) is left to ``LiveQueryClient`` through a few hooks, so this
 module is only about the socket's life.
+
+The first connection has a budget (``connect_timeout``): a wrong URL, a
+closed port or a host that never answers must not leave the first ``open()``
+or ``subscribe()`` waiting forever. Until the server first answers
+``connected``, attempts and the delays between them must fit in the budget;
+when the next attempt could not, the client fails with
+``ConnectionFailedError`` (naming the last problem). Once a connection was
+established, reconnects follow the ``ReconnectPolicy`` alone, as long as it
+allows.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from functools import partial
 
 from livequery_cli.client.backoff import ReconnectPolicy
-from livequery_cli.client.emitter import EventEmitter
+from livequery_cli.client.emitter import EventEmitter, mark_raised
 from livequery_cli.client.pending import retrieve_exception
 from livequery_cli.client.transports.interface import (
     Connector,
@@ -33,7 +42,7 @@ from livequery_cli.protocol import ClientProtocol, State
 
 __all__ = ["SocketRunner"]
 
-logger = logging.getLogger("livequery_cli")
+logger = logging.getLogger("livequery_cli.client")
 
 
 class SocketRunner(EventEmitter):
@@ -47,8 +56,14 @@ class SocketRunner(EventEmitter):
         protocol: ClientProtocol,
         policy: ReconnectPolicy,
         connected_timeout: float | None,
+        connect_timeout: float | None = None,
     ) -> None:
         super().__init__(events)
+        self.connect_timeout = connect_timeout
+        # The loop time by which the first connection must be up (None: no
+        # budget, or a connection was established once).
+        self._first_deadline: float | None = None
+        self._last_problem = ""
         self._connected_timeout = connected_timeout
         self.server_url = server_url
         self._connect = connect
@@ -82,6 +97,20 @@ class SocketRunner(EventEmitter):
         """A final error: the runner stops after this."""
         raise NotImplementedError
 
+    def _has_waiters(self) -> bool:
+        """Whether a caller awaits the first connection (and so gets a final error raised)."""
+        return self._opened is not None and not self._opened.done()
+
+    def _final_level(self) -> int:
+        """INFO when a caller gets the final error raised (it reports it), else WARNING."""
+        return logging.INFO if self._has_waiters() else logging.WARNING
+
+    def _emit_final(self, error: LiveQueryError) -> None:
+        """Emit the error that ends the client; not 'unhandled' if a caller gets it raised."""
+        if self._has_waiters():
+            mark_raised(error)
+        self.emit("error", error)
+
     # --- the runner ------------------------------------------------------------------
 
     def _start(self) -> None:
@@ -93,6 +122,8 @@ class SocketRunner(EventEmitter):
         # Callers that never await it must not trigger "exception never retrieved".
         self._opened.add_done_callback(retrieve_exception)
         self._finished_future()
+        if self.connect_timeout is not None:
+            self._first_deadline = loop.time() + self.connect_timeout
         self._runner = loop.create_task(
             self._run(), name=f"lq-client {redact_url(self.server_url)}"
         )
@@ -126,13 +157,34 @@ class SocketRunner(EventEmitter):
                 break
             self._attempt += 1
             delay = next(self._delays)
+            if self._out_of_budget(delay):
+                self._give_up_first()
+                break
+            logger.info(
+                "reconnecting to %s in %.1f s (attempt %d)",
+                redact_url(self.server_url),
+                delay,
+                self._attempt,
+            )
             self.emit("reconnect", self._attempt, delay)
             await asyncio.sleep(delay)
 
     async def _open_socket(self) -> Transport | None:
+        logger.debug("opening a socket to %s", redact_url(self.server_url))
         attempt = asyncio.ensure_future(self._connect(self.server_url))
+        budget = self._budget_left()
         try:
-            return await asyncio.shield(attempt)
+            if budget is None:
+                return await asyncio.shield(attempt)
+            return await asyncio.wait_for(asyncio.shield(attempt), max(budget, 0.0))
+        except TimeoutError as exc:
+            if attempt.done():  # the connector's own timeout: an ordinary failure
+                self._attempt_failed(exc)
+                return None
+            attempt.add_done_callback(_discard_transport)
+            attempt.cancel()
+            self._last_problem = "no answer"
+            return None
         except asyncio.CancelledError:
             # close() during the handshake: a socket that opened anyway is closed.
             if attempt.done() and not attempt.cancelled() and attempt.exception() is None:
@@ -142,11 +194,35 @@ class SocketRunner(EventEmitter):
                 attempt.cancel()
             raise
         except Exception as exc:
-            error = connect_error(self.server_url, exc)
-            self.emit("error", error)
-            if is_permanent_failure(exc):
-                self._fail_connection(error)
+            self._attempt_failed(exc)
             return None
+
+    def _attempt_failed(self, exc: BaseException) -> None:
+        error = connect_error(self.server_url, exc)
+        logger.info("%s", error)
+        self._last_problem = str(error)
+        if self._first_deadline is not None and self._has_waiters():
+            # The caller of the first open()/subscribe() gets the outcome raised,
+            # naming this problem: not an unhandled error meanwhile.
+            mark_raised(error)
+        self.emit("error", error)
+        if is_permanent_failure(exc):
+            self._fail_connection(error)
+
+    def _budget_left(self) -> float | None:
+        """Seconds left for the first connection, or None without a budget."""
+        if self._first_deadline is None:
+            return None
+        return self._first_deadline - asyncio.get_running_loop().time()
+
+    def _out_of_budget(self, delay: float) -> bool:
+        """Whether an attempt after ``delay`` seconds would start past the budget."""
+        left = self._budget_left()
+        return left is not None and left <= delay
+
+    def _established(self) -> None:
+        """The server answered ``connected``: the first-connection budget is spent."""
+        self._first_deadline = None
 
     async def _serve(self, transport: Transport) -> None:
         self._transport = transport
@@ -156,6 +232,8 @@ class SocketRunner(EventEmitter):
         loop = asyncio.get_running_loop()
         limit = self._connected_timeout
         deadline = None if limit is None else loop.time() + limit
+        if self._first_deadline is not None:
+            deadline = min(deadline or self._first_deadline, self._first_deadline)
         protocol = self._protocol
         batched = getattr(transport, "recv_batch", None)
         receive: Callable[[], Awaitable[Sequence[str | bytes]]] = (
@@ -173,7 +251,10 @@ class SocketRunner(EventEmitter):
                 except asyncio.CancelledError:
                     raise
                 except TimeoutError:
-                    self.emit("error", TransportError(f"no 'connected' within {limit:g} s"))
+                    waited = limit if limit is not None else self.connect_timeout or 0.0
+                    problem = TransportError(f"no 'connected' within {waited:g} s")
+                    self._last_problem = str(problem)
+                    self.emit("error", problem)
                     break
                 except Exception as exc:
                     reason = exc
@@ -195,6 +276,9 @@ class SocketRunner(EventEmitter):
             # left half-closed here would leak.
             self._drop_socket = False
             await self._close_transport(transport)
+        logger.info(
+            "connection to %s ended: %s", redact_url(self.server_url), describe_close(reason)
+        )
         self._protocol.connection_lost(reason)
         await self._process_events()
         self._socket_lost()
@@ -217,12 +301,25 @@ class SocketRunner(EventEmitter):
                     return  # the runner sees the closed socket and reconnects
 
     def _give_up(self) -> None:
+        logger.log(self._final_level(), "gave up reconnecting to %s", redact_url(self.server_url))
         error = ConnectionFailedError(
             f"gave up reconnecting to {redact_url(self.server_url)} "
             f"after {self._attempt} attempt{'s' if self._attempt != 1 else ''}",
             attempts=self._attempt,
         )
-        self.emit("error", error)
+        self._emit_final(error)
+        self._fail_connection(error)
+
+    def _give_up_first(self) -> None:
+        tries = self._attempt
+        error = ConnectionFailedError(
+            f"could not connect to {redact_url(self.server_url)} within "
+            f"{self.connect_timeout:g} s ({tries} attempt{'s' if tries != 1 else ''})"
+            + (f"; last: {self._last_problem}" if self._last_problem else ""),
+            attempts=tries,
+        )
+        logger.log(self._final_level(), "%s", error)
+        self._emit_final(error)
         self._fail_connection(error)
 
     def _finish(self, error: LiveQueryError | None) -> None:
@@ -259,6 +356,18 @@ class SocketRunner(EventEmitter):
 async def _recv_one(transport: Transport) -> tuple[str | bytes]:
     """``recv_batch`` for a transport that only has ``recv``."""
     return (await transport.recv(),)
+
+
+def _discard_transport(attempt: asyncio.Future[Transport]) -> None:
+    """An attempt abandoned at the budget's end: close the socket if it opened anyway."""
+    if attempt.cancelled() or attempt.exception() is not None:
+        return
+    task = asyncio.ensure_future(_close_quietly(attempt.result()))
+    _STRAY_CLOSES.add(task)
+    task.add_done_callback(_STRAY_CLOSES.discard)
+
+
+_STRAY_CLOSES: set[asyncio.Task[None]] = set()
 
 
 async def _close_quietly(transport: Transport) -> None:

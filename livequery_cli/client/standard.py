@@ -27,8 +27,10 @@ from urllib.parse import urlsplit
 
 from livequery_cli.client.backoff import ReconnectPolicy
 from livequery_cli.client.emitter import EventEmitter, Listener
+from livequery_cli.client.listener_types import ConnectionListeners
 from livequery_cli.client.live_query_client import CLIENT_EVENTS, LiveQueryClient
-from livequery_cli.client.subscription import Subscription
+from livequery_cli.client.subscription import Overflow, Subscription
+from livequery_cli.client.transports.interface import redact_url
 from livequery_cli.exceptions import ConfigError
 from livequery_cli.parse.urls import LIVE_QUERY_SCHEMES, BadUrlError, live_query_url
 from livequery_cli.protocol import State
@@ -131,8 +133,13 @@ def rest_client(session_token: str | None = None, *, use_master_key: bool = Fals
     )
 
 
-class LiveQueryController:
-    """The shared connection of the standard API (the global ``LiveQuery``)."""
+class LiveQueryController(ConnectionListeners):
+    """The shared connection of the standard API (the global ``LiveQuery``).
+
+    ``on``/``once``/``off`` listen to the shared connection's ``open``,
+    ``close``, ``error`` and ``reconnect``; listeners survive ``close()`` and
+    apply to the next connection.
+    """
 
     def __init__(self) -> None:
         self._listeners = EventEmitter(CLIENT_EVENTS)
@@ -144,15 +151,8 @@ class LiveQueryController:
         # Subscriptions made without an explicit token follow the current user.
         self._following: weakref.WeakSet[Subscription] = weakref.WeakSet()
 
-    def on(self, event: str, listener: Listener) -> Listener:
-        """Listen to the shared connection's ``open``/``close``/``error``/``reconnect``."""
-        return self._listeners.on(event, listener)
-
-    def once(self, event: str, listener: Listener) -> Listener:
-        return self._listeners.once(event, listener)
-
-    def off(self, event: str, listener: Listener | None = None) -> None:
-        self._listeners.off(event, listener)
+    def _listener_target(self) -> EventEmitter:
+        return self._listeners
 
     @property
     def client(self) -> LiveQueryClient | None:
@@ -168,12 +168,25 @@ class LiveQueryController:
         """
         return rest_client(session_token or current_session_token(), use_master_key=True)
 
-    async def subscribe(self, query: Any, session_token: str | None = None) -> Subscription:
-        """Subscribe on the shared connection, opening it if needed."""
+    async def subscribe(
+        self,
+        query: Any,
+        session_token: str | None = None,
+        *,
+        max_queue: int | None = None,
+        overflow: Overflow | None = None,
+    ) -> Subscription:
+        """Subscribe on the shared connection, opening it if needed.
+
+        ``max_queue``/``overflow`` choose this subscription's buffer and what
+        happens when its consumer falls behind (see ``Subscription``).
+        """
         follows_user = session_token is None
         token = session_token if not follows_user else current_session_token()
         client = await self._current_client()
-        sub = await client.subscribe(query, session_token=token)
+        sub = await client.subscribe(
+            query, session_token=token, max_queue=max_queue, overflow=overflow
+        )
         if follows_user:
             self._following.add(sub)
         return sub
@@ -206,6 +219,34 @@ class LiveQueryController:
         if client is not None and self._loop is asyncio.get_running_loop():
             await client.close()
 
+    async def aclose(self) -> None:
+        """``close()``, under the name ``contextlib.aclosing`` calls."""
+        await self.close()
+
+    async def __aenter__(self) -> LiveQueryController:
+        """``async with lq.LiveQuery:``: the shared connection, closed at the end.
+
+        Nothing is opened here: the first subscribe opens the connection, as
+        outside the block. Leaving the block closes it (ending every
+        subscription made on it), so a script or an app's lifespan cleans up
+        in one statement.
+        """
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Closes the shared connection."""
+        await self.close()
+
+    def __repr__(self) -> str:
+        config = _config
+        where = (
+            "not configured"
+            if config is None
+            else f"{config.application_id} at {redact_url(config.live_query_server_url)}"
+        )
+        state = "no connection" if self._client is None else self._client.state.value
+        return f"<LiveQuery {where}: {state}>"
+
     async def _current_client(self) -> LiveQueryClient:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
@@ -230,7 +271,7 @@ class LiveQueryController:
             **self.client_options,
         )
         for event in CLIENT_EVENTS:
-            client.on(event, _forward(self._listeners, event))
+            client.add_listener(event, _forward(self._listeners, event))
         return client
 
 
@@ -258,11 +299,15 @@ async def subscribe(
     needs the REST API as well: ``livequery_cli.synced`` builds it on top of the
     plain subscription.
     """
+    buffering = {k: options.pop(k) for k in ("max_queue", "overflow") if k in options}
     if options:
         from livequery_cli.synced.api import SYNC_OPTIONS, subscribe_synced
+
+        if buffering:
+            raise TypeError("max_queue and overflow apply to plain subscriptions only")
 
         unknown = sorted(set(options) - SYNC_OPTIONS)
         if unknown:
             raise TypeError(f"unexpected subscribe option {unknown[0]!r}")
         return await subscribe_synced(LiveQuery, query, session_token=session_token, **options)
-    return await LiveQuery.subscribe(query, session_token=session_token)
+    return await LiveQuery.subscribe(query, session_token=session_token, **buffering)

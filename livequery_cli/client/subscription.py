@@ -9,23 +9,46 @@ The async iterator yields the object events as ``Event(op, object,
 original)`` records and ends when the subscription ends (``unsubscribe()``,
 the client's ``close()``); it raises the error that ended it otherwise (a
 ``ServerError`` for the subscription, ``ConnectionFailedError`` when the
-client gave up reconnecting). A socket loss followed by a reconnect does not
-end it.
+client gave up reconnecting, ``SubscriptionOverflowError``). A socket loss
+followed by a reconnect does not end it.
 
 ``next_batch()`` / ``batches()`` take every buffered event at once: the
 client delivers all the frames of one network read before a consumer runs, so
 a burst becomes one list, and a consumer pays its wake-up (and its output
 flush) once per read rather than once per event.
 
-Backpressure: the iterator's buffer holds at most ``max_queue`` events. When
-it is full the client stops reading the socket until the consumer catches up,
-so a slow consumer slows the connection down instead of growing memory or
-losing events. (All subscriptions of a client share the socket, so one slow
-consumer holds back the others; a consumer that stalls for longer than the
-keepalive timeout gets disconnected and resubscribed like any dead peer.) A
-subscription used only through listeners never iterates: if its buffer fills
-before iteration starts, buffering is switched off for it, and a late attempt
-to iterate raises ``InvalidStateError`` instead of silently missing events.
+Buffering and overflow: each subscription buffers at most ``max_queue``
+events for its iterator, and one consumer that stops reading never stalls the
+other subscriptions of the connection. When an event arrives for a full
+buffer, the subscription's ``overflow`` policy decides:
+
+- ``"error"`` (the default): the client stops reading the socket until this
+  consumer makes room (backpressure: nothing is lost), but only as long as no
+  other subscription is kept waiting by the pause. Once another
+  subscription's consumer is idle, waiting for events, or another
+  subscription is served by listeners, this consumer is the one behind: its
+  subscription is ended (unsubscribed) and its iterator raises
+  ``SubscriptionOverflowError`` after the events it had buffered. A single
+  slow consumer (the whole connection behind) gets backpressure, never an error.
+- ``"drop_oldest"``: the oldest buffered event is dropped (``dropped``
+  counts them); the socket is never paused for this subscription.
+- ``"wait"``: always backpressure, as if every consumer were behind. It holds
+  back every subscription of the connection: for subscriptions read by one
+  consumer, or when no event may ever be lost.
+
+A consumer that stalls the socket for longer than the keepalive timeout gets
+disconnected and resubscribed like any dead peer. A subscription used only
+through listeners never iterates: if its buffer fills before iteration starts,
+buffering is switched off for it, and a late attempt to iterate raises
+``InvalidStateError`` instead of silently missing events.
+
+Ending by leaving: ``async for event in sub`` iterates a fresh async generator.
+Leaving the loop with ``break``, closing that iterator (``aclose()``), cancelling
+the task that iterates, or dropping an unfinished iterator (garbage
+collection) unsubscribes the subscription, so a consumer that goes away cannot
+leave a subscription filling up behind it. ``await anext(sub)`` and
+``next_batch()`` read one event / one batch without such an iterator (use
+them to take a few events and keep the subscription).
 """
 
 from __future__ import annotations
@@ -34,18 +57,28 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from livequery_cli.client.emitter import EventEmitter
-from livequery_cli.exceptions import InvalidStateError, LiveQueryError
+from livequery_cli.client.listener_types import SubscriptionListeners
+from livequery_cli.exceptions import (
+    ConfigError,
+    InvalidStateError,
+    LiveQueryError,
+    SubscriptionOverflowError,
+)
 from livequery_cli.protocol.frames import ObjectOp
 
 if TYPE_CHECKING:
     from livequery_cli.client.live_query_client import LiveQueryClient
 
-__all__ = ["SUBSCRIPTION_EVENTS", "Event", "Subscription"]
+__all__ = ["OVERFLOW_POLICIES", "SUBSCRIPTION_EVENTS", "Event", "Overflow", "Subscription"]
 
-logger = logging.getLogger("livequery_cli")
+logger = logging.getLogger("livequery_cli.client")
+
+Overflow = Literal["error", "drop_oldest", "wait"]
+OVERFLOW_POLICIES: tuple[Overflow, ...] = ("error", "drop_oldest", "wait")
+_OBJECT_OPS = ("create", "update", "enter", "leave", "delete")
 
 SUBSCRIPTION_EVENTS = ("open", "create", "update", "enter", "leave", "delete", "close", "error")
 
@@ -62,8 +95,11 @@ class Event(NamedTuple):
     original: dict[str, Any] | None = None
 
 
-class Subscription(EventEmitter):
+class Subscription(SubscriptionListeners, EventEmitter):  # type: ignore[misc]
     """A subscription made by ``LiveQueryClient.subscribe`` (never built directly)."""
+
+    def _listener_target(self) -> EventEmitter:
+        return self
 
     def __init__(
         self,
@@ -73,20 +109,29 @@ class Subscription(EventEmitter):
         session_token: str | None,
         *,
         max_queue: int = 1024,
+        overflow: Overflow = "error",
+        room: asyncio.Event | None = None,
     ) -> None:
         super().__init__(SUBSCRIPTION_EVENTS)
+        if overflow not in OVERFLOW_POLICIES:
+            raise ConfigError(f"overflow must be one of {', '.join(OVERFLOW_POLICIES)}")
         self._client = client
         self.request_id = request_id
         self._query = query
         self._session_token = session_token
         self._max_queue = max(1, max_queue)
+        self.overflow: Overflow = overflow
+        self._dropped = 0
         self._items: deque[Event] = deque()
         self._readable = asyncio.Event()
-        self._writable = asyncio.Event()
-        self._writable.set()
+        # Set whenever a consumer of the connection makes room (shared by the
+        # client's subscriptions): the socket reader waits on it under backpressure.
+        self._room = room if room is not None else asyncio.Event()
         self._iterating = False
+        self._waiting = False  # the consumer awaits an empty buffer
         self._buffering = True
         self._open = False
+        self._announced = False  # the ``open`` of the first confirmation was emitted
         self._closed = False
         self._error: LiveQueryError | None = None
         self._ended = asyncio.Event()
@@ -104,6 +149,7 @@ class Subscription(EventEmitter):
 
     @property
     def class_name(self) -> str:
+        """The class the subscription watches."""
         return str(self._query.get("className", ""))
 
     @property
@@ -117,6 +163,16 @@ class Subscription(EventEmitter):
         return self._closed
 
     @property
+    def max_queue(self) -> int:
+        """How many events the iterator's buffer holds."""
+        return self._max_queue
+
+    @property
+    def dropped(self) -> int:
+        """Events discarded by ``overflow="drop_oldest"`` so far."""
+        return self._dropped
+
+    @property
     def error(self) -> LiveQueryError | None:
         """The error that ended the subscription, if an error did."""
         return self._error
@@ -124,6 +180,22 @@ class Subscription(EventEmitter):
     async def unsubscribe(self) -> None:
         """Stop the subscription: ``close`` is emitted at once, no event follows."""
         await self._client.unsubscribe(self)
+
+    async def aclose(self) -> None:
+        """``unsubscribe()``, under the name ``contextlib.aclosing`` calls."""
+        await self.unsubscribe()
+
+    async def __aenter__(self) -> Subscription:
+        """``async with await client.subscribe(q) as sub``: unsubscribes on the way out."""
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Unsubscribes; if cancelled meanwhile, sends the frame without waiting for it."""
+        try:
+            await self.unsubscribe()
+        except asyncio.CancelledError:
+            self._client._drop(self)
+            raise
 
     async def update(self, query: Any) -> None:
         """Replace the query (the protocol's ``update`` op); resolves once it is live."""
@@ -135,17 +207,32 @@ class Subscription(EventEmitter):
         if self._error is not None:
             raise self._error
 
-    def __aiter__(self) -> Subscription:
+    def __aiter__(self) -> AsyncIterator[Event]:
+        """A fresh iterator; leaving it early (``break``, cancel, GC) unsubscribes."""
         self._iterating = True
-        return self
+        return self._events()
+
+    async def _events(self) -> AsyncIterator[Event]:
+        items = self._items
+        room = self._room
+        try:
+            while True:
+                if not items and not await self._wait_items():  # the check skips a coroutine
+                    return
+                event = items.popleft()
+                room.set()
+                yield event
+        finally:
+            self._abandoned()
 
     async def __anext__(self) -> Event:
+        """The next event, without an iterator that would unsubscribe when dropped."""
         self._iterating = True
         items = self._items
-        if not items and not await self._wait_items():  # the check skips a coroutine
+        if not items and not await self._wait_items():
             raise StopAsyncIteration
         event = items.popleft()
-        self._writable.set()
+        self._room.set()
         return event
 
     async def next_batch(self) -> list[Event]:
@@ -159,10 +246,7 @@ class Subscription(EventEmitter):
         """
         if not await self._wait_items():
             raise StopAsyncIteration
-        batch = list(self._items)
-        self._items.clear()
-        self._writable.set()
-        return batch
+        return self._take_all()
 
     def batches(self) -> AsyncIterator[list[Event]]:
         """``async for batch in sub.batches()``: ``next_batch()`` until the end."""
@@ -170,11 +254,23 @@ class Subscription(EventEmitter):
         return self._batches()
 
     async def _batches(self) -> AsyncIterator[list[Event]]:
-        while await self._wait_items():
-            batch = list(self._items)
-            self._items.clear()
-            self._writable.set()
-            yield batch
+        try:
+            while await self._wait_items():
+                yield self._take_all()
+        finally:
+            self._abandoned()
+
+    def _take_all(self) -> list[Event]:
+        batch = list(self._items)
+        self._items.clear()
+        self._room.set()
+        return batch
+
+    def _abandoned(self) -> None:
+        """An iterator was left before the end: nobody reads, so unsubscribe."""
+        if not self._closed:
+            logger.debug("subscription %d: its iterator was left; unsubscribing", self.request_id)
+            self._client._drop(self)
 
     async def _wait_items(self) -> bool:
         """Wait until events are buffered: False once the subscription ended cleanly."""
@@ -189,7 +285,12 @@ class Subscription(EventEmitter):
                     raise self._error
                 return False
             self._readable.clear()
-            await self._readable.wait()
+            self._waiting = True
+            self._room.set()  # an idle consumer: the reader re-checks who is behind
+            try:
+                await self._readable.wait()
+            finally:
+                self._waiting = False
         return True
 
     # --- driven by the client -------------------------------------------------------
@@ -200,10 +301,20 @@ class Subscription(EventEmitter):
     def _set_session_token(self, session_token: str | None) -> None:
         self._session_token = session_token
 
+    def _confirmed(self) -> None:
+        """The server confirmed it: open now; ``open`` is emitted a moment later.
+
+        ``subscribe()`` returns before the event, so listeners registered right
+        after it still get the first ``open``, and ``is_open`` is already True.
+        """
+        if not self._closed:
+            self._open = True
+
     def _opened(self) -> None:
         if self._closed:
             return
         self._open = True
+        self._announced = True
         self.emit("open")
 
     def _interrupted(self) -> None:
@@ -219,7 +330,7 @@ class Subscription(EventEmitter):
         """Call the listeners and buffer ``event``; False if the buffer is full.
 
         The client's hot path: no coroutine per event. On False the caller
-        awaits ``_wait_room(event)``, which buffers it once there is room.
+        awaits ``LiveQueryClient._make_room``, which applies the overflow policy.
         """
         if self._closed:
             return True
@@ -241,17 +352,50 @@ class Subscription(EventEmitter):
                 "subscription %d is not iterated; its event buffer is off", self.request_id
             )
             return True
+        if self.overflow == "drop_oldest":
+            self._items.popleft()
+            self._items.append(event)
+            self._dropped += 1
+            return True
         return False
 
-    async def _wait_room(self, event: Event) -> None:
-        """Backpressure: hold the socket reader until the consumer makes room."""
-        while len(self._items) >= self._max_queue:
-            self._writable.clear()
-            await self._writable.wait()
-            if self._closed:
-                return
+    @property
+    def _behind(self) -> bool:
+        """Iterated, buffering and full: this consumer has not kept up."""
+        return (
+            self._iterating
+            and self._buffering
+            and not self._closed
+            and len(self._items) >= self._max_queue
+        )
+
+    @property
+    def _starving(self) -> bool:
+        """Held back by a pause: an idle iterator, or listeners (never buffered)."""
+        if self._closed:
+            return False
+        if self._iterating and self._buffering:
+            return self._waiting
+        return any(self.listener_count(op) for op in _OBJECT_OPS)
+
+    def _push(self, event: Event) -> None:
         self._items.append(event)
         self._readable.set()
+
+    def _overflowed(self) -> None:
+        """Policy ``error``: end this subscription; the others carry on."""
+        error = SubscriptionOverflowError(
+            f"subscription {self.request_id} ({self.class_name}) fell {self._max_queue} "
+            "events behind and was ended; read faster, raise max_queue, or choose "
+            'overflow="drop_oldest" or "wait"',
+            request_id=self.request_id,
+            max_queue=self._max_queue,
+        )
+        logger.warning("%s", error)
+        self._end(error, notify=False)
+        if self.listener_count("error"):
+            self.emit("error", error)
+        self.emit("close")
 
     def _end(self, error: LiveQueryError | None = None, *, notify: bool = True) -> None:
         if self._closed:
@@ -261,7 +405,7 @@ class Subscription(EventEmitter):
         self._error = error
         self._ended.set()
         self._readable.set()
-        self._writable.set()
+        self._room.set()
         if notify:
             if error is not None:
                 self.emit("error", error)

@@ -221,24 +221,29 @@ class User:
         return self._data[key]
 
     def get(self, key: str, default: Any = None) -> Any:
+        """A field of the user, or ``default``."""
         return self._data.get(key, default)
 
     @property
     def data(self) -> dict[str, Any]:
+        """A copy of the user's fields, as the server returned them."""
         return dict(self._data)
 
     @property
     def object_id(self) -> str | None:
+        """The user's ``objectId`` (None before sign-up)."""
         value = self._data.get("objectId")
         return value if isinstance(value, str) else None
 
     @property
     def username(self) -> str | None:
+        """The user's ``username``."""
         value = self._data.get("username")
         return value if isinstance(value, str) else None
 
     @property
     def session_token(self) -> str | None:
+        """The session token of a logged-in user (never printed in reprs or logs)."""
         return self._session_token
 
     # -- identity -----------------------------------------------------------------

@@ -57,6 +57,7 @@ class Pointer:
             raise ValueError(f"invalid objectId for a pointer: {self.object_id!r}")
 
     def to_json(self) -> dict[str, str]:
+        """Parse's JSON for the pointer: ``{"__type": "Pointer", "className", "objectId"}``."""
         return {"__type": "Pointer", "className": self.class_name, "objectId": self.object_id}
 
 
@@ -101,6 +102,7 @@ class GeoPoint:
         )
 
     def to_json(self) -> dict[str, Any]:
+        """Parse's JSON for the point: ``{"__type": "GeoPoint", "latitude", "longitude"}``."""
         return {"__type": "GeoPoint", "latitude": self.latitude, "longitude": self.longitude}
 
 

@@ -65,8 +65,12 @@ from livequery_cli.protocol.subscription_state import SubscriptionState
 __all__ = ["KEEP", "ClientProtocol", "KeepToken", "State"]
 
 
-class State(enum.Enum):
-    """Connection states, named as the Parse JS SDK names them."""
+class State(enum.StrEnum):
+    """Connection states, named as the Parse JS SDK names them.
+
+    A ``str`` enum: ``client.state == "connected"`` and ``f"{client.state}"``
+    read as the name, and ``State.CONNECTED`` works for code that prefers it.
+    """
 
     INITIALIZED = "initialized"  # never connected
     CONNECTING = "connecting"  # socket open, ``connect`` sent, waiting for ``connected``

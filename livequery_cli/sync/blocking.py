@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from livequery_cli.client.live_query_client import LiveQueryClient as AsyncClient
-from livequery_cli.client.subscription import Event
+from livequery_cli.client.subscription import Event, Overflow
 from livequery_cli.client.subscription import Subscription as AsyncSubscription
 from livequery_cli.exceptions import InvalidStateError, LiveQueryError
 from livequery_cli.sync.loop_thread import LoopThread
@@ -144,10 +144,18 @@ class LiveQueryClient:
         """Connect; returns once the server answered ``connected``."""
         self._runner.run(self._client.open(), self._timeout)
 
-    def subscribe(self, query: Any, session_token: str | None = None) -> Subscription:
-        """Subscribe (connecting first if needed); returns once the server confirmed it."""
+    def subscribe(
+        self, query: Any, session_token: str | None = None, *, overflow: Overflow | None = None
+    ) -> Subscription:
+        """Subscribe (connecting first if needed); returns once the server confirmed it.
+
+        ``overflow`` is the async subscription's policy when this reader falls
+        behind while another subscription of the client keeps up (see
+        ``livequery_cli.Subscription``; default ``"error"``).
+        """
         sub = self._runner.run(
-            self._client.subscribe(query, session_token=session_token), self._timeout
+            self._client.subscribe(query, session_token=session_token, overflow=overflow),
+            self._timeout,
         )
         blocking = Subscription(sub, self._runner, self._max_queue)
         self._subs.append(blocking)

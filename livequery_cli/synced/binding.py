@@ -35,7 +35,7 @@ def bind_engine(sub: Subscription, engine: SyncEngine) -> Callable[[], None]:
     handlers: list[tuple[str, Callable[..., None]]] = []
     for op in OBJECT_OPS:
         handlers.append((op, _object_handler(event, op)))
-    first_open_pending = not sub.is_open
+    first_open_pending = not sub._announced
 
     def on_open() -> None:
         nonlocal first_open_pending
@@ -54,13 +54,13 @@ def bind_engine(sub: Subscription, engine: SyncEngine) -> Callable[[], None]:
     handlers.append(("open", on_open))
     handlers.append(("close", on_close))
     for name, handler in handlers:
-        sub.on(name, handler)
+        sub.add_listener(name, handler)
     if not first_open_pending:
         engine.start()
 
     def unbind() -> None:
         for name, handler in handlers:
-            sub.off(name, handler)
+            sub.remove_listener(name, handler)
         engine.close()
 
     return unbind

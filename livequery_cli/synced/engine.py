@@ -76,7 +76,7 @@ from livequery_cli.synced.view import REMOVING_OPS, ResultView, object_id, versi
 
 __all__ = ["Fetch", "LoadKind", "Marked", "ResyncReport", "SyncEngine"]
 
-logger = logging.getLogger("livequery_cli")
+logger = logging.getLogger("livequery_cli.synced")
 
 Fetch = Callable[[], Awaitable[dict[str, dict[str, Any]]]]
 """The fresh result set, by objectId (a REST ``find_all``); or a ``ResultSetSource``."""
@@ -286,6 +286,7 @@ class SyncEngine:
             await asyncio.wait([self._task])
 
     def _begin(self, kind: LoadKind) -> None:
+        logger.debug("%s of the result set starting", kind)
         task = self._task
         if task is not None and not task.done():
             task.cancel()
@@ -409,6 +410,8 @@ class SyncEngine:
         self._first = None
         buffered, self._buffer = self._buffer or [], None
         replay(self.view, buffered, found, self._live)
+        level = logging.INFO if report.kind == "resync" else logging.DEBUG
+        logger.log(level, "%s done: %d objects, %s", report.kind, report.size, report.summary())
         if self._loaded is not None:
             self._loaded(report)
 

@@ -35,6 +35,7 @@ from livequery_cli.exceptions import LiveQueryError
 from livequery_cli.synced.binding import bind_engine
 from livequery_cli.synced.engine import Fetch, LoadKind, ResyncReport, SyncEngine
 from livequery_cli.synced.start_point import StartPoint
+from livequery_cli.synced.synced_listeners import SyncedListeners
 
 __all__ = ["SYNCED_EVENTS", "SyncedEvent", "SyncedSubscription"]
 
@@ -68,8 +69,11 @@ class SyncedEvent:
     synthetic: bool = False
 
 
-class SyncedSubscription(EventEmitter):
+class SyncedSubscription(SyncedListeners, EventEmitter):  # type: ignore[misc]
     """A ``Subscription`` kept consistent with the server's result set."""
+
+    def _listener_target(self) -> EventEmitter:
+        return self
 
     def __init__(
         self,
@@ -111,6 +115,7 @@ class SyncedSubscription(EventEmitter):
 
     @property
     def class_name(self) -> str:
+        """The class the subscription watches."""
         return self.subscription.class_name
 
     @property
@@ -124,7 +129,20 @@ class SyncedSubscription(EventEmitter):
         if self._load_error is not None:
             raise self._load_error
 
+    async def aclose(self) -> None:
+        """``unsubscribe()``, under the name ``contextlib.aclosing`` calls."""
+        await self.unsubscribe()
+
+    async def __aenter__(self) -> SyncedSubscription:
+        """``async with await subscribe_synced(...) as sub``: unsubscribes on the way out."""
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Unsubscribes, however the block was left."""
+        await self.unsubscribe()
+
     async def unsubscribe(self) -> None:
+        """End the subscription (and the REST client it owns, if any)."""
         self._unbind()
         await self.subscription.unsubscribe()
         self._wake()

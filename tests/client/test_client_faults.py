@@ -78,7 +78,7 @@ async def test_a_half_open_socket_is_detected_by_pings_within_a_bounded_time() -
         assert (await second.recv("subscribe"))["requestId"] == sub.request_id
         await sub_rec.wait("open", 1)
         await second.event("create", sub.request_id, OBJ)
-        assert await asyncio.wait_for(anext(aiter(sub)), 5) == Event("create", OBJ)
+        assert await asyncio.wait_for(anext(sub), 5) == Event("create", OBJ)
         assert sub_rec.names() == [
             "open",
             "close",
@@ -193,14 +193,14 @@ async def test_a_listener_only_subscription_never_blocks_the_connection() -> Non
             await conn.event("create", sub.request_id, {**OBJ, "n": i})
         await rec.wait("create", 10)
         with pytest.raises(InvalidStateError, match="not kept"):
-            await anext(aiter(sub))
+            await anext(sub)
         await client.close()
 
 
 async def test_unsubscribe_during_backpressure_releases_the_reader() -> None:
     async with fake_server() as server:
         client = client_for(server.url, max_queue=1)
-        sub = await client.subscribe(GAME)
+        sub = await client.subscribe(GAME, overflow="wait")
         other = await client.subscribe({"className": "Player", "where": {}})
         conn = await server.next_connection()
         aiter(sub)  # iteration started: a full buffer now blocks the reader
@@ -208,7 +208,7 @@ async def test_unsubscribe_during_backpressure_releases_the_reader() -> None:
             await conn.event("create", sub.request_id, {**OBJ, "n": i})
         await asyncio.wait_for(sub.unsubscribe(), 5)
         await conn.event("create", other.request_id, OBJ)
-        assert await asyncio.wait_for(anext(aiter(other)), 5) == Event("create", OBJ)
+        assert await asyncio.wait_for(anext(other), 5) == Event("create", OBJ)
         await client.close()
 
 
@@ -222,7 +222,7 @@ async def test_unhandled_client_errors_are_logged_not_raised(
         with caplog.at_level(logging.WARNING, logger="livequery_cli"):
             await conn.send("garbage")
             await conn.event("create", sub.request_id, OBJ)
-            await asyncio.wait_for(anext(aiter(sub)), 5)
+            await asyncio.wait_for(anext(sub), 5)
         assert "frame is not valid JSON" in caplog.text
         await client.close()
 
@@ -240,12 +240,12 @@ async def test_a_final_error_for_a_live_subscription_ends_only_that_subscription
              "reconnect": False, "requestId": doomed.request_id}
         )  # fmt: skip
         with pytest.raises(ServerError) as info:
-            await asyncio.wait_for(anext(aiter(doomed)), 5)
+            await asyncio.wait_for(anext(doomed), 5)
         assert (info.value.code, info.value.request_id) == (141, doomed.request_id)
         assert rec.names() == ["error", "close"]
         assert doomed.closed
         await conn.event("create", other.request_id, OBJ)
-        assert await asyncio.wait_for(anext(aiter(other)), 5) == Event("create", OBJ)
+        assert await asyncio.wait_for(anext(other), 5) == Event("create", OBJ)
         assert client.subscriptions == [other]
         await client.close()
 

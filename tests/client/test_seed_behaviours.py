@@ -40,7 +40,7 @@ async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 async def next_event(sub: Subscription) -> Event:
-    return await asyncio.wait_for(anext(aiter(sub)), WAIT)
+    return await asyncio.wait_for(anext(sub), WAIT)
 
 
 def new_client(server: ServerHandle, **options: Any) -> LiveQueryClient:

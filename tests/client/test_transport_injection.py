@@ -54,7 +54,7 @@ async def test_an_injected_transport_carries_the_whole_protocol() -> None:
         "app", "ws://nowhere.invalid/parse", master_key="mk", connect=recording
     )
     sub = await client.subscribe({"className": "Game", "where": {}})
-    assert await asyncio.wait_for(anext(aiter(sub)), 5) == Event("create", OBJ)
+    assert await asyncio.wait_for(anext(sub), 5) == Event("create", OBJ)
     await client.close()
     assert urls == ["ws://nowhere.invalid/parse"]
     assert [f["op"] for f in parse.sent] == ["connect", "subscribe"]

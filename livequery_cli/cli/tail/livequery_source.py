@@ -113,6 +113,8 @@ class LiveQuerySource:
             master_key=settings.get("master_key"),
             session_token=settings.get("session_token"),
             reconnect=ReconnectPolicy(max_retries=self._max_retries, max_delay=self._max_backoff),
+            # `lq tail` waits for a server that is not up yet; --max-retries bounds it.
+            connect_timeout=None,
             connect=connector or connect,
             ssl=self._tls,
         )
@@ -173,9 +175,12 @@ class LiveQuerySource:
         for index, query in enumerate(self._queries):
             try:
                 sub = await client.subscribe(query.to_subscribe_query())
-            except InvalidStateError:
-                # The open failed after ``prepare`` looked: report why it failed, as
-                # subscribe itself does when it is the one that opens the socket.
+            except InvalidStateError as exc:
+                # The socket failed for good while the start version was read (the
+                # opening task may not have reported it yet): report what failed (a
+                # bad URL, refused keys), as subscribe itself does when it opens.
+                if isinstance(exc.__cause__, LiveQueryError):
+                    raise exc.__cause__ from None
                 if opening is not None:
                     await asyncio.wait([opening])
                     if not opening.cancelled() and opening.exception() is not None:
@@ -215,14 +220,14 @@ class LiveQuerySource:
         status = self._status
 
         sub.on("open", lambda: status.subscribed(class_name, description))
-        if sub.is_open:  # confirmed before the listener was added: report it now
+        if sub._announced:  # confirmed before the listener was added: report it now
             status.subscribed(class_name, description)
         # The status line first: binding the sync stage imports its modules.
         if self._sync is not None:
             self._sync.bind(sub, index, query, deliver)
         else:
             for op in EVENT_TYPES:
-                sub.on(op, _handler(deliver, index, class_name, op))
+                sub.add_listener(op, _handler(deliver, index, class_name, op))
 
         def on_error(error: BaseException) -> None:
             if (isinstance(error, ServerError) and not error.reconnect) or isinstance(

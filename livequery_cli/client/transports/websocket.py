@@ -52,6 +52,8 @@ from websockets.http11 import Response
 from websockets.protocol import State
 from websockets.uri import parse_uri
 
+from livequery_cli.client.transports.frame_log import FRAME_LOGGER
+
 __all__ = ["WebSocketConnection", "open_websocket"]
 
 _TEXT = Opcode.TEXT
@@ -422,7 +424,7 @@ async def open_websocket(
 
     def factory() -> WebSocketConnection:
         return WebSocketConnection(
-            ClientProtocol(uri, max_size=max_size),
+            ClientProtocol(uri, max_size=max_size, logger=FRAME_LOGGER),
             ping_interval=ping_interval,
             ping_timeout=ping_timeout,
             close_timeout=close_timeout,
