@@ -22,7 +22,7 @@ async def _players(server: Any, tag: str) -> list[dict[str, Any]]:
     made = []
     for name, score, level in [("ann", 30, 2), ("bob", 10, 5), ("cy", 20, 5), ("di", 40, 1)]:
         obj = server.rest.create(
-            "QfPlayer", {"tag": tag, "name": name, "score": score, "level": level}
+            "QfPlayer", {"tag": tag, "name": name, "score": score, "level": level}, master=True
         )
         made.append({**obj, "name": name})
     return made
@@ -35,7 +35,9 @@ async def test_find_orders_pages_and_selects(
     query = lq.Query("QfPlayer").equal_to("tag", unique_tag).descending("score").skip(1).limit(2)
     found = await query.find(rest=rest)
     assert [o["name"] for o in found] == ["ann", "cy"]
-    first = await lq.Query("QfPlayer").equal_to("tag", unique_tag).ascending("score").first(rest=rest)
+    first = (
+        await lq.Query("QfPlayer").equal_to("tag", unique_tag).ascending("score").first(rest=rest)
+    )
     assert first is not None
     assert first["name"] == "bob"
     assert await lq.Query("QfPlayer").equal_to("tag", unique_tag).count(rest=rest) == 4
@@ -68,7 +70,7 @@ async def test_find_all_pages_through_everything(
 async def test_matches_query_and_include(server: Any, rest: RestClient, unique_tag: str) -> None:
     players = await _players(server, unique_tag)
     pointer = {"__type": "Pointer", "className": "QfPlayer", "objectId": players[1]["objectId"]}
-    server.rest.create("QfGame", {"tag": unique_tag, "player": pointer, "score": 1})
+    server.rest.create("QfGame", {"tag": unique_tag, "player": pointer, "score": 1}, master=True)
     strong = lq.Query("QfPlayer").greater_than("level", 3)
     query = lq.Query("QfGame").equal_to("tag", unique_tag).matches_query("player", strong)
     [game] = await query.include("player").find(rest=rest)
