@@ -17,7 +17,7 @@ _lq() {
         case "$word" in
             --profile|-p) profile="${COMP_WORDS[i+1]}"; ((i++)) ;;
             --profile=*) profile="${word#--profile=}" ;;
-            --allow-origin|--also|--app-id|--ca-file|--cache-timeout|--color|--columns|--count|--db|--dir|--duration|--events|--host|--idle|--interval|--js-key|--keys|--live-query-url|--master-key|--master-key-file|--max-backoff|--max-connections-per-address|--max-frame-bytes|--max-retries|--max-subscriptions|--mount|--output|--parse-server|--port|--profile|--proxy|--query-file|--redis-url|--seed|--server-url|--session-token|--session-token-file|--show|--since|--sort|--stats-interval|--template|--timeout|--timestamps|--until|--watch-fields|--where|--where-json|-n|-o|-p|-t|-w) ((i++)) ;;
+            --allow-origin|--also|--app-id|--ca-file|--cache-timeout|--color|--count|--db|--dir|--duration|--events|--host|--idle|--interval|--js-key|--keys|--live-query-url|--master-key|--master-key-file|--max-backoff|--max-connections-per-address|--max-frame-bytes|--max-retries|--max-subscriptions|--mount|--output|--parse-server|--port|--profile|--proxy|--query-file|--redis-url|--seed|--server-url|--session-token|--session-token-file|--show|--since|--stats-interval|--template|--timeout|--timestamps|--until|--watch-fields|--where|--where-json|-n|-o|-p|-t|-w) ((i++)) ;;
             -*) ;;
             *)
                 if [[ -z "$cmd" ]]; then cmd="$word"
@@ -33,10 +33,10 @@ _lq() {
         --output|-o) COMPREPLY=($(compgen -W "pretty json raw" -- "$cur")); return ;;
         --events) COMPREPLY=($(compgen -W "create update enter leave delete" -- "$cur")); return ;;
         --ca-file|--master-key-file|--query-file|--session-token-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --allow-origin|--also|--app-id|--cache-timeout|--columns|--count|--db|--dir|--duration|--host|--idle|--interval|--js-key|--keys|--live-query-url|--master-key|--max-backoff|--max-connections-per-address|--max-frame-bytes|--max-retries|--max-subscriptions|--mount|--parse-server|--port|--proxy|--redis-url|--seed|--server-url|--session-token|--show|--since|--sort|--stats-interval|--template|--timeout|--timestamps|--until|--watch-fields|--where|--where-json|-n|-t|-w) return ;;
+        --allow-origin|--also|--app-id|--cache-timeout|--count|--db|--dir|--duration|--host|--idle|--interval|--js-key|--keys|--live-query-url|--master-key|--max-backoff|--max-connections-per-address|--max-frame-bytes|--max-retries|--max-subscriptions|--mount|--parse-server|--port|--proxy|--redis-url|--seed|--server-url|--session-token|--show|--since|--stats-interval|--template|--timeout|--timestamps|--until|--watch-fields|--where|--where-json|-n|-t|-w) return ;;
     esac
     case "$cmd" in
-        "") _lq_offer "tail explain config completions login logout whoami watch serve demo" "--version -h --help" ;;
+        "") _lq_offer "tail explain config completions login logout whoami serve demo" "--version -h --help" ;;
         "tail") if [[ $npos -eq 0 ]]; then _lq_offer "$(_lq_classes "$profile")" "--where -w --where-json --query-file --events --keys --watch-fields --also --snapshot --since --resync --no-resync --status-events --json --output -o --template -t --color --show --timestamps --wide --quiet -q --count -n --timeout --idle --until --exit-status --stats --stats-interval --max-retries --max-backoff --server-url --live-query-url --app-id --js-key --master-key --master-key-file --session-token --session-token-file --ca-file --insecure --proxy --profile -p -h --help"; else _lq_offer "" "--where -w --where-json --query-file --events --keys --watch-fields --also --snapshot --since --resync --no-resync --status-events --json --output -o --template -t --color --show --timestamps --wide --quiet -q --count -n --timeout --idle --until --exit-status --stats --stats-interval --max-retries --max-backoff --server-url --live-query-url --app-id --js-key --master-key --master-key-file --session-token --session-token-file --ca-file --insecure --proxy --profile -p -h --help"; fi ;;
         "explain") if [[ $npos -eq 0 ]]; then _lq_offer "$(_lq_classes "$profile")" "--where -w --where-json --query-file --keys --watch-fields -h --help"; else _lq_offer "" "--where -w --where-json --query-file --keys --watch-fields -h --help"; fi ;;
         "config") _lq_offer "show path profiles" "-h --help" ;;
@@ -49,7 +49,6 @@ _lq() {
         "login") _lq_offer "" "--password-stdin --profile -p --server-url --app-id --js-key -h --help" ;;
         "logout") _lq_offer "" "--local --profile -p --server-url --app-id --js-key --session-token --session-token-file -h --help" ;;
         "whoami") _lq_offer "" "--profile -p --server-url --app-id --js-key --session-token --session-token-file -h --help" ;;
-        "watch") _lq_offer "" "--where -w --where-json --query-file --columns --sort --once --server-url --live-query-url --app-id --js-key --master-key --master-key-file --session-token --session-token-file --ca-file --insecure --proxy --profile -p -h --help" ;;
         "serve") _lq_offer "" "--port --host --db --app-id --master-key --master-key-file --js-key --mount --max-subscriptions --max-frame-bytes --max-connections-per-address --allow-origin --profile --redis-url --parse-server --cache-timeout -h --help" ;;
         "demo") _lq_offer "" "--duration --interval --seed --json --quiet -q -h --help" ;;
     esac

@@ -46,7 +46,6 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "login": ("account", "login", "Log in and store the session token."),
     "logout": ("account", "logout", "End the session and forget its token."),
     "whoami": ("account", "whoami", "Show the user of the session token."),
-    "watch": ("watch", "watch", "Show a query's result set as a live table."),
     "serve": ("serve", "serve", "Run the embedded LiveQuery server."),
     "demo": ("demo", "demo", "Run a demo server with sample writes."),
 }

@@ -80,4 +80,4 @@ def test_every_command_with_a_where_flag_takes_unquoted_words() -> None:
         if any("--where" in getattr(p, "opts", ()) for p in command.params):
             with_where.add(name)
     assert with_where <= where_words._COMMANDS
-    assert {"tail", "explain", "watch"} <= with_where
+    assert {"tail", "explain"} <= with_where

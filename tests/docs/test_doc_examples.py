@@ -203,11 +203,6 @@ PLANS: dict[str, Plan] = {
     "lq explain --where 'score > 1' Game": Plan(server=False, started=None),
     "lq explain --where 'id = xWMyZ4YEGZ or `id` = 7'": Plan(server=False, started=None),
     "lq tail Game --where 'score =>100'": Plan(status=2, server=False, started=None),
-    # lq watch: stdout here is a pipe, so each prints the table once and exits 0 (the
-    # full-screen mode runs in a real pty in tests/cli/watch/)
-    "lq watch Game --where 'score > 100' --sort -score": Plan(started=None),
-    "lq watch Game --where 'score > 100' --columns name,score --sort -score": Plan(started=None),
-    "lq watch Game --once": Plan(started=None),
     # docs/serve.md, Scaling out: these need a Parse Server cluster (Redis, PostgreSQL,
     # Parse Server 9 with redisURL); tests/cluster/ starts one and runs the same commands.
     "lq serve --parse-server http://parse.internal:1337/parse \\": Plan(synopsis=True),
