@@ -33,6 +33,11 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "explain",
         "Print the Parse where JSON that --where compiles to, after LiveQuery's checks.",
     ),
+    "find": (
+        "find",
+        "find",
+        "Query CLASS once over REST and print the matching objects, then exit.",
+    ),
     "config": (
         "config",
         "config_app",

@@ -32,6 +32,7 @@ OP_STYLES = {
     "leave": "\x1b[1;35m",
     "delete": "\x1b[1;31m",
     "snapshot": "\x1b[1;37m",
+    "object": "\x1b[1;37m",
 }
 # One color per query (``--also``), cycled, so interleaved streams stay apart.
 SUB_STYLES = ("\x1b[1m", "\x1b[1;96m", "\x1b[1;95m", "\x1b[1;93m", "\x1b[1;92m", "\x1b[1;94m")

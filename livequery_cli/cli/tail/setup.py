@@ -76,7 +76,8 @@ def make_render(kind: OutputFormat, args: TailArgs, env: Environment, color: Col
     return PrettyFormat(color=env.use_color(color, stream="stdout"))
 
 
-def _color_choice(text: str) -> ColorChoice:
+def color_choice(text: str) -> ColorChoice:
+    """``--color``'s value, checked (a usage error otherwise)."""
     for choice in COLOR_CHOICES:
         if text == choice:
             return choice
@@ -114,7 +115,7 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
     """Validate every flag, compile the query and resolve the settings; raise on bad input."""
     from livequery_cli.cli.durations import parse_duration
 
-    color = _color_choice(args.color)
+    color = color_choice(args.color)
     kind = choose_output(args)
     render = make_render(kind, args, env, color)
     if args.count is not None and args.count < 1:
