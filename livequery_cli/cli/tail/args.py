@@ -43,5 +43,10 @@ class TailArgs:
     exit_status: bool = False
     stats: bool = False
     stats_interval: str | None = None
+    exec: str | None = None
+    shell: bool = False
+    exec_concurrency: int = 1
+    exec_timeout: str | None = None
+    on_exec_error: str = "continue"
     argv: list[str] | None = None
     """The command line, to tell which ``--where`` follows which ``--also``."""

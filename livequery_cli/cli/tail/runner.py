@@ -74,8 +74,10 @@ class TailRunner:
         handle_signals: bool = True,
         status_events: bool = False,
         counter: Callable[[str], None] | None = None,
+        on_blocked_signal: Callable[[], None] | None = None,
     ) -> None:
         self._render = render
+        self._on_blocked_signal = on_blocked_signal
         self._until = limits.until
         self._matched = False
         self._status_events = status_events
@@ -90,6 +92,11 @@ class TailRunner:
         self._error: BaseException | None = None
         self._last_activity = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The loop ``run`` runs on (for threads that hand results back to it)."""
+        return self._loop
 
     @property
     def seq(self) -> int:
@@ -210,6 +217,10 @@ class TailRunner:
         """
 
         def handler(signum: int, frame: Any) -> None:
+            if self._on_blocked_signal is not None:
+                # A stage blocking the loop (``--exec``'s full queue) lets go, so the
+                # loop can handle the signal itself.
+                self._on_blocked_signal()
             if self._writer.writing:
                 os._exit(int(status))
 

@@ -31,6 +31,7 @@ from livequery_cli.exceptions import ConfigError
 
 if TYPE_CHECKING:
     from livequery_cli.cli.environment import ColorChoice
+    from livequery_cli.cli.tail.exec_stage import ExecOptions, ExecStage
     from livequery_cli.cli.tail.resync_stage import SyncOptions, SyncStage
     from livequery_cli.cli.tail.runner import Limits, Render
 
@@ -109,6 +110,7 @@ class _Plan:
     urls: list[str]
     stats_interval: float | None
     tls: ssl.SSLContext | None = None
+    exec: ExecOptions | None = None
 
 
 def _prepare(env: Environment, args: TailArgs) -> _Plan:
@@ -118,6 +120,7 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
     color = color_choice(args.color)
     kind = choose_output(args)
     render = make_render(kind, args, env, color)
+    exec_options = _exec_options(args)
     if args.count is not None and args.count < 1:
         raise UsageError("--count must be at least 1")
     if args.max_retries is not None and args.max_retries < 0:
@@ -205,10 +208,58 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
         urls,
         interval if args.stats else None,
         tls,
+        exec_options,
     )
     if insecure:  # last: only a run that will connect warns
         env.stderr.write(INSECURE_WARNING + "\n")
     return plan
+
+
+def _exec_options(args: TailArgs) -> ExecOptions | None:
+    """``--exec`` and its companions, checked; ``None`` without ``--exec``."""
+    if args.exec is None:
+        companions = [
+            flag
+            for flag, given in (
+                ("--shell", args.shell),
+                ("--exec-concurrency", args.exec_concurrency != 1),
+                ("--exec-timeout", args.exec_timeout is not None),
+                ("--on-exec-error", args.on_exec_error != "continue"),
+            )
+            if given
+        ]
+        if companions:
+            raise UsageError(f"{companions[0]} needs --exec")
+        return None
+    if args.json or args.output is not None or args.template is not None:
+        raise UsageError(
+            "--exec runs a command per event instead of printing it:"
+            " it cannot be used with --json, --output or --template"
+        )
+    if args.exec_concurrency < 1:
+        raise UsageError("--exec-concurrency must be at least 1")
+    if args.on_exec_error not in ("continue", "stop"):
+        raise UsageError(
+            f"--on-exec-error: unknown value {args.on_exec_error!r} (choose continue or stop)"
+        )
+    from livequery_cli.cli.durations import parse_duration
+    from livequery_cli.cli.tail.exec_command import ExecCommand
+    from livequery_cli.cli.tail.exec_stage import ExecOptions
+
+    timeout = None
+    if args.exec_timeout is not None:
+        try:
+            timeout = parse_duration(args.exec_timeout)
+        except ValueError as exc:
+            raise UsageError(f"--exec-timeout: {exc}") from None
+        if not timeout:
+            raise UsageError("--exec-timeout must be more than 0")
+    return ExecOptions(
+        command=ExecCommand(args.exec, shell=args.shell),
+        concurrency=args.exec_concurrency,
+        timeout=timeout,
+        stop_on_error=args.on_exec_error == "stop",
+    )
 
 
 def _split_also(args: TailArgs) -> tuple[list[str], list[tuple[str, list[str]]]]:
@@ -305,14 +356,18 @@ def _tail(env: Environment, args: TailArgs, plan: _Plan) -> int:
         from livequery_cli.cli.tail.stats import TailStats
 
         stats = TailStats(env.stderr, interval=plan.stats_interval)
+    exec_stage = _exec_stage(env, plan)
     runner = TailRunner(
-        render=plan.render,
+        render=plan.render if exec_stage is None else exec_stage,
         writer_stream=env.binary_stdout(),
         events=plan.events,
         limits=plan.limits,
         status_events=args.status_events,
         counter=stats.count if stats is not None else None,
+        on_blocked_signal=exec_stage.let_go if exec_stage is not None else None,
     )
+    if exec_stage is not None:
+        exec_stage.bind_failure(runner)
     make_sync: Callable[[Callable[[BaseException], None]], SyncStage] | None = None
     if plan.sync.enabled:
         from livequery_cli.cli.tail.resync_stage import SyncStage
@@ -341,8 +396,32 @@ def _tail(env: Environment, args: TailArgs, plan: _Plan) -> int:
         stats=stats,
         tls=plan.tls,
     )
-    result = asyncio.run(runner.run(source))
+    if exec_stage is None:
+        return int(asyncio.run(runner.run(source)))
+    from livequery_cli.cli.exit_status import ExitStatus
+
+    drain = False
+    try:
+        result = asyncio.run(runner.run(source))
+        drain = result not in (ExitStatus.SIGINT, ExitStatus.SIGTERM)
+    finally:
+        error = exec_stage.close(drain=drain)
+    if error is not None:
+        raise error
     return int(result)
+
+
+def _exec_stage(env: Environment, plan: _Plan) -> ExecStage | None:
+    """The ``--exec`` stage, its commands writing straight to lq's stdout."""
+    if plan.exec is None:
+        return None
+    from livequery_cli.cli.tail.exec_stage import ExecStage
+
+    try:
+        stdout: int | None = env.binary_stdout().fileno()
+    except (AttributeError, OSError, ValueError):  # an in-memory stream: the process's own
+        stdout = None
+    return ExecStage(plan.exec, stdout=stdout, stderr=env.stderr, base_env=env.env)
 
 
 def _quiet_library_logs() -> None:
