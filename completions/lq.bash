@@ -5,7 +5,7 @@ _lq() {
     for ((i = 1; i < COMP_CWORD; i++)); do
         word="${COMP_WORDS[i]}"
         case "$word" in
-            --also|--app-id|--ca-file|--color|--count|--db|--dir|--duration|--events|--exec|--exec-concurrency|--exec-timeout|--host|--idle|--include|--interval|--js-key|--keys|--limit|--live-query-url|--master-key|--master-key-file|--max-connections-per-address|--max-frame-bytes|--max-retries|--max-subscriptions|--mount|--on-exec-error|--order|--output|--page-size|--port|--profile|--query-file|--seed|--server-url|--session-token|--session-token-file|--since|--stats-interval|--template|--timeout|--until|--watch-fields|--where|--where-json|-n|-o|-p|-t|-w) ((i++)) ;;
+            --also|--app-id|--ca-file|--color|--columns|--count|--db|--dir|--duration|--events|--exec|--exec-concurrency|--exec-timeout|--host|--idle|--include|--interval|--js-key|--keys|--limit|--live-query-url|--master-key|--master-key-file|--max-connections-per-address|--max-frame-bytes|--max-retries|--max-subscriptions|--mount|--on-exec-error|--order|--output|--page-size|--port|--profile|--query-file|--seed|--server-url|--session-token|--session-token-file|--since|--sort|--stats-interval|--template|--timeout|--until|--watch-fields|--where|--where-json|-n|-o|-p|-t|-w) ((i++)) ;;
             -*) ;;
             *)
                 if [[ -z "$cmd" ]]; then cmd="$word"
@@ -21,13 +21,14 @@ _lq() {
         --output) COMPREPLY=($(compgen -W "pretty json raw" -- "$cur")); return ;;
         --events) COMPREPLY=($(compgen -W "create update enter leave delete" -- "$cur")); return ;;
         --ca-file|--master-key-file|--query-file|--session-token-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --also|--app-id|--count|--db|--dir|--duration|--exec|--exec-concurrency|--exec-timeout|--host|--idle|--include|--interval|--js-key|--keys|--limit|--live-query-url|--master-key|--max-connections-per-address|--max-frame-bytes|--max-retries|--max-subscriptions|--mount|--on-exec-error|--order|--page-size|--port|--seed|--server-url|--session-token|--since|--stats-interval|--template|--timeout|--until|--watch-fields|--where|--where-json|-n|-o|-t|-w) return ;;
+        --also|--app-id|--columns|--count|--db|--dir|--duration|--exec|--exec-concurrency|--exec-timeout|--host|--idle|--include|--interval|--js-key|--keys|--limit|--live-query-url|--master-key|--max-connections-per-address|--max-frame-bytes|--max-retries|--max-subscriptions|--mount|--on-exec-error|--order|--page-size|--port|--seed|--server-url|--session-token|--since|--sort|--stats-interval|--template|--timeout|--until|--watch-fields|--where|--where-json|-n|-o|-t|-w) return ;;
     esac
     case "$cmd" in
-        "") COMPREPLY=($(compgen -W "tail explain find config completions login logout whoami serve demo --version -h --help" -- "$cur")) ;;
+        "") COMPREPLY=($(compgen -W "tail explain find watch config completions login logout whoami serve demo --version -h --help" -- "$cur")) ;;
         "tail") if [[ $npos -eq 0 && "$cur" != -* ]]; then COMPREPLY=($(compgen -W "$(lq completions classes 2>/dev/null)" -- "$cur")); else COMPREPLY=($(compgen -W "--where -w --where-json --query-file --events --keys --watch-fields --also --snapshot --since --resync --no-resync --status-events --json --output -o --template -t --color --quiet -q --count -n --timeout --idle --until --exit-status --stats --stats-interval --max-retries --exec --shell --exec-concurrency --exec-timeout --on-exec-error --server-url --live-query-url --app-id --js-key --master-key --master-key-file --session-token --session-token-file --ca-file --insecure --profile -p -h --help" -- "$cur")); fi ;;
         "explain") if [[ $npos -eq 0 && "$cur" != -* ]]; then COMPREPLY=($(compgen -W "$(lq completions classes 2>/dev/null)" -- "$cur")); else COMPREPLY=($(compgen -W "--where -w --where-json --query-file --keys --watch-fields -h --help" -- "$cur")); fi ;;
         "find") COMPREPLY=($(compgen -W "--where -w --where-json --query-file --keys --order --limit --include --count --page-size --json --output -o --template -t --color --exit-status --server-url --app-id --js-key --master-key --master-key-file --session-token --session-token-file --ca-file --insecure --profile -p -h --help" -- "$cur")) ;;
+        "watch") COMPREPLY=($(compgen -W "--where -w --where-json --query-file --keys --columns --sort --once --color --server-url --live-query-url --app-id --js-key --master-key --master-key-file --session-token --session-token-file --ca-file --insecure --profile -p -h --help" -- "$cur")) ;;
         "config") COMPREPLY=($(compgen -W "show path profiles -h --help" -- "$cur")) ;;
         "config show") COMPREPLY=($(compgen -W "--server-url --live-query-url --app-id --js-key --master-key --master-key-file --session-token --session-token-file --profile -p -h --help" -- "$cur")) ;;
         "config path") COMPREPLY=($(compgen -W "-h --help" -- "$cur")) ;;

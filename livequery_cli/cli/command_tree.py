@@ -38,6 +38,11 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "find",
         "Query CLASS once over REST and print the matching objects, then exit.",
     ),
+    "watch": (
+        "watch",
+        "watch",
+        "Show the objects of a live query on CLASS as a table, updated as they change.",
+    ),
     "config": (
         "config",
         "config_app",

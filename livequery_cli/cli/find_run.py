@@ -24,10 +24,12 @@ from livequery_cli.exceptions import ConfigError
 if TYPE_CHECKING:
     import ssl
 
+    import aiohttp
+
     from livequery_cli.cli.tail.runner import Render
     from livequery_cli.client.rest import RestClient
 
-__all__ = ["FindArgs", "run_find"]
+__all__ = ["FindArgs", "open_rest", "run_find"]
 
 FIND_OP = "object"
 """The ``op`` of a ``lq find`` record, as ``snapshot`` is a ``--snapshot`` record's."""
@@ -152,12 +154,14 @@ def _prepare(env: Environment, args: FindArgs) -> _Plan:
     return _Plan(settings, query, render, order, include, tls)
 
 
-async def _find(env: Environment, args: FindArgs, plan: _Plan) -> int:
+def open_rest(
+    settings: Settings, tls: ssl.SSLContext | None
+) -> tuple[RestClient, aiohttp.ClientSession | None]:
+    """A REST client for the settings, and the session to close after it (None: its own)."""
     from livequery_cli.cli.settings.tls import rest_session
     from livequery_cli.client.rest import RestClient
 
-    settings = plan.settings
-    session = rest_session(plan.tls)
+    session = rest_session(tls)
     rest = RestClient(
         settings.server_url,
         settings.get("app_id") or "",
@@ -166,6 +170,11 @@ async def _find(env: Environment, args: FindArgs, plan: _Plan) -> int:
         session_token=settings.get("session_token"),
         session=session,
     )
+    return rest, session
+
+
+async def _find(env: Environment, args: FindArgs, plan: _Plan) -> int:
+    rest, session = open_rest(plan.settings, plan.tls)
     try:
         if plan.render is None:
             found = await rest.count(plan.query.class_name, plan.query.where)

@@ -89,7 +89,7 @@ def run_tail(env: Environment, args: TailArgs) -> int:
     """Check the input, connect, tail; return the exit status."""
     settings: Settings | None = None
     try:
-        plan = _prepare(env, args)
+        plan = prepare_tail(env, args)
         settings = plan.settings
         return _tail(env, args, plan)
     except (Exception, KeyboardInterrupt) as exc:
@@ -97,7 +97,7 @@ def run_tail(env: Environment, args: TailArgs) -> int:
 
 
 @dataclass
-class _Plan:
+class TailPlan:
     """Everything checked and ready before the first connection attempt."""
 
     settings: Settings
@@ -113,7 +113,7 @@ class _Plan:
     exec: ExecOptions | None = None
 
 
-def _prepare(env: Environment, args: TailArgs) -> _Plan:
+def prepare_tail(env: Environment, args: TailArgs) -> TailPlan:
     """Validate every flag, compile the query and resolve the settings; raise on bad input."""
     from livequery_cli.cli.durations import parse_duration
 
@@ -197,7 +197,7 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
     interval = durations["stats-interval"] if args.stats_interval is not None else 10.0
     if args.stats and not interval:
         raise UsageError("--stats-interval must be more than 0")
-    plan = _Plan(
+    plan = TailPlan(
         settings,
         render,
         queries,
@@ -339,7 +339,7 @@ def _check_urls(settings: Settings) -> list[str]:
     return split_urls(settings.live_query_url)
 
 
-def _tail(env: Environment, args: TailArgs, plan: _Plan) -> int:
+def _tail(env: Environment, args: TailArgs, plan: TailPlan) -> int:
     """Wire the status reporter, runner and LiveQuery source together and run the loop."""
     import asyncio
 
@@ -411,7 +411,7 @@ def _tail(env: Environment, args: TailArgs, plan: _Plan) -> int:
     return int(result)
 
 
-def _exec_stage(env: Environment, plan: _Plan) -> ExecStage | None:
+def _exec_stage(env: Environment, plan: TailPlan) -> ExecStage | None:
     """The ``--exec`` stage, its commands writing straight to lq's stdout."""
     if plan.exec is None:
         return None
