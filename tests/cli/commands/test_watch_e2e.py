@@ -18,6 +18,7 @@ import subprocess
 import sys
 import termios
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -92,6 +93,7 @@ class PtyWatch:
         self.screen = pyte.Screen(COLS, ROWS)
         self.stream = pyte.ByteStream(self.screen)
         self.lock = threading.Lock()
+        self.frames: list[float] = []  # when each redraw (cursor home) arrived
         full_env = {**os.environ, **env, "TERM": "xterm-256color", "COLUMNS": str(COLS),
                     "LINES": str(ROWS)}  # fmt: skip
         full_env.pop("NO_COLOR", None)
@@ -115,6 +117,8 @@ class PtyWatch:
             if not data:
                 return
             with self.lock:
+                now = time.monotonic()
+                self.frames.extend([now] * data.count(b"\x1b[H"))
                 self.stream.feed(data)
 
     def lines(self) -> list[str]:
@@ -233,3 +237,54 @@ def test_signals_restore_the_terminal(
     watch.process.send_signal(signum)
     assert watch.process.wait(timeout=30) == status
     _assert_terminal_restored(watch)
+
+
+def test_under_load_redraws_stay_bounded_and_the_view_stays_exact(
+    pty_watch: Any, lq_server: ServerHandle, unique_tag: str
+) -> None:
+    rest = lq_server.rest
+    ids = [rest.create("Game", {"tag": unique_tag, "name": f"p{n:02d}", "v": 0})["objectId"]
+           for n in range(12)]  # fmt: skip
+    watch = pty_watch("Game", "-w", f"tag = {unique_tag}", "--columns", "name,v", "--sort", "name")
+    watch.wait_for(lambda: any("12 objects" in line for line in watch.lines()), "the table")
+    start = time.monotonic()
+    writes = 0
+    round_ = 0
+    while time.monotonic() - start < 2.0:  # updates as fast as they go, for two seconds
+        round_ += 1
+        ops = [{"method": "PUT", "path": f"classes/Game/{oid}", "body": {"v": round_ * 100 + k}}
+               for k in range(4) for oid in ids]  # fmt: skip
+        rest.batch(ops)
+        writes += len(ops)
+    final = {o["name"]: o["v"] for o in rest.find("Game", {"tag": unique_tag}, limit=100)}
+    expected = [f"{name} {value}" for name, value in sorted(final.items())]
+
+    def exact() -> bool:
+        rows = [" ".join(line.split()[-2:]) for line in watch.lines() if line.split()[-2:-1]
+                and line.split()[-2].startswith("p")]  # fmt: skip
+        return rows == expected
+
+    watch.wait_for(exact, "the table equal to a REST find after the writes")
+    with watch.lock:
+        frames = [t for t in watch.frames if t >= start]
+    busiest = max(sum(1 for t in frames if f <= t < f + 1.0) for f in frames)
+    print(f"{writes} updates, {len(frames)} redraws, at most {busiest} in one second")
+    assert len(frames) >= 5  # it did redraw while the updates came
+    assert busiest <= 20, f"{busiest} redraws in one second"
+    watch.press("q")
+    assert watch.process.wait(timeout=30) == 0
+
+
+def test_an_error_restores_the_terminal_and_is_reported(
+    pty_watch: Any, lq_server: ServerHandle, unique_tag: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    watch = PtyWatch(["Game", "--js-key", "wrong"], _env(lq_server))
+    try:
+        assert watch.process.wait(timeout=30) == 4
+        _assert_terminal_restored(watch)
+        watch.wait_for(
+            lambda: any("lq: error: refused by the server" in line for line in watch.lines()),
+            "the error on the restored screen",
+        )
+    finally:
+        watch.close()
