@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import signal
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -146,9 +147,17 @@ class _ScreenSource:
         self._redraw = asyncio.ensure_future(self._redraw_loop())
         if self._key_fd is not None:
             loop.add_reader(self._key_fd, self._on_key)
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            # A resized terminal is redrawn at once, to its new size.
+            loop.add_signal_handler(signal.SIGWINCH, self._resized)
         await self._inner.start(deliver, fail)
 
+    def _resized(self) -> None:
+        self._model.dirty = True
+
     async def stop(self) -> None:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGWINCH)
         if self._key_fd is not None:
             with contextlib.suppress(Exception):
                 asyncio.get_running_loop().remove_reader(self._key_fd)

@@ -94,9 +94,9 @@ class PtyWatch:
         self.stream = pyte.ByteStream(self.screen)
         self.lock = threading.Lock()
         self.frames: list[float] = []  # when each redraw (cursor home) arrived
-        full_env = {**os.environ, **env, "TERM": "xterm-256color", "COLUMNS": str(COLS),
-                    "LINES": str(ROWS)}  # fmt: skip
-        full_env.pop("NO_COLOR", None)
+        full_env = {**os.environ, **env, "TERM": "xterm-256color"}
+        for name in ("NO_COLOR", "COLUMNS", "LINES"):  # the size is the pty's
+            full_env.pop(name, None)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "livequery_cli", "watch", *args],
             stdin=self.slave,
@@ -288,3 +288,22 @@ def test_an_error_restores_the_terminal_and_is_reported(
         )
     finally:
         watch.close()
+
+
+def test_a_resized_terminal_is_redrawn_to_its_new_size(
+    pty_watch: Any, lq_server: ServerHandle, unique_tag: str, players: dict[str, str]
+) -> None:
+    watch = pty_watch("Game", "-w", f"tag = {unique_tag}", "--columns", "name", "--sort", "name")
+    watch.wait_for(lambda: _order(watch, ["ann", "bob", "cid"]), "the table")
+    # Six rows: the header, the column names and their rule, one row, the key line.
+    fcntl.ioctl(watch.slave, termios.TIOCSWINSZ, struct.pack("HHHH", 6, COLS, 0, 0))
+    with watch.lock:
+        watch.screen.resize(6, COLS)
+    watch.process.send_signal(signal.SIGWINCH)  # what the kernel sends a foreground job
+    watch.wait_for(
+        lambda: any("(2 more below)" in line for line in watch.lines()), "a screenful and a note"
+    )
+    assert watch.row("ann") is not None
+    assert watch.row("cid") is None
+    watch.press("q")
+    assert watch.process.wait(timeout=30) == 0
