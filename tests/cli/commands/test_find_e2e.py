@@ -245,3 +245,20 @@ def test_head_stops_the_paging_and_lq_exits_0(lq_server: ServerHandle, unique_ta
     assert proc.stderr is not None
     assert proc.stderr.read() == b""
     proc.stderr.close()
+
+
+@pytest.mark.parse_server
+def test_include_is_passed_to_the_server(parse_server: ServerHandle, unique_tag: str) -> None:
+    from support.rest_writer import pointer
+
+    player = parse_server.rest.create("Player", {"tag": unique_tag, "name": "ada"})
+    parse_server.rest.create(
+        "Game", {"tag": unique_tag, "player": pointer("Player", player["objectId"])}
+    )
+    where = f"tag = {unique_tag}"
+    plain = lq("find", "Game", "-w", where, "-o", "raw", env=_env(parse_server))
+    included = lq("find", "Game", "-w", where, "-o", "raw", "--include", "player",
+                  env=_env(parse_server))  # fmt: skip
+    assert plain.status == included.status == 0, plain.stderr + included.stderr
+    assert "name" not in json.loads(plain.stdout)["player"]
+    assert json.loads(included.stdout)["player"]["name"] == "ada"
