@@ -42,6 +42,10 @@ REFRESH_PER_SECOND = 10
 """The most redraws per second (the issue's bound is 20)."""
 
 
+_PAGE_KEYS = {"\x1b[6~": 1, "\x1b[5~": -1, "\x1b[H": -1_000_000, "\x1b[F": 1_000_000}
+"""Page Down, Page Up, Home, End as terminals send them (space pages down too)."""
+
+
 class _NullSink:
     """The runner's stdout while the table is the output: nothing is written."""
 
@@ -177,11 +181,18 @@ class _ScreenSource:
         if not keys:  # the terminal went away
             asyncio.get_running_loop().remove_reader(self._key_fd)
             return
-        for key in keys.decode("latin-1"):
+        text = keys.decode("latin-1")
+        for sequence, pages in _PAGE_KEYS.items():
+            if sequence in text:
+                self._model.scroll(pages)
+                text = text.replace(sequence, "")
+        for key in text:
             if key in "qQ":
                 self._runner.finish(ExitStatus.SUCCESS)
             elif key in "sS":
                 self._model.cycle_sort()
+            elif key == " ":
+                self._model.scroll(1)
 
     async def _redraw_loop(self) -> None:
         model = self._model

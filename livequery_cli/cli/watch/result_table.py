@@ -107,6 +107,10 @@ class ResultTable:
         self._clock = clock
         self.synced = False
         self.dirty = True
+        self.offset = 0
+        """The first row shown (page keys scroll by a screenful)."""
+        self.page = 20
+        """Rows on the last screen drawn: what a page key scrolls by."""
 
     def __call__(self, event: TailEvent) -> bytes:
         """The tail pipeline's renderer: update the model, print nothing."""
@@ -206,17 +210,31 @@ class ResultTable:
         rate = f"{self.events_per_second():.0f} events/s"
         return " · ".join([self.state, *parts, rate, self.title])
 
+    def scroll(self, pages: int) -> None:
+        """Page keys: move the window by whole screenfuls, within the rows there are."""
+        total = len(self.rows) + len(self._left)
+        last = max(0, total - self.page)
+        self.offset = min(max(0, self.offset + pages * self.page), last)
+        self.dirty = True
+
     def screen(self, *, max_rows: int, color: bool) -> Group:
         """The live screen: the header, a screenful of the table, the keys."""
         from rich.console import Group
         from rich.text import Text
 
-        shown = len(self.rows) + len(self._left)
-        more = f" ({shown - max_rows} more below)" if shown > max_rows else ""
+        self.page = max_rows
+        total = len(self.rows) + len(self._left)
+        self.offset = min(self.offset, max(0, total - max_rows))
+        above, below = self.offset, max(0, total - self.offset - max_rows)
+        notes = [f"{above} more above" if above else "", f"{below} more below" if below else ""]
+        more = ", ".join(note for note in notes if note)
+        keys = "q quit · s sort by the next column"
+        if above or below:
+            keys += f" · PgUp/PgDn scroll ({more})"
         return Group(
             Text(self.header(live=True), style="bold" if color else ""),
             self.render(live=True, max_rows=max_rows, color=color),
-            Text(f"q quit · s sort by the next column{more}", style="dim" if color else ""),
+            Text(keys, style="dim" if color else ""),
         )
 
     def render(self, *, live: bool, max_rows: int | None = None, color: bool = True) -> Table:
@@ -235,7 +253,7 @@ class ResultTable:
             table.add_column(escape_text(name) + arrow, no_wrap=True, overflow="ellipsis")
         rows = self.ordered()
         if max_rows is not None:
-            rows = rows[:max_rows]
+            rows = rows[self.offset : self.offset + max_rows]
         for mark, obj in rows:
             values = [cell(_lookup(obj, name)) for name in columns]
             style = None

@@ -290,7 +290,7 @@ def test_an_error_restores_the_terminal_and_is_reported(
         watch.close()
 
 
-def test_a_resized_terminal_is_redrawn_to_its_new_size(
+def test_a_resized_terminal_is_redrawn_to_its_new_size_and_page_keys_scroll(
     pty_watch: Any, lq_server: ServerHandle, unique_tag: str, players: dict[str, str]
 ) -> None:
     watch = pty_watch("Game", "-w", f"tag = {unique_tag}", "--columns", "name", "--sort", "name")
@@ -305,5 +305,12 @@ def test_a_resized_terminal_is_redrawn_to_its_new_size(
     )
     assert watch.row("ann") is not None
     assert watch.row("cid") is None
+    watch.press("\x1b[6~")  # Page Down: one screenful (one row here) further
+    watch.wait_for(lambda: watch.row("bob") is not None, "the second row after Page Down")
+    assert any("(1 more above, 1 more below)" in line for line in watch.lines())
+    watch.press("\x1b[F")  # End
+    watch.wait_for(lambda: watch.row("cid") is not None, "the last row after End")
+    watch.press("\x1b[5~")  # Page Up
+    watch.wait_for(lambda: watch.row("bob") is not None, "back one page")
     watch.press("q")
     assert watch.process.wait(timeout=30) == 0
