@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import os
 import queue
+import select
 import signal
 import subprocess
 import threading
@@ -33,6 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
+from livequery_cli.cli.exit_status import ExitStatus
 from livequery_cli.cli.output.event_record import TailEvent
 from livequery_cli.cli.output.ndjson import JsonFormat, envelope
 from livequery_cli.cli.output.terminal_text import escape_text
@@ -70,6 +72,8 @@ class _Failable(Protocol):
     def loop(self) -> asyncio.AbstractEventLoop | None: ...
 
     def fail(self, exc: BaseException) -> None: ...
+
+    def finish(self, status: ExitStatus) -> None: ...
 
 
 @dataclass
@@ -161,6 +165,26 @@ class ExecStage:
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
             loop.call_soon_threadsafe(runner.fail, error)
 
+    def _reader_gone(self) -> bool:
+        """Whether stdout is a pipe whose reader closed it (poll reports an error on it)."""
+        if self._stdout is None:
+            return False
+        try:
+            poller = select.poll()
+            poller.register(self._stdout, select.POLLOUT)
+            events = poller.poll(0)
+        except (OSError, ValueError):
+            return False
+        return any(mask & select.POLLERR for _, mask in events)
+
+    def _end(self) -> None:
+        runner = self._runner
+        loop = runner.loop if runner is not None else None
+        if runner is None or loop is None:
+            return
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(runner.finish, ExitStatus.SUCCESS)
+
     def let_go(self) -> None:
         """A signal arrived: a ``submit`` waiting for room stops waiting (and so does the rest)."""
         if self.blocked:
@@ -182,6 +206,12 @@ class ExecStage:
             if self._closing.is_set():
                 continue
             problem = self._run(job)
+            if self._reader_gone():
+                # `lq tail --exec ... | head`: the reader of the commands' output left.
+                # That ends lq as it ends a plain tail: status 0, nothing more to run.
+                self.abandon()
+                self._end()
+                return
             if problem is None:
                 continue
             if self._options.stop_on_error:

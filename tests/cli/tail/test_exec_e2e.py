@@ -286,3 +286,25 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_when_the_reader_of_stdout_leaves_lq_exits_0(
+    lq_server: ServerHandle, unique_tag: str
+) -> None:
+    # `lq tail --exec 'echo {id}' | head -1`: after head exits, the next command's
+    # write fails, and lq ends as a plain tail does when its reader leaves.
+    read_end, write_end = os.pipe()
+    env = {"LQ_SERVER_URL": lq_server.rest_url, "LQ_APP_ID": lq_server.app_id,
+           "LQ_JS_KEY": lq_server.js_key}  # fmt: skip
+    proc = LqProcess(["tail", "Game", "-w", f"tag = {unique_tag}", "--exec", "echo {id}"],
+                     env=env, stdout=write_end)  # fmt: skip
+    os.close(write_end)
+    try:
+        proc.wait_stderr("subscribed to Game")
+        first = lq_server.rest.create("Game", {"tag": unique_tag})["objectId"]
+        with os.fdopen(read_end, "rb") as reader:
+            assert reader.readline() == f"{first}\n".encode()
+        lq_server.rest.create("Game", {"tag": unique_tag})
+        assert proc.wait() == 0
+    finally:
+        proc.close()
