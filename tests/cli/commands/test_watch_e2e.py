@@ -314,3 +314,29 @@ def test_a_resized_terminal_is_redrawn_to_its_new_size_and_page_keys_scroll(
     watch.wait_for(lambda: watch.row("bob") is not None, "back one page")
     watch.press("q")
     assert watch.process.wait(timeout=30) == 0
+
+
+def test_the_header_follows_the_connection_through_a_server_restart(
+    lq_server_factory: Any, unique_tag: str
+) -> None:
+    server = lq_server_factory()
+    oid = server.rest.create("Game", {"tag": unique_tag, "name": "ann", "score": 1})["objectId"]
+    watch = PtyWatch(["Game", "--columns", "name,score"], _env(server))
+    try:
+        watch.wait_for(lambda: watch.lines()[0].startswith("synced · 1 object"), "synced")
+        server.kill()
+        watch.wait_for(
+            lambda: watch.lines()[0].startswith(("disconnected", "reconnecting", "cannot")),
+            "the lost connection in the header",
+        )
+        server.start()
+        server.rest.update("Game", oid, {"score": 2})
+        watch.wait_for(lambda: "resynced" in watch.lines()[0], "resynced in the header")
+        watch.wait_for(
+            lambda: any(line.split()[-2:] == ["ann", "2"] for line in watch.lines() if line),
+            "the change made around the restart",
+        )
+        watch.press("q")
+        assert watch.process.wait(timeout=30) == 0
+    finally:
+        watch.close()
