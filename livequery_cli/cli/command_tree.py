@@ -33,6 +33,16 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "explain",
         "Print the Parse where JSON that --where compiles to, after LiveQuery's checks.",
     ),
+    "find": (
+        "find",
+        "find",
+        "Query CLASS once over REST and print the matching objects, then exit.",
+    ),
+    "watch": (
+        "watch",
+        "watch",
+        "Show the objects of a live query on CLASS as a table, updated as they change.",
+    ),
     "config": (
         "config",
         "config_app",

@@ -108,7 +108,11 @@ def classify(
         return Outcome(ExitStatus.REFUSED, (_refusal_message(exc, profile, token_source),))
     if isinstance(exc, ServerError) and exc.code in _BAD_QUERY_CODES:
         return Outcome(ExitStatus.USAGE, (f"lq: error: query rejected: {escape_text(str(exc))}",))
-    if isinstance(exc, RestError) and exc.status in (401, 403):
+    if isinstance(exc, RestError) and exc.code in _BAD_QUERY_CODES:
+        return Outcome(ExitStatus.USAGE, (f"lq: error: query rejected: {escape_text(str(exc))}",))
+    if isinstance(exc, RestError) and (
+        exc.status in (401, 403) or exc.code == ErrorCode.OPERATION_FORBIDDEN
+    ):
         return Outcome(ExitStatus.REFUSED, (_refusal_message(exc, profile, token_source),))
     if isinstance(exc, TransportError):
         return Outcome(ExitStatus.CONNECTION_FAILED, (f"lq: error: {escape_text(str(exc))}",))

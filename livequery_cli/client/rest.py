@@ -154,9 +154,15 @@ class RestClient:
         order: str | Sequence[str] | None = None,
         limit: int | None = None,
         skip: int | None = None,
+        include: Sequence[str] | None = None,
     ) -> list[JsonObject]:
-        """One ``GET classes/<name>`` request: at most ``limit`` objects (Parse's default: 100)."""
+        """One ``GET classes/<name>`` request: at most ``limit`` objects (Parse's default: 100).
+
+        ``include`` names pointer fields for the server to expand (Parse's ``include``).
+        """
         params = _query_params(where, keys=keys, order=order, limit=limit, skip=skip)
+        if include:
+            params["include"] = ",".join(include)
         body = await self._object("GET", _class_path(class_name), params=params)
         results = body.get("results")
         if not isinstance(results, list):

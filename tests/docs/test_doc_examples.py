@@ -145,6 +145,29 @@ def _no_output(lines: list[str]) -> None:
     assert lines == []  # nothing happened in that second: jq prints nothing
 
 
+def _three_high_scores(server: Any, tmp: Path, values: dict[str, str]) -> None:
+    """docs/cli.md's lq find output: ada, bob and cy above 100 (and one below)."""
+    for player, score in (("ada", 135), ("bob", 120), ("cy", 101), ("dan", 50)):
+        server.rest.create("Game", {"player": player, "score": score}, master=True)
+
+
+def _forty_two_high_scores(server: Any, tmp: Path, values: dict[str, str]) -> None:
+    server.rest.batch(
+        [{"method": "POST", "path": "classes/Game", "body": {"score": 101 + n}} for n in range(42)],
+        master=True,
+    )
+
+
+def _demo_scores(server: Any, tmp: Path, values: dict[str, str]) -> None:
+    """docs/cli.md's lq watch --once output: cid, bob, ann tagged demo."""
+    for name, score in (("ann", 0), ("bob", 10), ("cid", 20)):
+        server.rest.create("Game", {"tag": "demo", "name": name, "score": score}, master=True)
+
+
+def _no_lines(lines: list[str]) -> None:
+    assert lines == []  # no event in that second: no command ran, so it printed nothing
+
+
 TIMEOUT_1S = "--timeout 1s"
 
 PLANS: dict[str, Plan] = {
@@ -207,6 +230,49 @@ PLANS: dict[str, Plan] = {
     # Parse Server 9 with redisURL); tests/cluster/ starts one and runs the same commands.
     "lq serve --parse-server http://parse.internal:1337/parse \\": Plan(synopsis=True),
     "lq tail Game --server-url http://127.0.0.1:1337/parse \\": Plan(synopsis=True),
+    # lq find: one REST query, no subscription (nothing to wait for on stderr)
+    "lq find Game --where 'score gt 100' --order -score --limit 10": Plan(
+        started=None, setup=_three_high_scores
+    ),
+    "lq find Game --where 'online = true' --count": Plan(started=None),
+    "lq find Game --where 'score gt 100' --order -score,name --limit 3": Plan(
+        started=None,
+        setup=_three_high_scores,
+        patterns=(("xWMyZ4YEGZ", r"\w{10}"), ("k3J9aQ2mPz", r"\w{10}"), ("Pq81nZ0aLm", r"\w{10}")),
+    ),
+    "lq find Game --where 'score gt 100' --json | jq -r .object.player": Plan(
+        started=None, setup=_three_high_scores
+    ),
+    "lq find Game --where 'score gt 100' --count": Plan(started=None, setup=_forty_two_high_scores),
+    "lq find Game --where 'tag = nightly' --exit-status -t '{id}' > ids || echo \"nothing\"": Plan(
+        started=None, replace=(("> ids", "> {tmp}/ids"),)
+    ),
+    # lq watch: stdout is a pipe here, so it prints the table once (the live table runs
+    # in a real pty in tests/cli/commands/test_watch_e2e.py)
+    "lq watch Game --where 'score gt 100' --sort -score": Plan(started=None),
+    "lq watch Game --where 'score gt 100' --columns player,score --sort -score": Plan(
+        synopsis=True  # its output is the live screen, shown in a pty by test_watch_e2e.py
+    ),
+    "lq watch Game --where 'tag = demo' --columns name,score --sort -score | cat": Plan(
+        started=None, setup=_demo_scores
+    ),
+    # lq tail --exec: no event arrives within the second, so no command runs
+    "lq tail Order --events create --exec './ship.sh {id}'": Plan(
+        status=124, append=TIMEOUT_1S, stdout_check=_no_lines
+    ),
+    "lq tail Job --where 'status = done' --exec 'notify-send \"job finished\" {object.name}'": Plan(
+        status=124, append=TIMEOUT_1S, stdout_check=_no_lines
+    ),
+    "lq tail Order --events create --exec './ship.sh {id}' --on-exec-error stop": Plan(
+        status=124, append=TIMEOUT_1S, stdout_check=_no_lines
+    ),
+    "lq tail Upload --exec 'jq -r .object.url' --exec-concurrency 4 --exec-timeout 30s": Plan(
+        status=124, append=TIMEOUT_1S, stdout_check=_no_lines
+    ),
+    "lq tail Game --shell --exec 'echo {object.player} >> \"$HOME/players.txt\"'": Plan(
+        status=124, append=TIMEOUT_1S, env=(("HOME", "{tmp}"),), stdout_check=_no_lines
+    ),
+    "lq tail --exec 'echo {id}' | head -1": Plan(synopsis=True),  # a fragment in prose
 }
 
 

@@ -34,6 +34,7 @@ QUERY_PANEL = "Query"
 SYNC_PANEL = "Snapshot and resync"
 OUTPUT_PANEL = "Output"
 LIFETIME_PANEL = "Lifetime"
+EXEC_PANEL = "Run a command per event"
 
 
 def tail(
@@ -289,6 +290,51 @@ def tail(
             rich_help_panel=LIFETIME_PANEL,
         ),
     ] = None,
+    exec_command: Annotated[
+        str | None,
+        typer.Option(
+            "--exec",
+            metavar="CMD",
+            help="Run CMD per event (argv-split; {field} placeholders are one argument each),"
+            " the --json record on stdin, LQ_OP/LQ_CLASS/LQ_ID set.",
+            rich_help_panel=EXEC_PANEL,
+        ),
+    ] = None,
+    shell: Annotated[
+        bool,
+        typer.Option(
+            "--shell",
+            help="Run --exec's CMD with /bin/sh -c (placeholders still become arguments).",
+            rich_help_panel=EXEC_PANEL,
+        ),
+    ] = False,
+    exec_concurrency: Annotated[
+        int,
+        typer.Option(
+            "--exec-concurrency",
+            metavar="N",
+            help="Up to N commands at once [default: 1, in event order].",
+            rich_help_panel=EXEC_PANEL,
+        ),
+    ] = 1,
+    exec_timeout: Annotated[
+        str | None,
+        typer.Option(
+            "--exec-timeout",
+            metavar="DURATION",
+            help="Kill a command running longer than DURATION (a failure).",
+            rich_help_panel=EXEC_PANEL,
+        ),
+    ] = None,
+    on_exec_error: Annotated[
+        str,
+        typer.Option(
+            "--on-exec-error",
+            metavar="continue|stop",
+            help="After a failed command: report it and go on, or exit 1.",
+            rich_help_panel=EXEC_PANEL,
+        ),
+    ] = "continue",
     server_url: ServerUrlOpt = None,
     live_query_url: LiveQueryUrlOpt = None,
     app_id: AppIdOpt = None,
@@ -336,6 +382,11 @@ def tail(
         timestamps=timestamps,
         wide=wide,
         max_backoff=max_backoff,
+        exec=exec_command,
+        shell=shell,
+        exec_concurrency=exec_concurrency,
+        exec_timeout=exec_timeout,
+        on_exec_error=on_exec_error,
         argv=_command_line(ctx),
         flags=connection_flags(
             server_url=server_url,

@@ -35,5 +35,7 @@ class RecordKind(StrEnum):
     """A live event (or one a resync recovered: ``synthetic``)."""
     SNAPSHOT = "snapshot"
     """A member of the initial result set (``--snapshot``)."""
+    OBJECT = "object"
+    """A member of a result set read once (``lq find``)."""
     STATUS = "status"
     """A connection state change (``--status-events``)."""

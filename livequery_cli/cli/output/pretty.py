@@ -37,6 +37,7 @@ OP_STYLES = {
     "leave": "\x1b[1;35m",
     "delete": "\x1b[1;31m",
     "snapshot": "\x1b[1m",
+    "object": "\x1b[1m",
 }
 OP_WIDTH = len("snapshot")
 # One color per query (``--also``), cycled, so interleaved streams stay apart.

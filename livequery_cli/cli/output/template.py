@@ -57,7 +57,8 @@ def compile_template(text: str) -> list[_Piece]:
     return pieces
 
 
-def _lookup(record: Any, path: tuple[str, ...]) -> Any:
+def lookup_path(record: Any, path: tuple[str, ...]) -> Any:
+    """The value at ``path`` in an envelope record (``None`` when absent)."""
     for part in path:
         if isinstance(record, dict):
             record = record.get(part)
@@ -86,7 +87,7 @@ class TemplateFormat:
     def __call__(self, event: TailEvent) -> bytes:
         record = envelope(event, self._stamp)
         out = [
-            literal if path is None else _text(_lookup(record, path))
+            literal if path is None else _text(lookup_path(record, path))
             for literal, path in self._pieces
         ]
         out.append("\n")

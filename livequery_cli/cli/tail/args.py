@@ -48,5 +48,10 @@ class TailArgs:
     timestamps: str | None = None
     wide: bool = False
     max_backoff: str | None = None
+    exec: str | None = None
+    shell: bool = False
+    exec_concurrency: int = 1
+    exec_timeout: str | None = None
+    on_exec_error: str = "continue"
     argv: list[str] | None = None
     """The command line, to tell which ``--where`` follows which ``--also``."""

@@ -76,8 +76,10 @@ class TailRunner:
         handle_signals: bool = True,
         status_events: bool = False,
         counter: Callable[[str], None] | None = None,
+        on_blocked_signal: Callable[[], None] | None = None,
     ) -> None:
         self._render = render
+        self._on_blocked_signal = on_blocked_signal
         self._until = limits.until
         self._matched = False
         self._status_events = status_events
@@ -94,6 +96,11 @@ class TailRunner:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.ended_by: str | None = None
         """``"timeout"`` or ``"idle"`` when that limit ended the run (to say so on stderr)."""
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The loop ``run`` runs on (for threads that hand results back to it)."""
+        return self._loop
 
     @property
     def seq(self) -> int:
@@ -214,6 +221,10 @@ class TailRunner:
         """
 
         def handler(signum: int, frame: Any) -> None:
+            if self._on_blocked_signal is not None:
+                # A stage blocking the loop (``--exec``'s full queue) lets go, so the
+                # loop can handle the signal itself.
+                self._on_blocked_signal()
             # A write that has just finished still counts as "writing" until its
             # ``finally`` runs, and a Ctrl-C right after a line appears lands there:
             # only a write that has lasted is a blocked one (else: the polite goodbye).

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import ssl
 
 from livequery_cli.cli.environment import Environment
-from livequery_cli.cli.exit_status import UsageError, report
+from livequery_cli.cli.exit_status import ExitStatus, UsageError, report
 from livequery_cli.cli.output.output_format import OutputFormat
 from livequery_cli.cli.query_input import (
     SubscribeQuery,
@@ -31,17 +31,18 @@ from livequery_cli.exceptions import ConfigError
 
 if TYPE_CHECKING:
     from livequery_cli.cli.environment import ColorChoice
+    from livequery_cli.cli.tail.exec_stage import ExecOptions, ExecStage
     from livequery_cli.cli.tail.resync_stage import SyncOptions, SyncStage
     from livequery_cli.cli.tail.runner import Limits, Render
 
-__all__ = ["run_tail"]
+__all__ = ["TailPlan", "prepare_tail", "run_tail"]
 
 
 def run_tail(env: Environment, args: TailArgs) -> int:
     """Check the input, connect, tail; return the exit status."""
     settings: Settings | None = None
     try:
-        plan = _prepare(env, args)
+        plan = prepare_tail(env, args)
         settings = plan.settings
         return _tail(env, args, plan)
     except (Exception, KeyboardInterrupt) as exc:
@@ -54,7 +55,7 @@ def run_tail(env: Environment, args: TailArgs) -> int:
 
 
 @dataclass
-class _Plan:
+class TailPlan:
     """Everything checked and ready before the first connection attempt."""
 
     settings: Settings
@@ -68,9 +69,10 @@ class _Plan:
     stats_interval: float | None
     tls: ssl.SSLContext | None = None
     max_backoff: float = 5.0
+    exec: ExecOptions | None = None
 
 
-def _prepare(env: Environment, args: TailArgs) -> _Plan:
+def prepare_tail(env: Environment, args: TailArgs) -> TailPlan:
     """Validate every flag, compile the query and resolve the settings; raise on bad input."""
     from livequery_cli.cli.durations import parse_duration
     from livequery_cli.cli.tail.output_settings import (
@@ -80,6 +82,7 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
     )
 
     check_output_flags(args)
+    exec_options = _exec_options(args)
     if args.count is not None and args.count < 1:
         raise UsageError("--count must be at least 1")
     if args.max_retries is not None and args.max_retries < 0:
@@ -159,7 +162,7 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
     interval = durations["stats-interval"] if args.stats_interval is not None else 10.0
     if args.stats and not interval:
         raise UsageError("--stats-interval must be more than 0")
-    plan = _Plan(
+    plan = TailPlan(
         settings,
         render,
         queries,
@@ -171,10 +174,58 @@ def _prepare(env: Environment, args: TailArgs) -> _Plan:
         interval if args.stats else None,
         tls,
         max_backoff(settings),
+        exec_options,
     )
     if insecure:  # last: only a run that will connect warns
         env.stderr.write(INSECURE_WARNING + "\n")
     return plan
+
+
+def _exec_options(args: TailArgs) -> ExecOptions | None:
+    """``--exec`` and its companions, checked; ``None`` without ``--exec``."""
+    if args.exec is None:
+        companions = [
+            flag
+            for flag, given in (
+                ("--shell", args.shell),
+                ("--exec-concurrency", args.exec_concurrency != 1),
+                ("--exec-timeout", args.exec_timeout is not None),
+                ("--on-exec-error", args.on_exec_error != "continue"),
+            )
+            if given
+        ]
+        if companions:
+            raise UsageError(f"{companions[0]} needs --exec")
+        return None
+    if args.json or args.output is not None or args.template is not None:
+        raise UsageError(
+            "--exec runs a command per event instead of printing it:"
+            " it cannot be used with --json, --output or --template"
+        )
+    if args.exec_concurrency < 1:
+        raise UsageError("--exec-concurrency must be at least 1")
+    if args.on_exec_error not in ("continue", "stop"):
+        raise UsageError(
+            f"--on-exec-error: unknown value {args.on_exec_error!r} (choose continue or stop)"
+        )
+    from livequery_cli.cli.durations import parse_duration
+    from livequery_cli.cli.tail.exec_command import ExecCommand
+    from livequery_cli.cli.tail.exec_stage import ExecOptions
+
+    timeout = None
+    if args.exec_timeout is not None:
+        try:
+            timeout = parse_duration(args.exec_timeout)
+        except ValueError as exc:
+            raise UsageError(f"--exec-timeout: {exc}") from None
+        if not timeout:
+            raise UsageError("--exec-timeout must be more than 0")
+    return ExecOptions(
+        command=ExecCommand(args.exec, shell=args.shell),
+        concurrency=args.exec_concurrency,
+        timeout=timeout,
+        stop_on_error=args.on_exec_error == "stop",
+    )
 
 
 def _with_shown(query: SubscribeQuery, show: tuple[str, ...]) -> SubscribeQuery:
@@ -278,7 +329,7 @@ def _check_urls(settings: Settings) -> list[str]:
     return split_urls(settings.live_query_url)
 
 
-def _tail(env: Environment, args: TailArgs, plan: _Plan) -> int:
+def _tail(env: Environment, args: TailArgs, plan: TailPlan) -> int:
     """Wire the status reporter, runner and LiveQuery source together and run the loop."""
     import asyncio
 
@@ -295,14 +346,18 @@ def _tail(env: Environment, args: TailArgs, plan: _Plan) -> int:
         from livequery_cli.cli.tail.stats import TailStats
 
         stats = TailStats(env.stderr, interval=plan.stats_interval)
+    exec_stage = _exec_stage(env, plan)
     runner = TailRunner(
-        render=plan.render,
+        render=plan.render if exec_stage is None else exec_stage,
         writer_stream=env.binary_stdout(),
         events=plan.events,
         limits=plan.limits,
         status_events=args.status_events,
         counter=stats.count if stats is not None else None,
+        on_blocked_signal=exec_stage.let_go if exec_stage is not None else None,
     )
+    if exec_stage is not None:
+        exec_stage.bind_failure(runner)
     make_sync: Callable[[Callable[[BaseException], None]], SyncStage] | None = None
     if plan.sync.enabled:
         from livequery_cli.cli.tail.resync_stage import SyncStage
@@ -332,7 +387,15 @@ def _tail(env: Environment, args: TailArgs, plan: _Plan) -> int:
         stats=stats,
         tls=plan.tls,
     )
-    result = asyncio.run(runner.run(source))
+    drain = False
+    try:
+        result = asyncio.run(runner.run(source))
+        # Commands still queued run when the tail ends on its own, not after Ctrl-C/SIGTERM.
+        drain = result not in (ExitStatus.SIGINT, ExitStatus.SIGTERM)
+    finally:
+        error = exec_stage.close(drain=drain) if exec_stage is not None else None
+    if error is not None:
+        raise error
     if runner.ended_by == "timeout":
         status.note(f"stopped: --timeout {args.timeout} reached (exit {int(result)})")
     elif runner.ended_by == "idle":
@@ -351,3 +414,16 @@ def _quiet_library_logs() -> None:
     logger = logging.getLogger("livequery_cli")
     logger.addHandler(logging.NullHandler())
     logger.propagate = False
+
+
+def _exec_stage(env: Environment, plan: TailPlan) -> ExecStage | None:
+    """The ``--exec`` stage, its commands writing straight to lq's stdout."""
+    if plan.exec is None:
+        return None
+    from livequery_cli.cli.tail.exec_stage import ExecStage
+
+    try:
+        stdout: int | None = env.binary_stdout().fileno()
+    except (AttributeError, OSError, ValueError):  # an in-memory stream: the process's own
+        stdout = None
+    return ExecStage(plan.exec, stdout=stdout, stderr=env.stderr, base_env=env.env)

@@ -84,7 +84,7 @@ def test_update_with_no_visible_change_says_the_change_is_outside_the_keys() -> 
 
 
 def test_keys_are_extended_with_the_show_fields(isolated_config: Path) -> None:
-    from livequery_cli.cli.tail.setup import _prepare
+    from livequery_cli.cli.tail.setup import prepare_tail as _prepare
 
     env = Environment(
         stdin=io.StringIO(), stdout=io.StringIO(), stderr=io.StringIO(),

@@ -69,7 +69,7 @@ def test_lq_tail_builds_its_client_with_the_5_s_cap(isolated_config: Path) -> No
     from livequery_cli.cli.environment import Environment
     from livequery_cli.cli.tail.args import TailArgs
     from livequery_cli.cli.tail.livequery_source import LiveQuerySource
-    from livequery_cli.cli.tail.setup import _prepare
+    from livequery_cli.cli.tail.setup import prepare_tail as _prepare
     from livequery_cli.cli.tail.status_line import StatusReporter
 
     env = Environment(

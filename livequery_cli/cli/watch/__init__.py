@@ -1,0 +1,1 @@
+"""``lq watch``: the result set of a live query as a table that updates in place."""

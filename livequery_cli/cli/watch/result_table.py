@@ -1,0 +1,263 @@
+"""``lq watch``'s picture of the result set, and the Rich table drawn from it.
+
+The model takes the tail pipeline's records (snapshot members, events,
+synthetic resync events) and keeps one row per member, with when it last
+changed, entered, or left: a changed row is highlighted for a moment, a
+row that entered is marked ``+`` for a moment, a row that left stays,
+marked ``-`` and dimmed, for a moment before it goes. Rendering is separate
+from updating, so thousands of events per second cost one dict write each
+and the table is built only when the screen refreshes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from livequery_cli.cli.output.event_record import TailEvent
+from livequery_cli.cli.output.pretty import format_value
+from livequery_cli.cli.output.terminal_text import escape_text
+
+if TYPE_CHECKING:
+    from rich.console import Group
+    from rich.table import Table
+
+__all__ = ["ResultTable", "choose_columns", "sort_key"]
+
+MARK_SECONDS = 2.0
+"""How long a changed row stays highlighted, and an entered or left row marked."""
+
+DEFAULT_FIELD_COUNT = 4
+_SKIPPED = frozenset({"objectId", "className", "createdAt", "updatedAt", "ACL"})
+_REMOVING = frozenset({"leave", "delete"})
+
+
+def choose_columns(objects: Sequence[dict[str, Any]]) -> list[str]:
+    """``objectId``, a few fields the first objects have (in first-seen order), ``updatedAt``."""
+    fields: list[str] = []
+    for obj in objects[:20]:
+        for key in obj:
+            if key not in _SKIPPED and key not in fields:
+                fields.append(key)
+    return ["objectId", *fields[:DEFAULT_FIELD_COUNT], "updatedAt"]
+
+
+def _lookup(obj: dict[str, Any], path: str) -> Any:
+    value: Any = obj
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def sort_key(field: str) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """Order by one field: missing values last, numbers before strings, then by objectId."""
+
+    def key(obj: dict[str, Any]) -> tuple[Any, ...]:
+        value = _lookup(obj, field)
+        if isinstance(value, dict) and value.get("__type") == "Date":
+            value = value.get("iso")
+        if value is None:
+            rank: tuple[Any, ...] = (2, 0, "")
+        elif isinstance(value, bool):
+            rank = (0, int(value), "")
+        elif isinstance(value, int | float):
+            rank = (0, value, "")
+        else:
+            rank = (1, 0, value if isinstance(value, str) else format_value(value))
+        return (*rank, obj.get("objectId") or "")
+
+    return key
+
+
+def cell(value: Any) -> str:
+    """A value as shown: strings bare, dates as ISO, the rest as ``--where`` spells it."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return escape_text(value)
+    if isinstance(value, dict) and value.get("__type") == "Date":
+        return escape_text(str(value.get("iso", "")))
+    return format_value(value)
+
+
+class ResultTable:
+    """The rows, their marks, the events-per-second rate and the connection state."""
+
+    def __init__(
+        self,
+        title: str,
+        *,
+        columns: list[str] | None,
+        sort: str | None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.title = title
+        self.columns = columns
+        self.sort = sort
+        self.state = "connecting"
+        self.rows: dict[str, dict[str, Any]] = {}
+        self._changed: dict[str, float] = {}
+        self._entered: dict[str, float] = {}
+        self._left: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._event_times: deque[float] = deque(maxlen=100_000)
+        self._clock = clock
+        self.synced = False
+        self.dirty = True
+        self.offset = 0
+        """The first row shown (page keys scroll by a screenful)."""
+        self.page = 20
+        """Rows on the last screen drawn: what a page key scrolls by."""
+
+    def __call__(self, event: TailEvent) -> bytes:
+        """The tail pipeline's renderer: update the model, print nothing."""
+        self.apply(event.op, event.object, snapshot=event.kind == "snapshot")
+        return b""
+
+    def apply(self, op: str, obj: dict[str, Any], *, snapshot: bool = False) -> None:
+        oid = obj.get("objectId")
+        if not isinstance(oid, str):
+            return
+        now = self._clock()
+        if not snapshot:
+            self._event_times.append(now)
+        self.dirty = True
+        if op in _REMOVING:
+            self.rows.pop(oid, None)
+            self._changed.pop(oid, None)
+            self._entered.pop(oid, None)
+            self._left[oid] = (now, obj)
+            return
+        known = oid in self.rows
+        self.rows[oid] = obj
+        self._left.pop(oid, None)
+        if snapshot:
+            return
+        if known:
+            self._changed[oid] = now
+        else:
+            self._entered[oid] = now
+
+    def events_per_second(self) -> float:
+        """Events in the last second."""
+        now = self._clock()
+        times = self._event_times
+        while times and times[0] < now - 1.0:
+            times.popleft()
+        return float(len(times))
+
+    def expire(self) -> None:
+        """Forget marks older than ``MARK_SECONDS``; drop the rows that left that long ago."""
+        limit = self._clock() - MARK_SECONDS
+        for marks in (self._changed, self._entered):
+            for oid in [oid for oid, at in marks.items() if at < limit]:
+                del marks[oid]
+                self.dirty = True
+        for oid in [oid for oid, (at, _) in self._left.items() if at < limit]:
+            del self._left[oid]
+            self.dirty = True
+
+    def shown_columns(self) -> list[str]:
+        if self.columns is None and self.rows:
+            self.columns = choose_columns(list(self.rows.values()))
+        return self.columns or ["objectId", "updatedAt"]
+
+    def cycle_sort(self) -> None:
+        """``s``: sort by the next column (ascending), after the last one back to the first."""
+        columns = self.shown_columns()
+        current = (self.sort or "").lstrip("-")
+        position = columns.index(current) if current in columns else -1
+        self.sort = columns[(position + 1) % len(columns)]
+        self.dirty = True
+
+    def ordered(self) -> list[tuple[str, dict[str, Any]]]:
+        """``(mark, object)`` per row in sort order; rows that left keep their place."""
+        entries = [(oid, obj, False) for oid, obj in self.rows.items()]
+        entries.extend((oid, obj, True) for oid, (_, obj) in self._left.items())
+        if self.sort:
+            field = self.sort.lstrip("-")
+            key = sort_key(field)
+            entries.sort(key=lambda e: key(e[1]), reverse=self.sort.startswith("-"))
+        else:
+            entries.sort(key=lambda e: e[0])
+        out = []
+        for oid, obj, left in entries:
+            mark = (
+                "-"
+                if left
+                else "+"
+                if oid in self._entered
+                else "*"
+                if oid in self._changed
+                else ""
+            )
+            out.append((mark, obj))
+        return out
+
+    def header(self, *, live: bool) -> str:
+        """The line above the table; live, the state and rate come first (a narrow screen cuts
+        the end of the line, and the query is the longest part)."""
+        count = len(self.rows)
+        noun = "object" if count == 1 else "objects"
+        parts = [f"{count} {noun}"]
+        if self.sort:
+            parts.append(f"sorted by {self.sort}")
+        if not live:
+            return " · ".join([self.title, *parts])
+        rate = f"{self.events_per_second():.0f} events/s"
+        return " · ".join([self.state, *parts, rate, self.title])
+
+    def scroll(self, pages: int) -> None:
+        """Page keys: move the window by whole screenfuls, within the rows there are."""
+        total = len(self.rows) + len(self._left)
+        last = max(0, total - self.page)
+        self.offset = min(max(0, self.offset + pages * self.page), last)
+        self.dirty = True
+
+    def screen(self, *, max_rows: int, color: bool) -> Group:
+        """The live screen: the header, a screenful of the table, the keys."""
+        from rich.console import Group
+        from rich.text import Text
+
+        self.page = max_rows
+        total = len(self.rows) + len(self._left)
+        self.offset = min(self.offset, max(0, total - max_rows))
+        above, below = self.offset, max(0, total - self.offset - max_rows)
+        notes = [f"{above} more above" if above else "", f"{below} more below" if below else ""]
+        more = ", ".join(note for note in notes if note)
+        keys = "q quit · s sort by the next column"
+        if above or below:
+            keys += f" · PgUp/PgDn scroll ({more})"
+        return Group(
+            Text(self.header(live=True), style="bold" if color else ""),
+            self.render(live=True, max_rows=max_rows, color=color),
+            Text(keys, style="dim" if color else ""),
+        )
+
+    def render(self, *, live: bool, max_rows: int | None = None, color: bool = True) -> Table:
+        """The table as Rich draws it (``max_rows``: a screenful)."""
+        from rich import box
+        from rich.table import Table
+
+        columns = self.shown_columns()
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        if live:
+            table.add_column(" ", width=1, no_wrap=True)
+        for name in columns:
+            arrow = ""
+            if self.sort and self.sort.lstrip("-") == name:
+                arrow = " ↓" if self.sort.startswith("-") else " ↑"
+            table.add_column(escape_text(name) + arrow, no_wrap=True, overflow="ellipsis")
+        rows = self.ordered()
+        if max_rows is not None:
+            rows = rows[self.offset : self.offset + max_rows]
+        for mark, obj in rows:
+            values = [cell(_lookup(obj, name)) for name in columns]
+            style = None
+            if color and live:
+                style = {"+": "bold green", "-": "dim strike", "*": "reverse"}.get(mark)
+            table.add_row(*([mark] if live else []), *values, style=style)
+        return table
