@@ -42,11 +42,6 @@ class EventWriter:
         self._failed = False
         self._writing_since: float | None = None
 
-    @property
-    def writing(self) -> bool:
-        """True while a write to the stream is in progress."""
-        return self._writing_since is not None
-
     def blocked_for(self) -> float:
         """Seconds the write in progress has lasted (0 when none is)."""
         since = self._writing_since

@@ -170,9 +170,6 @@ class Settings:
             raise ConfigError(f"{exc} (--server-url)") from None
 
 
-SecretReader = Callable[[str], str]
-
-
 def read_secret_file(spec: str, stdin: IO[str]) -> str:
     """Read a secret from a path, or from stdin when ``spec`` is ``-``; strip the newline."""
     try:

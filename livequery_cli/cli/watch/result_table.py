@@ -105,7 +105,6 @@ class ResultTable:
         self._left: dict[str, tuple[float, dict[str, Any]]] = {}
         self._event_times: deque[float] = deque(maxlen=100_000)
         self._clock = clock
-        self.synced = False
         self.dirty = True
         self.offset = 0
         """The first row shown (page keys scroll by a screenful)."""

@@ -252,13 +252,15 @@ def test_head_stops_the_paging_and_lq_exits_0(lq_server: ServerHandle, unique_ta
 def test_include_is_passed_to_the_server(parse_server: ServerHandle, unique_tag: str) -> None:
     from support.rest_writer import pointer
 
-    player = parse_server.rest.create("Player", {"tag": unique_tag, "name": "ada"})
+    player = parse_server.rest.create("FindPlayer", {"tag": unique_tag, "name": "ada"}, master=True)
     parse_server.rest.create(
-        "Game", {"tag": unique_tag, "player": pointer("Player", player["objectId"])}
+        "FindGame",  # classes of its own: the shared server's Game.player is a String
+        {"tag": unique_tag, "player": pointer("FindPlayer", player["objectId"])},
+        master=True,
     )
     where = f"tag = {unique_tag}"
-    plain = lq("find", "Game", "-w", where, "-o", "raw", env=_env(parse_server))
-    included = lq("find", "Game", "-w", where, "-o", "raw", "--include", "player",
+    plain = lq("find", "FindGame", "-w", where, "-o", "raw", env=_env(parse_server))
+    included = lq("find", "FindGame", "-w", where, "-o", "raw", "--include", "player",
                   env=_env(parse_server))  # fmt: skip
     assert plain.status == included.status == 0, plain.stderr + included.stderr
     assert "name" not in json.loads(plain.stdout)["player"]
