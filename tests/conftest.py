@@ -8,7 +8,9 @@ shell are removed for the same reason.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -77,6 +79,13 @@ _INTEGRATION_FOLDERS = frozenset({"bench", "faults", "support_selftest"})
 _INTEGRATION_MODULES = frozenset(
     {"test_demo.py", "test_serve_process.py", "test_startup_imports.py"}
 )
+# A module that starts processes (lq itself, shells, node, mypy): integration too.
+_STARTS_PROCESSES = re.compile(r"^\s*(?:import (?:subprocess|pty)\b|from subprocess\b)", re.M)
+
+
+@functools.cache
+def _starts_processes(path: Path) -> bool:
+    return bool(_STARTS_PROCESSES.search(path.read_text("utf-8")))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -88,5 +97,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             folder in _INTEGRATION_FOLDERS
             or item.path.name in _INTEGRATION_MODULES
             or fixtures & _SERVER_FIXTURES
+            or _starts_processes(item.path)
         ):
             item.add_marker(pytest.mark.integration)
