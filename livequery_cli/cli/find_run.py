@@ -169,6 +169,7 @@ def open_rest(
         master_key=settings.get("master_key"),
         session_token=settings.get("session_token"),
         session=session,
+        proxy=settings.proxy_for(settings.server_url),
     )
     return rest, session
 

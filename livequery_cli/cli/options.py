@@ -11,6 +11,46 @@ from typing import Annotated
 import typer
 
 CONNECTION_PANEL = "Connection"
+QUERY_PANEL = "Query"
+
+# The query flags of every command that takes a query (tail, find, watch).
+WhereOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--where",
+        "-w",
+        metavar="EXPR",
+        help="Condition in the --where language, e.g. 'score gt 100' (repeat to AND).",
+        rich_help_panel=QUERY_PANEL,
+    ),
+]
+WhereJsonOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--where-json",
+        metavar="JSON",
+        help="Condition as Parse where JSON.",
+        rich_help_panel=QUERY_PANEL,
+    ),
+]
+QueryFileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--query-file",
+        metavar="FILE",
+        help="JSON file with the query (where, keys, watch; '-' for stdin).",
+        rich_help_panel=QUERY_PANEL,
+    ),
+]
+KeysOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--keys",
+        metavar="FIELDS",
+        help="Only send these fields (server-side 'keys').",
+        rich_help_panel=QUERY_PANEL,
+    ),
+]
 
 ServerUrlOpt = Annotated[
     str | None,

@@ -14,63 +14,35 @@ from typing import Annotated
 import typer
 
 from livequery_cli.cli.options import (
+    QUERY_PANEL,
     AppIdOpt,
     CaFileOpt,
     InsecureOpt,
     JsKeyOpt,
+    KeysOpt,
     MasterKeyFileOpt,
     MasterKeyOpt,
     ProfileOpt,
+    ProxyOpt,
+    QueryFileOpt,
     ServerUrlOpt,
     SessionTokenFileOpt,
     SessionTokenOpt,
+    WhereJsonOpt,
+    WhereOpt,
     connection_flags,
 )
 
-QUERY_PANEL = "Query"
 OUTPUT_PANEL = "Output"
 
 
 def find(
     ctx: typer.Context,
     class_name: Annotated[str, typer.Argument(metavar="CLASS", help="The class to query.")],
-    where: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--where",
-            "-w",
-            metavar="EXPR",
-            help="Condition in the --where language, e.g. 'score gt 100' (repeat to AND).",
-            rich_help_panel=QUERY_PANEL,
-        ),
-    ] = None,
-    where_json: Annotated[
-        str | None,
-        typer.Option(
-            "--where-json",
-            metavar="JSON",
-            help="Condition as Parse where JSON.",
-            rich_help_panel=QUERY_PANEL,
-        ),
-    ] = None,
-    query_file: Annotated[
-        str | None,
-        typer.Option(
-            "--query-file",
-            metavar="FILE",
-            help="JSON file with where/keys ('-' for stdin).",
-            rich_help_panel=QUERY_PANEL,
-        ),
-    ] = None,
-    keys: Annotated[
-        str | None,
-        typer.Option(
-            "--keys",
-            metavar="FIELDS",
-            help="Only fetch these fields (server-side 'keys').",
-            rich_help_panel=QUERY_PANEL,
-        ),
-    ] = None,
+    where: WhereOpt = None,
+    where_json: WhereJsonOpt = None,
+    query_file: QueryFileOpt = None,
+    keys: KeysOpt = None,
     order: Annotated[
         str | None,
         typer.Option(
@@ -166,6 +138,7 @@ def find(
     session_token_file: SessionTokenFileOpt = None,
     ca_file: CaFileOpt = None,
     insecure: InsecureOpt = False,
+    proxy: ProxyOpt = None,
     profile: ProfileOpt = None,
 ) -> int:
     """Query CLASS once over REST and print the matching objects, then exit."""
@@ -199,6 +172,7 @@ def find(
             session_token_file=session_token_file,
             ca_file=ca_file,
             insecure=insecure,
+            proxy=proxy,
         ),
     )
     return run_find(current_environment(ctx), args)

@@ -14,23 +14,27 @@ import typer
 
 from livequery_cli.cli.environment import Environment
 from livequery_cli.cli.options import (
+    QUERY_PANEL,
     AppIdOpt,
     CaFileOpt,
     InsecureOpt,
     JsKeyOpt,
+    KeysOpt,
     LiveQueryUrlOpt,
     MasterKeyFileOpt,
     MasterKeyOpt,
     ProfileOpt,
     ProxyOpt,
+    QueryFileOpt,
     ServerUrlOpt,
     SessionTokenFileOpt,
     SessionTokenOpt,
+    WhereJsonOpt,
+    WhereOpt,
     connection_flags,
 )
 from livequery_cli.cli.tail.args import TailArgs
 
-QUERY_PANEL = "Query"
 SYNC_PANEL = "Snapshot and resync"
 OUTPUT_PANEL = "Output"
 LIFETIME_PANEL = "Lifetime"
@@ -40,34 +44,9 @@ EXEC_PANEL = "Run a command per event"
 def tail(
     ctx: typer.Context,
     class_name: Annotated[str, typer.Argument(metavar="CLASS", help="The class to watch.")],
-    where: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--where",
-            "-w",
-            metavar="EXPR",
-            help="Condition in the --where language, e.g. 'score gt 100' (repeat to AND).",
-            rich_help_panel=QUERY_PANEL,
-        ),
-    ] = None,
-    where_json: Annotated[
-        str | None,
-        typer.Option(
-            "--where-json",
-            metavar="JSON",
-            help="Condition as Parse where JSON.",
-            rich_help_panel=QUERY_PANEL,
-        ),
-    ] = None,
-    query_file: Annotated[
-        str | None,
-        typer.Option(
-            "--query-file",
-            metavar="FILE",
-            help="JSON file with where/keys/watch ('-' for stdin).",
-            rich_help_panel=QUERY_PANEL,
-        ),
-    ] = None,
+    where: WhereOpt = None,
+    where_json: WhereJsonOpt = None,
+    query_file: QueryFileOpt = None,
     events: Annotated[
         str | None,
         typer.Option(
@@ -77,15 +56,7 @@ def tail(
             rich_help_panel=QUERY_PANEL,
         ),
     ] = None,
-    keys: Annotated[
-        str | None,
-        typer.Option(
-            "--keys",
-            metavar="FIELDS",
-            help="Only send these fields (server-side 'keys').",
-            rich_help_panel=QUERY_PANEL,
-        ),
-    ] = None,
+    keys: KeysOpt = None,
     watch_fields: Annotated[
         str | None,
         typer.Option(

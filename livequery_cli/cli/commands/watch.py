@@ -16,60 +16,31 @@ from livequery_cli.cli.options import (
     CaFileOpt,
     InsecureOpt,
     JsKeyOpt,
+    KeysOpt,
     LiveQueryUrlOpt,
     MasterKeyFileOpt,
     MasterKeyOpt,
     ProfileOpt,
+    ProxyOpt,
+    QueryFileOpt,
     ServerUrlOpt,
     SessionTokenFileOpt,
     SessionTokenOpt,
+    WhereJsonOpt,
+    WhereOpt,
     connection_flags,
 )
 
-QUERY_PANEL = "Query"
 TABLE_PANEL = "Table"
 
 
 def watch(
     ctx: typer.Context,
     class_name: Annotated[str, typer.Argument(metavar="CLASS", help="The class to watch.")],
-    where: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--where",
-            "-w",
-            metavar="EXPR",
-            help="Condition in the --where language, e.g. 'score gt 100' (repeat to AND).",
-            rich_help_panel=QUERY_PANEL,
-        ),
-    ] = None,
-    where_json: Annotated[
-        str | None,
-        typer.Option(
-            "--where-json",
-            metavar="JSON",
-            help="Condition as Parse where JSON.",
-            rich_help_panel=QUERY_PANEL,
-        ),
-    ] = None,
-    query_file: Annotated[
-        str | None,
-        typer.Option(
-            "--query-file",
-            metavar="FILE",
-            help="JSON file with where/keys ('-' for stdin).",
-            rich_help_panel=QUERY_PANEL,
-        ),
-    ] = None,
-    keys: Annotated[
-        str | None,
-        typer.Option(
-            "--keys",
-            metavar="FIELDS",
-            help="Only fetch these fields (server-side 'keys').",
-            rich_help_panel=QUERY_PANEL,
-        ),
-    ] = None,
+    where: WhereOpt = None,
+    where_json: WhereJsonOpt = None,
+    query_file: QueryFileOpt = None,
+    keys: KeysOpt = None,
     columns: Annotated[
         str | None,
         typer.Option(
@@ -113,6 +84,7 @@ def watch(
     session_token_file: SessionTokenFileOpt = None,
     ca_file: CaFileOpt = None,
     insecure: InsecureOpt = False,
+    proxy: ProxyOpt = None,
     profile: ProfileOpt = None,
 ) -> int:
     """Show the objects of a live query on CLASS as a table, updated as they change."""
@@ -141,6 +113,7 @@ def watch(
             session_token_file=session_token_file,
             ca_file=ca_file,
             insecure=insecure,
+            proxy=proxy,
         ),
     )
     return run_watch(current_environment(ctx), args)

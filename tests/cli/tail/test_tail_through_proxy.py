@@ -122,3 +122,20 @@ async def test_a_proxy_that_refuses_is_a_clear_error_without_credentials(
         await open_websocket(lq_server.ws_url, proxy=wrong)
     assert "proxy http://127.0.0.1:" in str(caught.value)
     assert "wrong-password" not in str(caught.value)
+
+
+def test_find_reads_through_the_proxy(
+    lq_server: LqServer, proxy: HttpProxy, unique_tag: str
+) -> None:
+    lq_server.rest.create("Game", {"tag": unique_tag})
+    proc = LqProcess(
+        ["find", "Game", "--where", f"tag = {unique_tag}", "--json", "--proxy", proxy.url],
+        env=_env(lq_server),
+    )
+    try:
+        [line] = proc.read_stdout(1)
+        assert json.loads(line)["object"]["tag"] == unique_tag
+        assert proc.wait() == 0
+    finally:
+        proc.close()
+    assert proxy.tunnels_to(_port(lq_server)) >= 1
