@@ -131,7 +131,7 @@ class ResultTable:
             self._left[oid] = (now, obj)
             return
         known = oid in self.rows
-        self.rows[oid] = obj
+        self.rows[oid] = self._kept(obj)
         self._left.pop(oid, None)
         if snapshot:
             return
@@ -159,9 +159,23 @@ class ResultTable:
             del self._left[oid]
             self.dirty = True
 
+    def _kept(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """What a row keeps of an object: its columns and the sort field, once they are known.
+
+        A table of 100,000 members then holds a few fields per member, not whole
+        objects (before the columns are chosen, the first rows are kept whole).
+        """
+        if self.columns is None:
+            return obj
+        names = {*self.columns, "objectId", "updatedAt"}
+        if self.sort:
+            names.add(self.sort.lstrip("-"))
+        return {name: value for name, value in obj.items() if name in names}
+
     def shown_columns(self) -> list[str]:
         if self.columns is None and self.rows:
             self.columns = choose_columns(list(self.rows.values()))
+            self.rows = {oid: self._kept(obj) for oid, obj in self.rows.items()}
         return self.columns or ["objectId", "updatedAt"]
 
     def cycle_sort(self) -> None:

@@ -340,3 +340,46 @@ def test_the_header_follows_the_connection_through_a_server_restart(
         assert watch.process.wait(timeout=30) == 0
     finally:
         watch.close()
+
+
+@pytest.mark.slow
+def test_a_hundred_thousand_members_show_a_sorted_screenful_and_scroll(
+    pty_watch: Any, lq_server: ServerHandle, unique_tag: str
+) -> None:
+    total = 100_000
+    for start in range(0, total, 1000):  # a batch holds at most 1,000 requests
+        lq_server.rest.batch(
+            [
+                {"method": "POST", "path": "classes/Big", "body": {"tag": unique_tag, "n": n}}
+                for n in range(start, start + 1000)
+            ],
+            master=True,
+        )
+    watch = pty_watch("Big", "-w", f"tag = {unique_tag}", "--columns", "n", "--sort", "-n")
+    deadline = time.monotonic() + 180
+    while not any(f"{total} objects" in line for line in watch.lines()):
+        assert time.monotonic() < deadline, "the table never showed every member"
+        watch.wait_for(lambda: True, "a redraw")  # one poll of the screen
+    # A screenful in sort order (waited for: the header may be drawn before the rows).
+    watch.wait_for(lambda: _shown_numbers(watch)[:3] == [99999, 99998, 99997], "sorted rows")
+    first = _shown_numbers(watch)
+    watch.press("\x1b[6~")  # Page Down: the next screenful
+    watch.wait_for(lambda: _shown_numbers(watch)[:1] == [first[-1] - 1], "the next screenful")
+    watch.press("\x1b[F")  # End: the last screenful holds the smallest n
+    watch.wait_for(lambda: _shown_numbers(watch)[-1:] == [0], "the last screenful")
+    with open(f"/proc/{watch.process.pid}/status") as status:
+        peak_kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    print(f"lq watch peak RSS with {total} members: {peak_kb / 1024:.1f} MB")
+    assert peak_kb < 200 * 1024  # a few fields per member, not whole objects
+    watch.press("q")
+    assert watch.process.wait(timeout=60) == 0
+
+
+def _shown_numbers(watch: PtyWatch) -> list[int]:
+    """The ``n`` column of the rows on screen, top to bottom (one number per table row)."""
+    numbers = []
+    for line in watch.lines()[1:-1]:  # not the header, not the key line
+        cells = line.replace("│", " ").split()
+        if len(cells) >= 1 and cells[-1].isdigit() and "objects" not in line:
+            numbers.append(int(cells[-1]))
+    return numbers
