@@ -27,7 +27,6 @@ from livequery_cli.parse.headers import parse_headers
 
 if TYPE_CHECKING:
     import ssl
-    from urllib.parse import SplitResult
 
 __all__ = ["ROWS", "StartVersionReader"]
 
@@ -113,7 +112,11 @@ class StartVersionReader:
             path = f"{parts.path.rstrip('/')}/classes/{quote(class_name, safe='')}?{query}"
             headers = dict(self._headers)
             proxy = urlsplit(self._proxy) if self._proxy else None
-            auth = _proxy_authorization(proxy)
+            auth = {}
+            if self._proxy:
+                from livequery_cli.client.transports.proxy import proxy_authorization
+
+                auth = proxy_authorization(self._proxy)
             if parts.scheme == "https":
                 import ssl
 
@@ -151,17 +154,6 @@ class StartVersionReader:
             return results if isinstance(results, list) else None
         except (OSError, ValueError, http.client.HTTPException):
             return None
-
-
-def _proxy_authorization(proxy: SplitResult | None) -> dict[str, str]:
-    """``Proxy-Authorization`` for credentials in the proxy URL (none: no header)."""
-    if proxy is None or proxy.username is None:
-        return {}
-    import base64
-    from urllib.parse import unquote
-
-    secret = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}"
-    return {"Proxy-Authorization": "Basic " + base64.b64encode(secret.encode()).decode()}
 
 
 def _newest(results: list[Any] | None) -> str | None:

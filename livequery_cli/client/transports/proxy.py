@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 from livequery_cli.exceptions import ConfigError, TransportError
 
-__all__ = ["open_tunnel", "proxy_for", "redact_proxy"]
+__all__ = ["open_tunnel", "proxy_authorization", "proxy_for", "redact_proxy"]
 
 _SECURE = frozenset({"https", "wss"})
 _MAX_RESPONSE_HEAD = 16 * 1024
@@ -110,6 +110,15 @@ def redact_proxy(proxy: str) -> str:
     return f"{parts.scheme}://{parts.hostname or '?'}{port}"
 
 
+def proxy_authorization(proxy: str) -> dict[str, str]:
+    """``Proxy-Authorization: Basic`` for the credentials in a proxy URL (none: no header)."""
+    parts = urlsplit(proxy)
+    if parts.username is None:
+        return {}
+    secret = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+    return {"Proxy-Authorization": "Basic " + base64.b64encode(secret.encode()).decode()}
+
+
 async def open_tunnel(proxy: str, host: str, port: int) -> socket.socket:
     """A connected socket to ``host:port`` through ``proxy``'s ``CONNECT`` (caller owns it)."""
     parts = urlsplit(proxy)
@@ -124,10 +133,8 @@ async def open_tunnel(proxy: str, host: str, port: int) -> socket.socket:
         await loop.sock_connect(sock, address)
         authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         request = f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n"
-        if parts.username is not None:
-            secret = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
-            token = base64.b64encode(secret.encode()).decode()
-            request += f"Proxy-Authorization: Basic {token}\r\n"
+        for name, value in proxy_authorization(proxy).items():
+            request += f"{name}: {value}\r\n"
         await loop.sock_sendall(sock, (request + "\r\n").encode("latin-1"))
         head = b""
         while b"\r\n\r\n" not in head:
