@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,8 +154,33 @@ class SyncedSubscription(SyncedListeners, EventEmitter):  # type: ignore[misc]
         if owned is not None:
             await owned.close()
 
-    def __aiter__(self) -> SyncedSubscription:
-        return self
+    def __aiter__(self) -> AsyncIterator[SyncedEvent]:
+        """A fresh iterator; leaving it early (``break``, cancel, GC) unsubscribes.
+
+        The same rule as a plain ``Subscription``'s: a consumer that goes away
+        must not leave a subscription (and its result-set view) filling up
+        behind it. ``await anext(sub)`` reads one event without such an
+        iterator.
+        """
+        return self._events()
+
+    async def _events(self) -> AsyncIterator[SyncedEvent]:
+        try:
+            while True:
+                try:
+                    event = await self.__anext__()
+                except StopAsyncIteration:
+                    return
+                yield event
+        finally:
+            self._abandoned()
+
+    def _abandoned(self) -> None:
+        """Unsubscribe without waiting: this runs where awaiting may be impossible."""
+        if self.subscription.closed:
+            return
+        self._unbind()
+        self.subscription._abandoned()  # sends the unsubscribe; "close" releases the REST client
 
     async def __anext__(self) -> SyncedEvent:
         while not self._items:
