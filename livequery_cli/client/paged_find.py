@@ -59,6 +59,9 @@ async def find_pages(
         raise ValueError("limit cannot be negative")
     base = dict(where or {})
     sort = order_keys(order)
+    # Passed only when asked for: ``find`` overrides and stand-ins written before
+    # ``include`` existed keep working under ``RestClient.find_all``.
+    extra: dict[str, Any] = {"include": include} if include else {}
     remaining = limit
     last: str | None = None
     skip = 0
@@ -66,13 +69,13 @@ async def find_pages(
         size = page_size if remaining is None else min(page_size, remaining)
         if sort:
             page = await rest.find(
-                class_name, base, keys=keys, order=sort, limit=size, skip=skip, include=include
+                class_name, base, keys=keys, order=sort, limit=size, skip=skip, **extra
             )
             skip += len(page)
         else:
             page_where = base if last is None else _after(base, last)
             page = await rest.find(
-                class_name, page_where, keys=keys, order="objectId", limit=size, include=include
+                class_name, page_where, keys=keys, order="objectId", limit=size, **extra
             )
             if page:
                 last_id = page[-1].get("objectId")

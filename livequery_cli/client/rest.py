@@ -30,12 +30,15 @@ import contextlib
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
 import yarl
 
+from livequery_cli.client.paged_find import find_pages
+from livequery_cli.client.rest_paths import class_path, object_path, query_params
+from livequery_cli.client.url_origin import origin_of, same_origin
 from livequery_cli.exceptions import ConfigError, RestAuthError, RestError, TransportError
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.parse.headers import parse_headers
@@ -124,24 +127,24 @@ class RestClient:
 
     async def create(self, class_name: str, fields: Mapping[str, Any]) -> JsonObject:
         """Create an object; returns ``{"objectId", "createdAt"}``."""
-        return await self._object("POST", _class_path(class_name), dict(fields))
+        return await self._object("POST", class_path(class_name), dict(fields))
 
     async def get(
         self, class_name: str, object_id: str, *, keys: Sequence[str] | None = None
     ) -> JsonObject:
         """One object by id (``keys``: only these fields)."""
         params = {"keys": ",".join(keys)} if keys else None
-        return await self._object("GET", _object_path(class_name, object_id), params=params)
+        return await self._object("GET", object_path(class_name, object_id), params=params)
 
     async def update(
         self, class_name: str, object_id: str, fields: Mapping[str, Any]
     ) -> JsonObject:
         """Update fields; Parse field ops (``{"__op": "Increment", ...}``) pass through."""
-        return await self._object("PUT", _object_path(class_name, object_id), dict(fields))
+        return await self._object("PUT", object_path(class_name, object_id), dict(fields))
 
     async def delete(self, class_name: str, object_id: str) -> None:
         """Delete one object."""
-        await self._request("DELETE", _object_path(class_name, object_id))
+        await self._request("DELETE", object_path(class_name, object_id))
 
     # -- queries -----------------------------------------------------------------
 
@@ -160,10 +163,10 @@ class RestClient:
 
         ``include`` names pointer fields for the server to expand (Parse's ``include``).
         """
-        params = _query_params(where, keys=keys, order=order, limit=limit, skip=skip)
+        params = query_params(where, keys=keys, order=order, limit=limit, skip=skip)
         if include:
             params["include"] = ",".join(include)
-        body = await self._object("GET", _class_path(class_name), params=params)
+        body = await self._object("GET", class_path(class_name), params=params)
         results = body.get("results")
         if not isinstance(results, list):
             raise RestError("the server's find answer has no results list", status=200)
@@ -176,7 +179,7 @@ class RestClient:
             for name, value in params.items()
             if value is not None
         }
-        body = await self._object("GET", _class_path(class_name), params=encoded)
+        body = await self._object("GET", class_path(class_name), params=encoded)
         results = body.get("results")
         if not isinstance(results, list):
             raise RestError("the server's find answer has no results list", status=200)
@@ -199,27 +202,15 @@ class RestClient:
         """
         if page_size < 1:
             raise ConfigError("page_size must be at least 1")
-        base = dict(where or {})
-        last: str | None = None
-        while True:
-            page_where = base if last is None else _after(base, last)
-            page = await self.find(
-                class_name, page_where, keys=keys, order="objectId", limit=page_size
-            )
+        async for page in find_pages(self, class_name, where, keys=keys, page_size=page_size):
             for obj in page:
                 yield obj
-            if len(page) < page_size:
-                return
-            last_id = page[-1].get("objectId")
-            if not isinstance(last_id, str) or last_id == last:
-                raise RestError("the server's find answer is not ordered by objectId", status=200)
-            last = last_id
 
     async def count(self, class_name: str, where: Mapping[str, Any] | None = None) -> int:
         """How many objects of ``class_name`` match ``where``."""
-        params = _query_params(where, limit=0)
+        params = query_params(where, limit=0)
         params["count"] = "1"
-        body = await self._object("GET", _class_path(class_name), params=params)
+        body = await self._object("GET", class_path(class_name), params=params)
         count = body.get("count")
         if not isinstance(count, int):
             raise RestError("the server's count answer has no count", status=200)
@@ -376,7 +367,7 @@ class RestClient:
                 if not same_origin(url, target):
                     raise RestError(
                         f"{method} {path}: the server redirected to another origin "
-                        f"({_origin(target)}); credentials are never sent there. "
+                        f"({origin_of(target)}); credentials are never sent there. "
                         "Set the server URL to where the API really is",
                         status=status,
                     )
@@ -424,69 +415,3 @@ class RestClient:
             if secret:
                 text = text.replace(secret, "***")
         return text
-
-
-def same_origin(a: str, b: str) -> bool:
-    """Whether two URLs have the same scheme, host and port (so credentials may follow)."""
-    one, two = urlsplit(a), urlsplit(b)
-    return (one.scheme, one.hostname, _port(one.scheme, one.port)) == (
-        two.scheme,
-        two.hostname,
-        _port(two.scheme, two.port),
-    )
-
-
-def _port(scheme: str, port: int | None) -> int | None:
-    return port if port is not None else {"http": 80, "https": 443}.get(scheme)
-
-
-def _origin(url: str) -> str:
-    """``scheme://host:port`` of ``url``: never its path, query or user info."""
-    parts = urlsplit(url)
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname or ''}{port}"
-
-
-def _class_path(class_name: str) -> str:
-    _check_name(class_name, "class name")
-    return f"classes/{quote(class_name, safe='')}"
-
-
-def _object_path(class_name: str, object_id: str) -> str:
-    _check_name(object_id, "objectId")
-    return f"{_class_path(class_name)}/{quote(object_id, safe='')}"
-
-
-def _check_name(value: str, what: str) -> None:
-    if not value or "/" in value or value in (".", ".."):
-        raise ConfigError(f"invalid {what}: {value!r}")
-
-
-def _query_params(
-    where: Mapping[str, Any] | None,
-    *,
-    keys: Sequence[str] | None = None,
-    order: str | Sequence[str] | None = None,
-    limit: int | None = None,
-    skip: int | None = None,
-) -> dict[str, str]:
-    params: dict[str, str] = {}
-    if where:
-        params["where"] = orjson.dumps(dict(where)).decode()
-    if keys:
-        params["keys"] = ",".join(keys)
-    if order:
-        params["order"] = order if isinstance(order, str) else ",".join(order)
-    if limit is not None:
-        params["limit"] = str(limit)
-    if skip:
-        params["skip"] = str(skip)
-    return params
-
-
-def _after(where: Mapping[str, Any], last_id: str) -> JsonObject:
-    """``where`` narrowed to objects whose ``objectId`` sorts after ``last_id``."""
-    cursor = {"objectId": {"$gt": last_id}}
-    if "objectId" in where:
-        return {"$and": [dict(where), cursor]}
-    return {**where, **cursor}

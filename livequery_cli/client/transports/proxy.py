@@ -23,6 +23,7 @@ import socket
 from collections.abc import Mapping
 from urllib.parse import unquote, urlsplit
 
+from livequery_cli.client.url_origin import origin_of
 from livequery_cli.exceptions import ConfigError, TransportError
 
 __all__ = ["open_tunnel", "proxy_authorization", "proxy_for", "redact_proxy"]
@@ -105,9 +106,7 @@ def _checked(proxy: str) -> str:
 
 def redact_proxy(proxy: str) -> str:
     """``scheme://host:port`` of a proxy URL: never its user name or password."""
-    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname or '?'}{port}"
+    return origin_of(proxy if "://" in proxy else f"http://{proxy}", unknown_host="?")
 
 
 def proxy_authorization(proxy: str) -> dict[str, str]:
