@@ -61,6 +61,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from livequery_cli.synced.in_flight import IN_FLIGHT_WINDOW, InFlightRepeats
 from livequery_cli.synced.lean import (
     FreshSet,
     ResultSetSource,
@@ -102,12 +103,6 @@ class Marked(Protocol):
 LoadKind = Literal["snapshot", "seed", "resync"]
 
 _RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
-IN_FLIGHT_WINDOW = 30.0
-"""Seconds after a load during which a live event may repeat what the load printed.
-
-A frame that left the server before the ``find`` read its object arrives
-well within this; afterwards the record of what the load printed is freed.
-"""
 
 
 @dataclass
@@ -177,10 +172,7 @@ class SyncEngine:
         self._task: asyncio.Task[None] | None = None
         self._left_at: float | None = None
         self._closed = False
-        # Versions the last load printed, for ``in_flight_window`` seconds.
-        self._load_shown: dict[str, str] = {}
-        self._load_shown_timer: asyncio.TimerHandle | None = None
-        self._in_flight_window = in_flight_window
+        self.in_flight = InFlightRepeats(in_flight_window)
 
     # --- events -------------------------------------------------------------------
 
@@ -191,7 +183,7 @@ class SyncEngine:
             buffer.append((op, obj, original))
             return
         view = self.view
-        if self._load_shown and op not in REMOVING_OPS and self._shown_by_load(obj):
+        if self.in_flight and op not in REMOVING_OPS and self.in_flight.absorbs(obj):
             return
         view.apply(op, obj)
         notes = self._notes
@@ -201,42 +193,6 @@ class SyncEngine:
             noted = obj if self._keep_objects else _identity(obj)
             notes.append((op, noted, None))
         self._live(op, obj, original)
-
-    def _shown_by_load(self, obj: dict[str, Any]) -> bool:
-        """True for the late frame of a version the last load already printed.
-
-        A load's ``find`` can see a write whose event frame is still on its
-        way; arriving after the load, that event is a repeat. Only versions
-        the load *printed* are checked, each absorbing one frame at its own
-        version: two live saves within one millisecond share an ``updatedAt``,
-        and the second is news, not a repeat.
-        """
-        oid = obj.get("objectId")
-        if type(oid) is not str:
-            return False
-        shown = self._load_shown.get(oid)
-        if shown is None:
-            return False
-        found = version(obj)
-        if found < shown:
-            return True  # an older save's frame, from before the find
-        del self._load_shown[oid]
-        return found == shown
-
-    def _remember_shown(self, shown: dict[str, str]) -> None:
-        """Keep what a load printed for as long as its events can still be in flight."""
-        timer = self._load_shown_timer
-        if timer is not None:
-            timer.cancel()
-        self._load_shown = shown
-        self._load_shown_timer = None
-        if shown:
-            loop = asyncio.get_running_loop()
-            self._load_shown_timer = loop.call_later(self._in_flight_window, self._forget_shown)
-
-    def _forget_shown(self) -> None:
-        self._load_shown = {}
-        self._load_shown_timer = None
 
     @property
     def loading(self) -> bool:
@@ -274,7 +230,7 @@ class SyncEngine:
     def close(self) -> None:
         """Stop: cancel a running load; events are delivered as they come."""
         self._closed = True
-        self._remember_shown({})
+        self.in_flight.forget()
         task, self._task = self._task, None
         if task is not None and not task.done():
             task.cancel()
@@ -399,14 +355,14 @@ class SyncEngine:
                 self._leave_to_buffer(self._buffer or [])
                 for op, obj, original in self.view.reveal(fresh.objects):
                     report.counts[op] = report.counts.get(op, 0) + 1
-                    _note_printed(printed, op, obj)
+                    InFlightRepeats.note(printed, op, obj)
                     marked(op, obj, original, kind="event", synthetic=True)
         else:
             for op, obj, original in self.view.replace_versions(fresh.versions, fresh.objects):
                 report.counts[op] = report.counts.get(op, 0) + 1
-                _note_printed(printed, op, obj)
+                InFlightRepeats.note(printed, op, obj)
                 marked(op, obj, original, kind="event", synthetic=True)
-        self._remember_shown(printed)
+        self.in_flight.keep(printed)
         self._first = None
         buffered, self._buffer = self._buffer or [], None
         replay(self.view, buffered, found, self._live)
@@ -464,12 +420,6 @@ class SyncEngine:
 def _identity(obj: dict[str, Any]) -> dict[str, Any]:
     """The fields a lean view's replay reads: the member and its version."""
     return {"objectId": obj.get("objectId"), "updatedAt": obj.get("updatedAt")}
-
-
-def _note_printed(printed: dict[str, str], op: str, obj: dict[str, Any]) -> None:
-    oid = object_id(obj)
-    if oid is not None and op not in REMOVING_OPS:
-        printed[oid] = version(obj)
 
 
 def _monotonic() -> float:

@@ -43,7 +43,9 @@ async def test_the_documented_notebook_cell_runs_with_top_level_await(capsys: An
         namespace: dict[str, Any] = {}
         running = asyncio.ensure_future(eval(code, namespace))
         deadline = time.monotonic() + WAIT
-        while lq.LiveQuery.client is None or not lq.LiveQuery.client.subscriptions:
+        # ``sub`` is bound once ``subscribe()`` returned, i.e. on ``subscribed``: a
+        # write before that could precede the server's subscription and be missed.
+        while "sub" not in namespace:
             assert time.monotonic() < deadline, "the cell did not subscribe"
             assert not running.done(), running
             await asyncio.sleep(0.01)

@@ -193,12 +193,12 @@ async def test_the_record_of_what_a_load_printed_expires() -> None:
     engine = SyncEngine(reading(fresh), live=rec.live, marked=rec.marked, in_flight_window=0.01)
     engine.start()
     await engine.wait_loaded()
-    assert engine._load_shown == {"n": fresh["n"]["updatedAt"]}
+    assert engine.in_flight.versions == {"n": fresh["n"]["updatedAt"]}
 
     later = asyncio.Event()
     asyncio.get_running_loop().call_later(0.02, later.set)  # timers fire in deadline order
     await asyncio.wait_for(later.wait(), 5)
-    assert engine._load_shown == {}
+    assert engine.in_flight.versions == {}
     engine.event("update", obj("n", 5), None)  # the window is over: shown
     assert rec.out == [("snapshot", "n", "snapshot", False), ("update", "n", "event", False)]
     engine.close()
