@@ -8,6 +8,11 @@ the result set's size in memory. A lean view needs only versions afterwards,
 so the objects go to an anonymous temporary file (private to this process,
 gone when closed) as they stream in; memory holds each one's version and
 place in the file, and printing reads them back in order.
+
+An object read back carries the very ``objectId`` string the versions (and
+so the view) are keyed by, not a second copy parsed from the file: a
+consumer that keeps something per member by objectId (``lq watch``'s table
+of 100,000 rows) then shares the key instead of holding it twice.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ class SpilledObjects:
     def __init__(self) -> None:
         # Lives from the read to the printing; ``close()`` ends it.
         self._file: IO[bytes] = tempfile.TemporaryFile(prefix="lq-snapshot-")  # noqa: SIM115
-        self._places: list[tuple[str, int, int]] = []
+        self._places: list[tuple[str, int, int, str]] = []
         self._end = 0
         self.versions: dict[str, str] = {}
         """Every object's version, by objectId (what a lean view keeps)."""
@@ -45,7 +50,7 @@ class SpilledObjects:
         self._file.write(data)
         found = version(obj)
         self.versions[object_id] = found
-        self._places.append((found, self._end, len(data)))
+        self._places.append((found, self._end, len(data), object_id))
         self._end += len(data)
 
     def in_version_order(self) -> Iterator[dict[str, Any]]:
@@ -54,14 +59,16 @@ class SpilledObjects:
         self._places.sort(key=_version_key)
         read = self._file.read
         seek = self._file.seek
-        for _, offset, length in self._places:
+        for _, offset, length, object_id in self._places:
             seek(offset)
-            yield orjson.loads(read(length))
+            obj = orjson.loads(read(length))
+            obj["objectId"] = object_id  # the versions' own key string (see above)
+            yield obj
 
     def close(self) -> None:
         self._places = []
         self._file.close()
 
 
-def _version_key(place: tuple[str, int, int]) -> str:
+def _version_key(place: tuple[str, int, int, str]) -> str:
     return place[0]
