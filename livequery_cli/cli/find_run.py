@@ -52,7 +52,11 @@ class FindArgs:
     json: bool = False
     output: str | None = None
     template: str | None = None
-    color: str = "auto"
+    color: str | None = None
+    """``--color``; ``None``: the ``color`` setting (``LQ_COLOR``, profile), else auto."""
+    show: str | None = None
+    timestamps: str | None = None
+    wide: bool = False
     exit_status: bool = False
     profile: str | None = None
     flags: dict[str, str | None] = field(default_factory=dict)
@@ -85,13 +89,16 @@ def _prepare(env: Environment, args: FindArgs) -> _Plan:
     from livequery_cli.cli.tail.args import TailArgs
     from livequery_cli.cli.tail.output_settings import OutputChoice, check_output_flags
 
-    # The output flags are ``lq tail``'s: the same checks and the same formats.
+    # The output flags are ``lq tail``'s: the same checks, settings and formats.
     as_tail = TailArgs(
         class_name=args.class_name,
         json=args.json,
         output=args.output,
         template=args.template,
         color=args.color,
+        show=args.show,
+        timestamps=args.timestamps,
+        wide=args.wide,
     )
     check_output_flags(as_tail)
     if args.count:
@@ -101,6 +108,9 @@ def _prepare(env: Environment, args: FindArgs) -> _Plan:
                 ("--json", args.json),
                 ("--output", args.output is not None),
                 ("--template", args.template is not None),
+                ("--show", args.show is not None),
+                ("--timestamps", args.timestamps is not None),
+                ("--wide", args.wide),
                 ("--order", args.order is not None),
                 ("--limit", args.limit is not None),
                 ("--include", args.include is not None),
@@ -138,6 +148,7 @@ def _prepare(env: Environment, args: FindArgs) -> _Plan:
         env.stderr.write(warning + "\n")
     output = OutputChoice.from_settings(as_tail, settings)
     render = None if args.count else output.render(env)
+    query = query.with_shown(output.show)
     if not settings.get("app_id"):
         raise ConfigError(
             "no application id: pass --app-id, set LQ_APP_ID, "

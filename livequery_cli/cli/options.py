@@ -12,6 +12,7 @@ import typer
 
 CONNECTION_PANEL = "Connection"
 QUERY_PANEL = "Query"
+OUTPUT_PANEL = "Output"
 
 # The query flags of every command that takes a query (tail, find, watch).
 WhereOpt = Annotated[
@@ -49,6 +50,72 @@ KeysOpt = Annotated[
         metavar="FIELDS",
         help="Only send these fields (server-side 'keys').",
         rich_help_panel=QUERY_PANEL,
+    ),
+]
+
+# The output flags of every command that prints records (tail, find); watch takes --color.
+JsonOpt = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="One NDJSON envelope per line (same as -o json).",
+        rich_help_panel=OUTPUT_PANEL,
+    ),
+]
+OutputOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FORMAT",
+        help="pretty (default), json or raw.",
+        rich_help_panel=OUTPUT_PANEL,
+    ),
+]
+TemplateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--template",
+        "-t",
+        metavar="TEMPLATE",
+        help="Custom line per record, e.g. '{op} {id} {object.score}'.",
+        rich_help_panel=OUTPUT_PANEL,
+    ),
+]
+ColorOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--color",
+        metavar="WHEN",
+        help="auto, always or never [env LQ_COLOR; default auto].",
+        rich_help_panel=OUTPUT_PANEL,
+    ),
+]
+ShowOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--show",
+        metavar="FIELDS",
+        help="Print these fields on every pretty line, e.g. 'player,level' [env LQ_SHOW].",
+        rich_help_panel=OUTPUT_PANEL,
+    ),
+]
+TimestampsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--timestamps",
+        metavar="STYLE",
+        help="local (default: time of day, a date when the day differs), utc, iso,"
+        " relative or none [env LQ_TIMESTAMPS].",
+        rich_help_panel=OUTPUT_PANEL,
+    ),
+]
+WideOpt = Annotated[
+    bool,
+    typer.Option(
+        "--wide",
+        help="Never shorten long values on a terminal (--json never does).",
+        rich_help_panel=OUTPUT_PANEL,
     ),
 ]
 

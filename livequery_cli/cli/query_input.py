@@ -42,6 +42,20 @@ class SubscribeQuery:
             query["watch"] = self.watch
         return query
 
+    def with_shown(self, show: Sequence[str]) -> SubscribeQuery:
+        """This query, also asking for the ``--show`` fields when ``keys`` limits the fields.
+
+        A pretty line prints the ``--show`` fields, which the server sends only
+        if the keys name them (``keys`` name top-level fields, so ``level.boss``
+        adds ``level``).
+        """
+        if not self.keys or not show:
+            return self
+        from dataclasses import replace
+
+        tops = dict.fromkeys(field.split(".", 1)[0] for field in show)
+        return replace(self, keys=[*self.keys, *(f for f in tops if f not in self.keys)])
+
 
 def split_list(text: str | None, flag: str) -> list[str] | None:
     """``"a, b"`` -> ``["a", "b"]``; ``None`` stays ``None``; empty items are an error."""

@@ -247,6 +247,12 @@ PLANS: dict[str, Plan] = {
     "lq find Game --where 'tag = nightly' --exit-status -t '{id}' > ids || echo \"nothing\"": Plan(
         started=None, replace=(("> ids", "> {tmp}/ids"),)
     ),
+    "lq find Game --where 'score gt 100' --keys score --show player --timestamps none"
+    " --order -score": Plan(
+        started=None,
+        setup=_three_high_scores,
+        patterns=(("xWMyZ4YEGZ", r"\w{10}"), ("k3J9aQ2mPz", r"\w{10}"), ("Pq81nZ0aLm", r"\w{10}")),
+    ),
     # lq watch: stdout is a pipe here, so it prints the table once (the live table runs
     # in a real pty in tests/cli/commands/test_watch_e2e.py)
     "lq watch Game --where 'score gt 100' --sort -score": Plan(started=None),

@@ -14,26 +14,32 @@ from typing import Annotated
 import typer
 
 from livequery_cli.cli.options import (
+    OUTPUT_PANEL,
     QUERY_PANEL,
     AppIdOpt,
     CaFileOpt,
+    ColorOpt,
     InsecureOpt,
     JsKeyOpt,
+    JsonOpt,
     KeysOpt,
     MasterKeyFileOpt,
     MasterKeyOpt,
+    OutputOpt,
     ProfileOpt,
     ProxyOpt,
     QueryFileOpt,
     ServerUrlOpt,
     SessionTokenFileOpt,
     SessionTokenOpt,
+    ShowOpt,
+    TemplateOpt,
+    TimestampsOpt,
     WhereJsonOpt,
     WhereOpt,
+    WideOpt,
     connection_flags,
 )
-
-OUTPUT_PANEL = "Output"
 
 
 def find(
@@ -87,40 +93,13 @@ def find(
             rich_help_panel=QUERY_PANEL,
         ),
     ] = 1000,
-    json_output: Annotated[
-        bool,
-        typer.Option(
-            "--json",
-            help="NDJSON envelope per object (same as -o json).",
-            rich_help_panel=OUTPUT_PANEL,
-        ),
-    ] = False,
-    output: Annotated[
-        str | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="FORMAT",
-            help="pretty (default), json or raw.",
-            rich_help_panel=OUTPUT_PANEL,
-        ),
-    ] = None,
-    template: Annotated[
-        str | None,
-        typer.Option(
-            "--template",
-            "-t",
-            metavar="TEMPLATE",
-            help="Custom line per object, e.g. '{id} {object.score}'.",
-            rich_help_panel=OUTPUT_PANEL,
-        ),
-    ] = None,
-    color: Annotated[
-        str,
-        typer.Option(
-            "--color", metavar="WHEN", help="auto, always or never.", rich_help_panel=OUTPUT_PANEL
-        ),
-    ] = "auto",
+    json_output: JsonOpt = False,
+    output: OutputOpt = None,
+    template: TemplateOpt = None,
+    color: ColorOpt = None,
+    show: ShowOpt = None,
+    timestamps: TimestampsOpt = None,
+    wide: WideOpt = False,
     exit_status: Annotated[
         bool,
         typer.Option(
@@ -160,6 +139,9 @@ def find(
         output=output,
         template=template,
         color=color,
+        show=show,
+        timestamps=timestamps,
+        wide=wide,
         exit_status=exit_status,
         profile=profile,
         flags=connection_flags(

@@ -14,29 +14,36 @@ import typer
 
 from livequery_cli.cli.environment import Environment
 from livequery_cli.cli.options import (
+    OUTPUT_PANEL,
     QUERY_PANEL,
     AppIdOpt,
     CaFileOpt,
+    ColorOpt,
     InsecureOpt,
     JsKeyOpt,
+    JsonOpt,
     KeysOpt,
     LiveQueryUrlOpt,
     MasterKeyFileOpt,
     MasterKeyOpt,
+    OutputOpt,
     ProfileOpt,
     ProxyOpt,
     QueryFileOpt,
     ServerUrlOpt,
     SessionTokenFileOpt,
     SessionTokenOpt,
+    ShowOpt,
+    TemplateOpt,
+    TimestampsOpt,
     WhereJsonOpt,
     WhereOpt,
+    WideOpt,
     connection_flags,
 )
 from livequery_cli.cli.tail.args import TailArgs
 
 SYNC_PANEL = "Snapshot and resync"
-OUTPUT_PANEL = "Output"
 LIFETIME_PANEL = "Lifetime"
 EXEC_PANEL = "Run a command per event"
 
@@ -110,70 +117,13 @@ def tail(
             rich_help_panel=OUTPUT_PANEL,
         ),
     ] = False,
-    json_output: Annotated[
-        bool,
-        typer.Option(
-            "--json",
-            help="NDJSON envelope per event (same as -o json).",
-            rich_help_panel=OUTPUT_PANEL,
-        ),
-    ] = False,
-    output: Annotated[
-        str | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="FORMAT",
-            help="pretty (default), json or raw.",
-            rich_help_panel=OUTPUT_PANEL,
-        ),
-    ] = None,
-    template: Annotated[
-        str | None,
-        typer.Option(
-            "--template",
-            "-t",
-            metavar="TEMPLATE",
-            help="Custom line per event, e.g. '{op} {id} {object.score}'.",
-            rich_help_panel=OUTPUT_PANEL,
-        ),
-    ] = None,
-    color: Annotated[
-        str | None,
-        typer.Option(
-            "--color",
-            metavar="WHEN",
-            help="auto, always or never [env LQ_COLOR; default auto].",
-            rich_help_panel=OUTPUT_PANEL,
-        ),
-    ] = None,
-    show: Annotated[
-        str | None,
-        typer.Option(
-            "--show",
-            metavar="FIELDS",
-            help="Print these fields on every pretty line, e.g. 'player,level' [env LQ_SHOW].",
-            rich_help_panel=OUTPUT_PANEL,
-        ),
-    ] = None,
-    timestamps: Annotated[
-        str | None,
-        typer.Option(
-            "--timestamps",
-            metavar="STYLE",
-            help="local (default: time of day, a date when the day differs), utc, iso,"
-            " relative or none [env LQ_TIMESTAMPS].",
-            rich_help_panel=OUTPUT_PANEL,
-        ),
-    ] = None,
-    wide: Annotated[
-        bool,
-        typer.Option(
-            "--wide",
-            help="Never shorten long values on a terminal (--json never does).",
-            rich_help_panel=OUTPUT_PANEL,
-        ),
-    ] = False,
+    json_output: JsonOpt = False,
+    output: OutputOpt = None,
+    template: TemplateOpt = None,
+    color: ColorOpt = None,
+    show: ShowOpt = None,
+    timestamps: TimestampsOpt = None,
+    wide: WideOpt = False,
     quiet: Annotated[
         bool,
         typer.Option(

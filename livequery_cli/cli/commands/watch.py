@@ -14,6 +14,7 @@ import typer
 from livequery_cli.cli.options import (
     AppIdOpt,
     CaFileOpt,
+    ColorOpt,
     InsecureOpt,
     JsKeyOpt,
     KeysOpt,
@@ -68,12 +69,7 @@ def watch(
             rich_help_panel=TABLE_PANEL,
         ),
     ] = False,
-    color: Annotated[
-        str,
-        typer.Option(
-            "--color", metavar="WHEN", help="auto, always or never.", rich_help_panel=TABLE_PANEL
-        ),
-    ] = "auto",
+    color: ColorOpt = None,
     server_url: ServerUrlOpt = None,
     live_query_url: LiveQueryUrlOpt = None,
     app_id: AppIdOpt = None,

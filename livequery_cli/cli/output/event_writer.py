@@ -55,11 +55,13 @@ class EventWriter:
     def write(self, data: bytes) -> None:
         if self._failed:
             return
-        self._chunks.append(data)
-        self._pending += len(data)
-        if self._pending >= self._high_water:
-            self.flush()
-        elif not self._scheduled:
+        if data:  # a renderer that prints nothing (lq watch's table) keeps no chunk
+            self._chunks.append(data)
+            self._pending += len(data)
+            if self._pending >= self._high_water:
+                self.flush()
+                return
+        if not self._scheduled:
             self._scheduled = True
             try:
                 asyncio.get_running_loop().call_soon(self.flush)

@@ -203,7 +203,7 @@ class PrettyFormat:
         if detail:
             tail = f"{tail} {detail}"
         ts = event.ts
-        if event.kind == "snapshot":
+        if event.kind == "snapshot" or event.kind == "object":  # a stored member: its updatedAt
             ts = _updated_at(obj, ts)
         line = f"{self._clock(ts)}{head}{shown_id}{self._reset}{tail}\n"
         return line.encode("utf-8", "surrogateescape")

@@ -137,7 +137,7 @@ def prepare_tail(env: Environment, args: TailArgs) -> TailPlan:
     if args.status_events and output.kind is not OutputFormat.JSON:
         raise UsageError("--status-events needs --json")
     render = output.render(env, class_width=_class_width(queries))
-    queries = [_with_shown(query, output.show) for query in queries]
+    queries = [query.with_shown(output.show) for query in queries]
     if not settings.get("app_id"):
         raise ConfigError(
             "no application id: pass --app-id, set LQ_APP_ID, "
@@ -226,16 +226,6 @@ def _exec_options(args: TailArgs) -> ExecOptions | None:
         timeout=timeout,
         stop_on_error=args.on_exec_error == "stop",
     )
-
-
-def _with_shown(query: SubscribeQuery, show: tuple[str, ...]) -> SubscribeQuery:
-    """A query limited by ``keys`` must also ask for the ``--show`` fields to show them."""
-    if not query.keys or not show:
-        return query
-    from dataclasses import replace
-
-    tops = dict.fromkeys(field.split(".", 1)[0] for field in show)  # keys name top-level fields
-    return replace(query, keys=[*query.keys, *(f for f in tops if f not in query.keys)])
 
 
 def _class_width(queries: list[SubscribeQuery]) -> int:

@@ -6,81 +6,41 @@ changed, entered, or left: a changed row is highlighted for a moment, a
 row that entered is marked ``+`` for a moment, a row that left stays,
 marked ``-`` and dimmed, for a moment before it goes. Rendering is separate
 from updating, so thousands of events per second cost one dict write each
-and the table is built only when the screen refreshes.
+and the table is built only when the screen refreshes. The rows themselves
+(kept small, a screenful picked in sort order) are ``TableRows``.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from livequery_cli.cli.output.event_record import TailEvent
 from livequery_cli.cli.output.pretty import format_value
 from livequery_cli.cli.output.terminal_text import escape_text
+from livequery_cli.cli.watch.table_rows import TableRows
 
 if TYPE_CHECKING:
     from rich.console import Group
     from rich.table import Table
 
-__all__ = ["ResultTable", "choose_columns", "sort_key"]
+__all__ = ["ResultTable", "cell"]
 
 MARK_SECONDS = 2.0
 """How long a changed row stays highlighted, and an entered or left row marked."""
 
-DEFAULT_FIELD_COUNT = 4
-_SKIPPED = frozenset({"objectId", "className", "createdAt", "updatedAt", "ACL"})
 _REMOVING = frozenset({"leave", "delete"})
 
 
-def choose_columns(objects: Sequence[dict[str, Any]]) -> list[str]:
-    """``objectId``, a few fields the first objects have (in first-seen order), ``updatedAt``."""
-    fields: list[str] = []
-    for obj in objects[:20]:
-        for key in obj:
-            if key not in _SKIPPED and key not in fields:
-                fields.append(key)
-    return ["objectId", *fields[:DEFAULT_FIELD_COUNT], "updatedAt"]
-
-
-def _lookup(obj: dict[str, Any], path: str) -> Any:
-    value: Any = obj
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
-def sort_key(field: str) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
-    """Order by one field: missing values last, numbers before strings, then by objectId."""
-
-    def key(obj: dict[str, Any]) -> tuple[Any, ...]:
-        value = _lookup(obj, field)
-        if isinstance(value, dict) and value.get("__type") == "Date":
-            value = value.get("iso")
-        if value is None:
-            rank: tuple[Any, ...] = (2, 0, "")
-        elif isinstance(value, bool):
-            rank = (0, int(value), "")
-        elif isinstance(value, int | float):
-            rank = (0, value, "")
-        else:
-            rank = (1, 0, value if isinstance(value, str) else format_value(value))
-        return (*rank, obj.get("objectId") or "")
-
-    return key
-
-
 def cell(value: Any) -> str:
-    """A value as shown: strings bare, dates as ISO, the rest as ``--where`` spells it."""
+    """A value as shown: strings (and dates, kept as ISO strings) bare, the rest as
+    ``--where`` spells it."""
     if value is None:
         return ""
     if isinstance(value, str):
         return escape_text(value)
-    if isinstance(value, dict) and value.get("__type") == "Date":
-        return escape_text(str(value.get("iso", "")))
     return format_value(value)
 
 
@@ -96,13 +56,11 @@ class ResultTable:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.title = title
-        self.columns = columns
         self.sort = sort
         self.state = "connecting"
-        self.rows: dict[str, dict[str, Any]] = {}
+        self.rows = TableRows(columns, sort)
         self._changed: dict[str, float] = {}
         self._entered: dict[str, float] = {}
-        self._left: dict[str, tuple[float, dict[str, Any]]] = {}
         self._event_times: deque[float] = deque(maxlen=100_000)
         self._clock = clock
         self.dirty = True
@@ -125,14 +83,11 @@ class ResultTable:
             self._event_times.append(now)
         self.dirty = True
         if op in _REMOVING:
-            self.rows.pop(oid, None)
+            self.rows.remove(oid, obj, now)
             self._changed.pop(oid, None)
             self._entered.pop(oid, None)
-            self._left[oid] = (now, obj)
             return
-        known = oid in self.rows
-        self.rows[oid] = self._kept(obj)
-        self._left.pop(oid, None)
+        known = self.rows.put(oid, obj)
         if snapshot:
             return
         if known:
@@ -155,28 +110,20 @@ class ResultTable:
             for oid in [oid for oid, at in marks.items() if at < limit]:
                 del marks[oid]
                 self.dirty = True
-        for oid in [oid for oid, (at, _) in self._left.items() if at < limit]:
-            del self._left[oid]
+        left = self.rows.left
+        for oid in [oid for oid, (at, _) in left.items() if at < limit]:
+            del left[oid]
             self.dirty = True
 
-    def _kept(self, obj: dict[str, Any]) -> dict[str, Any]:
-        """What a row keeps of an object: its columns and the sort field, once they are known.
-
-        A table of 100,000 members then holds a few fields per member, not whole
-        objects (before the columns are chosen, the first rows are kept whole).
-        """
-        if self.columns is None:
-            return obj
-        names = {*self.columns, "objectId", "updatedAt"}
-        if self.sort:
-            names.add(self.sort.lstrip("-"))
-        return {name: value for name, value in obj.items() if name in names}
+    @property
+    def columns(self) -> list[str] | None:
+        return self.rows.columns
 
     def shown_columns(self) -> list[str]:
-        if self.columns is None and self.rows:
-            self.columns = choose_columns(list(self.rows.values()))
-            self.rows = {oid: self._kept(obj) for oid, obj in self.rows.items()}
-        return self.columns or ["objectId", "updatedAt"]
+        """The columns: given, or chosen from the first rows once there are some."""
+        if self.rows.columns is None and not self.rows.rows:
+            return ["objectId", "updatedAt"]
+        return self.rows.choose()
 
     def cycle_sort(self) -> None:
         """``s``: sort by the next column (ascending), after the last one back to the first."""
@@ -186,34 +133,27 @@ class ResultTable:
         self.sort = columns[(position + 1) % len(columns)]
         self.dirty = True
 
-    def ordered(self) -> list[tuple[str, dict[str, Any]]]:
-        """``(mark, object)`` per row in sort order; rows that left keep their place."""
-        entries = [(oid, obj, False) for oid, obj in self.rows.items()]
-        entries.extend((oid, obj, True) for oid, (_, obj) in self._left.items())
-        if self.sort:
-            field = self.sort.lstrip("-")
-            key = sort_key(field)
-            entries.sort(key=lambda e: key(e[1]), reverse=self.sort.startswith("-"))
-        else:
-            entries.sort(key=lambda e: e[0])
-        out = []
-        for oid, obj, left in entries:
-            mark = (
-                "-"
-                if left
-                else "+"
-                if oid in self._entered
-                else "*"
-                if oid in self._changed
-                else ""
-            )
-            out.append((mark, obj))
-        return out
+    def _mark(self, oid: str, left: bool) -> str:
+        if left:
+            return "-"
+        if oid in self._entered:
+            return "+"
+        return "*" if oid in self._changed else ""
+
+    def ordered(self) -> list[tuple[str, str, Any]]:
+        """``(mark, objectId, row)`` per row in sort order; rows that left keep their place."""
+        rows = self.rows.ordered(self.sort)
+        return [(self._mark(oid, left), oid, row) for oid, row, left in rows]
+
+    def window(self, offset: int, count: int) -> list[tuple[str, str, Any]]:
+        """``ordered()[offset : offset + count]``, without ordering every row."""
+        rows = self.rows.window(self.sort, offset, count)
+        return [(self._mark(oid, left), oid, row) for oid, row, left in rows]
 
     def header(self, *, live: bool) -> str:
         """The line above the table; live, the state and rate come first (a narrow screen cuts
         the end of the line, and the query is the longest part)."""
-        count = len(self.rows)
+        count = len(self.rows.rows)
         noun = "object" if count == 1 else "objects"
         parts = [f"{count} {noun}"]
         if self.sort:
@@ -225,7 +165,7 @@ class ResultTable:
 
     def scroll(self, pages: int) -> None:
         """Page keys: move the window by whole screenfuls, within the rows there are."""
-        total = len(self.rows) + len(self._left)
+        total = len(self.rows)
         last = max(0, total - self.page)
         self.offset = min(max(0, self.offset + pages * self.page), last)
         self.dirty = True
@@ -236,7 +176,7 @@ class ResultTable:
         from rich.text import Text
 
         self.page = max_rows
-        total = len(self.rows) + len(self._left)
+        total = len(self.rows)
         self.offset = min(self.offset, max(0, total - max_rows))
         above, below = self.offset, max(0, total - self.offset - max_rows)
         notes = [f"{above} more above" if above else "", f"{below} more below" if below else ""]
@@ -264,11 +204,10 @@ class ResultTable:
             if self.sort and self.sort.lstrip("-") == name:
                 arrow = " ↓" if self.sort.startswith("-") else " ↑"
             table.add_column(escape_text(name) + arrow, no_wrap=True, overflow="ellipsis")
-        rows = self.ordered()
-        if max_rows is not None:
-            rows = rows[self.offset : self.offset + max_rows]
-        for mark, obj in rows:
-            values = [cell(_lookup(obj, name)) for name in columns]
+        rows = self.ordered() if max_rows is None else self.window(self.offset, max_rows)
+        value = self.rows.value
+        for mark, oid, row in rows:
+            values = [cell(value(oid, row, name)) for name in columns]
             style = None
             if color and live:
                 style = {"+": "bold green", "-": "dim strike", "*": "reverse"}.get(mark)

@@ -27,7 +27,8 @@ class WatchArgs:
     columns: str | None = None
     sort: str | None = None
     once: bool = False
-    color: str = "auto"
+    color: str | None = None
+    """``--color``; ``None``: the ``color`` setting (``LQ_COLOR``, profile), else auto."""
     profile: str | None = None
     flags: dict[str, str | None] = field(default_factory=dict)
 
