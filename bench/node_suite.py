@@ -24,6 +24,7 @@ count frames), one per node, with the master key (so no session lookups).
 from __future__ import annotations
 
 import json
+import select
 import statistics
 import subprocess
 import sys
@@ -79,7 +80,7 @@ class Clients:
     """A running ``bench.loadclients`` process connected to one node."""
 
     def __init__(
-        self, node: Node, connections: int, mode: str, expect: int, ready_timeout_s: float = 600
+        self, node: Node, connections: int, mode: str, expect: int, ready_timeout_s: float = 180
     ) -> None:
         self.tag = uuid.uuid4().hex[:12]
         self.node = node
@@ -126,10 +127,14 @@ class Clients:
         with suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=timeout_s)
 
-    def finish(self) -> dict[str, Any]:
+    def finish(self, timeout_s: float = 30.0) -> dict[str, Any]:
+        """Its ``done`` record (stdin closed to ask for it), or ``{}`` if none comes in time."""
         if self.proc.stdin is not None and not self.proc.stdin.closed:
             self.proc.stdin.close()
-        record = self._line()
+        assert self.proc.stdout is not None
+        record = self._line() if select.select([self.proc.stdout], [], [], timeout_s)[0] else {}
+        if self.proc.poll() is None:
+            self.proc.kill()
         procs.stop(self.proc)
         return record
 
@@ -151,13 +156,15 @@ def _write(rest: Any, tag: str, slot: int) -> None:
 
 
 def _connect(nodes: list[Node], connections: int, mode: str, expect: int) -> dict[str, Clients]:
-    """One load process per node, all connecting at once; fails loudly if one cannot."""
-    clients = {node.name: Clients(node, connections, mode, expect) for node in nodes}
-    for name, load in clients.items():
+    """One load process per node, connected one node after the other (20,000 sockets
+    opening at once on two shared cores made Parse's node drop some); fails loudly."""
+    clients: dict[str, Clients] = {}
+    for node in nodes:
+        load = clients[node.name] = Clients(node, connections, mode, expect)
         if not load.wait_ready():
             for other in clients.values():
                 other.finish()
-            raise RuntimeError(f"{name}: subscribing failed: {load.ready}")
+            raise RuntimeError(f"{node.name}: subscribing failed: {load.ready}")
     return clients
 
 
