@@ -61,7 +61,7 @@ class NodeSizes:
 
 
 SIZES = {
-    "full": NodeSizes(10_000, 100, 1000, 20, 3, 5000, 30.0, 20.0),
+    "full": NodeSizes(10_000, 200, 1000, 20, 3, 5000, 30.0, 20.0),
     "quick": NodeSizes(2000, 30, 500, 10, 1, 1000, 10.0, 5.0),
     "smoke": NodeSizes(20, 5, 5, 3, 1, 10, 1.0, 1.0),
 }
