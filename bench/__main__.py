@@ -1,7 +1,8 @@
-"""``python -m bench run [--quick | --smoke] [--only client|server]``: the one benchmark command.
+"""``python -m bench run [--quick | --smoke] [--only client|server|node]``: the benchmark command.
 
 Runs the client benchmarks (throughput, added latency, slow consumer,
-start-up) and the server benchmarks (`lq serve` against Parse Server 9),
+start-up), the server benchmarks (`lq serve` against Parse Server 9) and the
+cluster benchmarks (`lq serve --parse-server` against Parse's LiveQuery node),
 writes everything to a JSON file under ``bench/results/`` and prints the
 Markdown tables that ``BENCHMARKS.md`` records.
 """
