@@ -1,7 +1,8 @@
-"""``python -m bench run [--quick | --smoke] [--only client|server]``: the one benchmark command.
+"""``python -m bench run [--quick | --smoke] [--only client|server|node]``: the benchmark command.
 
 Runs the client benchmarks (throughput, added latency, slow consumer,
-start-up) and the server benchmarks (`lq serve` against Parse Server 9),
+start-up), the server benchmarks (`lq serve` against Parse Server 9) and the
+cluster benchmarks (`lq serve --parse-server` against Parse's LiveQuery node),
 writes everything to a JSON file under ``bench/results/`` and prints the
 Markdown tables that ``BENCHMARKS.md`` records.
 """
@@ -20,7 +21,7 @@ from typing import Any
 from bench import client_suite, codec_floor, machine, report, startup
 from bench.catalog import REPO
 
-SECTIONS = ("throughput", "latency", "slow", "startup", "server")
+SECTIONS = ("throughput", "latency", "slow", "startup", "server", "node")
 CLIENT_SECTIONS = ("throughput", "latency", "slow", "startup")
 
 
@@ -35,7 +36,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     size = run.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="smaller counts, one round")
     size.add_argument("--smoke", action="store_true", help="tiny counts: checks the harness only")
-    run.add_argument("--only", choices=("client", "server"), help="one side only")
+    run.add_argument("--only", choices=("client", "server", "node"), help="one side only")
     run.add_argument("--sections", help="comma-separated subset of: " + ",".join(SECTIONS))
     run.add_argument("--consumers", help="comma-separated consumer keys (default: all)")
     run.add_argument("--out", type=Path, help="result file (default: bench/results/run-<UTC>.json)")
@@ -55,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     sections = set(args.sections.split(",")) if args.sections else set(SECTIONS)
     if args.only == "client":
         sections &= set(CLIENT_SECTIONS)
-    elif args.only == "server":
-        sections &= {"server"}
+    elif args.only in ("server", "node"):
+        sections &= {args.only}
     unknown = sections - set(SECTIONS)
     if unknown:
         print(f"unknown section(s): {', '.join(sorted(unknown))}", file=sys.stderr)
@@ -86,6 +87,11 @@ def main(argv: list[str] | None = None) -> int:
         from bench import server_suite
 
         result["server"] = server_suite.run(mode, log)
+    if "node" in sections:
+        log("== node (lq serve --parse-server vs Parse's LiveQuery node)")
+        from bench import node_suite
+
+        result["node"] = node_suite.run(mode, log)
     result["duration_s"] = round(time.monotonic() - started, 1)
     result["machine"]["loadavg_at_end"] = os.getloadavg()
     out = args.out or REPO / "bench" / "results" / (

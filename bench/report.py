@@ -233,6 +233,10 @@ def markdown(result: dict[str, Any]) -> str:
         from bench import server_report
 
         parts += ["", server_report.markdown(result["server"])]
+    if "node" in result:
+        from bench import node_report
+
+        parts += ["", node_report.markdown(result["node"])]
     from bench import targets
 
     summary = targets.markdown(result)

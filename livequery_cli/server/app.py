@@ -95,6 +95,8 @@ class EmbeddedServer:
             publisher,
             allow_class_creation=config.allow_client_class_creation,
         )
+        if self.redis is not None:
+            self.service.on_role_write = self.redis.role_written
         self.origin_guard = OriginGuard(config.host, config.allow_origins)
         self.passwords = PasswordPool()
         self.router = RestRouter(

@@ -12,6 +12,7 @@ immutable names; role changes invalidate the role cache) and ``_Session``
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -64,6 +65,9 @@ class ObjectService:
         self.auth = auth
         self.publisher = publisher
         self.allow_class_creation = allow_class_creation
+        #: Told who created or updated a ``_Role``, before its save is published
+        #: (``lq serve --redis-url`` publishes Parse's ``clearCache`` from it).
+        self.on_role_write: Callable[[Identity], None] | None = None
         auth.publisher = publisher
 
     # -- views ---------------------------------------------------------------
@@ -130,6 +134,8 @@ class ObjectService:
         self.storage.put(class_name, body)
         if class_name == "_Role":
             self.auth.roles_changed()
+            if self.on_role_write is not None:
+                self.on_role_write(identity)
         elif class_name == "_Session":
             self.auth.session_saved(None, body)
         self.publisher.publish_save(class_name, None, _snapshot(body))
@@ -178,6 +184,8 @@ class ObjectService:
         self.storage.put(class_name, body)
         if class_name == "_Role":
             self.auth.roles_changed()
+            if self.on_role_write is not None:
+                self.on_role_write(identity)
         elif class_name == "_Session":
             self.auth.session_saved(original, body)
         self.publisher.publish_save(class_name, original, _snapshot(body))

@@ -4,7 +4,9 @@ Every committed save and delete still goes to the local LiveQuery hub first,
 then, in Parse Server's format (``<appId>afterSave`` / ``<appId>afterDelete``,
 ``{currentParseObject, originalParseObject?, classLevelPermissions}``, see
 :mod:`livequery_cli.server.cluster.parse_messages`), onto Redis, so LiveQuery nodes
-(``lq serve --parse-server`` or Parse's own) can fan them out too.
+(``lq serve --parse-server`` or Parse's own) can fan them out too. A role
+written by a user's session also publishes ``<appId>clearCache``, so the nodes
+drop that user's cached roles (:meth:`RedisPublisher.role_written`).
 
 Writes must never wait on Redis: messages go through a bounded in-memory
 queue drained by one task, in commit order. While Redis is unreachable they
@@ -21,9 +23,12 @@ import logging
 from typing import TYPE_CHECKING
 
 from livequery_cli.parse.json_types import JsonObject
+from livequery_cli.server.acl import Identity
 from livequery_cli.server.cluster.parse_messages import (
     AFTER_DELETE,
     AFTER_SAVE,
+    CLEAR_CACHE,
+    encode_clear_cache,
     encode_delete,
     encode_save,
 )
@@ -72,6 +77,19 @@ class RedisPublisher:
     def publish_delete(self, class_name: str, deleted: JsonObject) -> None:
         self.local.publish_delete(class_name, deleted)
         self._enqueue(AFTER_DELETE, encode_delete(class_name, public_view(deleted), PUBLIC_CLP))
+
+    def role_written(self, identity: Identity) -> None:
+        """A ``_Role`` create or update is about to be published: tell the nodes, as Parse does.
+
+        Parse Server 9 publishes ``{"userId": <writer>}`` on ``<appId>clearCache``
+        before the write when a user's session (not the master key) creates or
+        updates a role; LiveQuery nodes then drop the roles cached for that
+        user's sessions instead of trusting them until their cache timeout.
+        A master-key write or a delete sends nothing, as in Parse Server.
+        """
+        if identity.master or identity.user_id is None:
+            return
+        self._enqueue(CLEAR_CACHE, encode_clear_cache(identity.user_id))
 
     def _enqueue(self, kind: str, payload: bytes) -> None:
         try:

@@ -76,6 +76,12 @@ class LqNode:
         self.ws_url = line.decode().strip()
         return self
 
+    @property
+    def pid(self) -> int:
+        """The node's process id (the benchmarks read its CPU and RSS)."""
+        assert self._process is not None, "the node is not running"
+        return self._process.pid
+
     # The address the JS SDK helper (rig.sdk_tail) wants: REST is the Parse Server's.
     @property
     def rest_url(self) -> str:

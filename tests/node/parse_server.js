@@ -29,6 +29,8 @@
 //                          and LQ_RIG_REDIS_URL to receive the REST node's events
 //   LQ_RIG_SERVER_URL      REST URL LiveQuery uses for session/role lookups
 //                          (default: this process's own REST URL)
+//   LQ_RIG_CACHE_TIMEOUT_MS  ms LiveQuery trusts a session's user and roles (its
+//                          `cacheTimeout`, and the server's `cacheTTL`; default Parse's 5000)
 //   LQ_RIG_LOG_LEVEL       Parse Server log level (default "error")
 //   LQ_RIG_LOG_DIR         folder for Parse Server's own log files (default: none)
 //   LQ_RIG_ALLOW_CLIENT_CLASS_CREATION  "1" to let clients create classes (default: off,
@@ -90,6 +92,7 @@ function readConfig() {
     logsFolder: env('LQ_RIG_LOG_DIR', null),
     allowClientClassCreation: env('LQ_RIG_ALLOW_CLIENT_CLASS_CREATION', '') === '1',
     loginRateLimit: Number.parseInt(env('LQ_RIG_LOGIN_RATE_LIMIT', '0'), 10),
+    cacheTimeoutMs: Number.parseInt(env('LQ_RIG_CACHE_TIMEOUT_MS', '0'), 10),
   };
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     fail('LQ_RIG_PORT must be a port number');
@@ -201,6 +204,10 @@ async function startServers(config, app, httpServer, port) {
     enableInsecureAuthAdapters: false,
     fileUpload: { allowedFileUrlDomains: [] },
   };
+  if (config.cacheTimeoutMs > 0) {
+    liveQueryServerOptions.cacheTimeout = config.cacheTimeoutMs;
+    options.cacheTTL = config.cacheTimeoutMs;
+  }
   if (config.javascriptKey) options.javascriptKey = config.javascriptKey;
   if (config.restAPIKey) options.restAPIKey = config.restAPIKey;
   if (config.loginRateLimit > 0) {

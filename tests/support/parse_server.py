@@ -124,6 +124,7 @@ class ParseServer:
         redis_url: str | None = None,
         livequery_only: bool = False,
         server_url: str | None = None,
+        cache_timeout_ms: int | None = None,
         host: str = "127.0.0.1",
         mount: str = "/parse",
     ) -> None:
@@ -136,6 +137,7 @@ class ParseServer:
         self.redis_url = redis_url
         self.livequery_only = livequery_only
         self.server_url = server_url
+        self.cache_timeout_ms = cache_timeout_ms
         self.host = host
         self.mount = mount
         self.port = 0
@@ -219,6 +221,9 @@ class ParseServer:
             "LQ_RIG_REDIS_URL": self.redis_url,
             "LQ_RIG_SERVER_URL": self.server_url,
             "LQ_RIG_LIVEQUERY_ONLY": "1" if self.livequery_only else None,
+            "LQ_RIG_CACHE_TIMEOUT_MS": (
+                None if self.cache_timeout_ms is None else str(self.cache_timeout_ms)
+            ),
         }
         env.update({key: value for key, value in optional.items() if value is not None})
         return env

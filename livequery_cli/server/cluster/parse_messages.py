@@ -130,3 +130,9 @@ def encode_delete(class_name: str, deleted: JsonObject, clp: JsonObject | None) 
     if clp is not None:
         message["classLevelPermissions"] = clp
     return orjson.dumps(message)
+
+
+def encode_clear_cache(user_id: str) -> bytes:
+    """A ``clearCache`` message: Parse Server 9 sends it when a user's session writes a
+    ``_Role`` (``RestWrite.runDatabaseOperation``), naming that user."""
+    return orjson.dumps({"userId": user_id})
