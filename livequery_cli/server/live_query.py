@@ -35,11 +35,14 @@ from livequery_cli.exceptions import QueryError
 from livequery_cli.matching import Matcher, compile_where, measure_where
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.server.fanout import LiveQueryHub, Subscriber
+from livequery_cli.server.ping_sweeper import swept
 from livequery_cli.server.request_schema import FrameError, validate_frame
 from livequery_cli.server.server_config import ServerConfig
 
 log = logging.getLogger("livequery_cli.server")
 
+# A whole WebSocket ping frame from a server (FIN, opcode 9, unmasked, no payload).
+_PING_FRAME = b"\x89\x00"
 _CLIENT_KEY_FIELDS = ("javascriptKey", "clientKey", "windowsKey", "restAPIKey")
 _PROTECTED_QUERY_FIELDS = frozenset({"password", "authData", "sessionToken", "_hashed_password"})
 
@@ -90,6 +93,29 @@ class LiveConnection:
         self._outbox_chars = 0
         self._wake = asyncio.Event()
         self._closing = False
+        # Liveness, for the ping sweeper (server.ping_sweeper): set on every frame received.
+        self.heard = True
+        self.awaiting_pong = False
+        self.transport: asyncio.Transport | None = None
+
+    # -- liveness --------------------------------------------------------------
+
+    def ping(self) -> None:
+        """Write a ping frame straight to the socket: it never waits on a slow reader.
+
+        Safe between aiohttp's own frames: without compression aiohttp writes
+        each frame whole, synchronously, so no frame is ever half written when
+        this runs.
+        """
+        transport = self.transport
+        if transport is not None and not transport.is_closing():
+            transport.write(_PING_FRAME)
+
+    def drop(self) -> None:
+        """No answer to a ping: abort the socket (a half-open peer cannot finish a close)."""
+        log.debug("a LiveQuery client did not answer a ping; dropping it")
+        if self.transport is not None:
+            self.transport.abort()
 
     # -- outgoing ------------------------------------------------------------
 
@@ -391,9 +417,10 @@ async def serve_websocket(
     ``before_frame`` (a cluster node's identity lookups) runs before each text
     frame is handled, in order; when it returns False the frame is not handled.
     """
-    ws = web.WebSocketResponse(
-        heartbeat=config.ping_interval, max_msg_size=config.max_frame_bytes, compress=False
-    )
+    # No aiohttp heartbeat and no autoping: pings come from the loop's one sweeper
+    # (server.ping_sweeper), and every frame received, pongs included, marks the
+    # connection alive. compress=False is also what makes the sweeper's ping safe.
+    ws = web.WebSocketResponse(autoping=False, max_msg_size=config.max_frame_bytes, compress=False)
     try:
         await ws.prepare(request)
     except ConnectionError:
@@ -404,20 +431,11 @@ async def serve_websocket(
         return web.Response(status=400)
     live.add(ws)
     conn = connection(ws, hub, config)
+    conn.transport = request.transport
     writer = asyncio.get_running_loop().create_task(conn.writer())
     try:
-        async for msg in ws:
-            if msg.type == WSMsgType.TEXT:
-                try:
-                    if before_frame is None or await before_frame(conn, msg.data):
-                        conn.handle_text(msg.data)
-                except Exception:  # a bug must cost one frame, never the server
-                    log.exception("internal error while handling a LiveQuery frame")
-                    conn.send_error(1, "Internal server error", reconnect=True)
-            elif msg.type == WSMsgType.BINARY:
-                conn.send_error(1, "Binary frames are not supported", reconnect=True)
-            elif msg.type == WSMsgType.ERROR:
-                break
+        with swept(conn, config.ping_interval):
+            await _receive(ws, conn, before_frame)
     finally:
         conn.detach()
         live.discard(ws)
@@ -425,3 +443,27 @@ async def serve_websocket(
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await writer
     return ws
+
+
+async def _receive(
+    ws: web.WebSocketResponse,
+    conn: LiveConnection,
+    before_frame: Callable[[LiveConnection, str], Awaitable[bool]] | None,
+) -> None:
+    """Handle the client's frames until it closes; each one marks the connection alive."""
+    async for msg in ws:
+        conn.heard = True
+        if msg.type == WSMsgType.TEXT:
+            try:
+                if before_frame is None or await before_frame(conn, msg.data):
+                    conn.handle_text(msg.data)
+            except Exception:  # a bug must cost one frame, never the server
+                log.exception("internal error while handling a LiveQuery frame")
+                conn.send_error(1, "Internal server error", reconnect=True)
+        elif msg.type == WSMsgType.PING:
+            with contextlib.suppress(ConnectionError):  # the client left meanwhile
+                await ws.pong(msg.data)
+        elif msg.type == WSMsgType.BINARY:
+            conn.send_error(1, "Binary frames are not supported", reconnect=True)
+        elif msg.type == WSMsgType.ERROR:
+            break
