@@ -20,7 +20,7 @@ from typing import Any
 from bench import client_suite, codec_floor, machine, report, startup
 from bench.catalog import REPO
 
-SECTIONS = ("throughput", "latency", "slow", "startup", "server")
+SECTIONS = ("throughput", "latency", "slow", "startup", "server", "idle")
 CLIENT_SECTIONS = ("throughput", "latency", "slow", "startup")
 
 
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only == "client":
         sections &= set(CLIENT_SECTIONS)
     elif args.only == "server":
-        sections &= {"server"}
+        sections &= {"server", "idle"}
     unknown = sections - set(SECTIONS)
     if unknown:
         print(f"unknown section(s): {', '.join(sorted(unknown))}", file=sys.stderr)
@@ -86,6 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         from bench import server_suite
 
         result["server"] = server_suite.run(mode, log)
+    if "idle" in sections:
+        log("== server idle costs")
+        from bench import server_idle
+
+        result["idle"] = server_idle.run(mode, log)
     result["duration_s"] = round(time.monotonic() - started, 1)
     result["machine"]["loadavg_at_end"] = os.getloadavg()
     out = args.out or REPO / "bench" / "results" / (
