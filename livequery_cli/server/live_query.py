@@ -108,8 +108,8 @@ class LiveConnection:
         this runs.
         """
         transport = self.transport
-        if transport is not None and not transport.is_closing():
-            transport.write(_PING_FRAME)
+        if transport is not None and not transport.is_closing() and not self.ws.closed:
+            transport.write(_PING_FRAME)  # never after our close frame
 
     def drop(self) -> None:
         """No answer to a ping: abort the socket (a half-open peer cannot finish a close)."""
