@@ -17,7 +17,7 @@ Measured per server, each started fresh through the test rig's starters (as
   is given too;
 - RSS per idle connection: the server's VmRSS growth from before the clients
   connect to the end of the window, divided by N;
-- RSS per stored object: M objects of ~500 bytes of JSON created through REST
+- RSS per stored object: M objects of 450-480 bytes of JSON created through REST
   (4 keep-alive writers) in a fresh server; VmRSS before and after, and, after a restart
   on the same data, `lq serve`'s VmRSS (it loads its objects at start) against
   a fresh empty one. Parse Server keeps objects in PostgreSQL, a separate
@@ -103,7 +103,7 @@ def idle_clients(target: Target, sizes: IdleSizes, log: Log) -> dict[str, Any]:
 
 
 def _object(tag: str, i: int) -> dict[str, Any]:
-    """~500 bytes of JSON once stored (objectId, createdAt and updatedAt added)."""
+    """450-480 bytes of JSON once stored (objectId, createdAt and updatedAt added)."""
     return {
         "run": tag,
         "slot": i,

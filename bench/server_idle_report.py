@@ -82,7 +82,8 @@ def markdown(idle: dict[str, Any]) -> str:
                 3,
                 f"RSS {lq_obj.get('rss_restarted_mb', '–')} MB / "
                 f"{parse_obj.get('rss_restarted_mb', '–')} MB; "
-                f"SQLite file {lq_obj.get('db_file_mb', '–')} MB",
+                f"SQLite file {lq_obj.get('db_file_mb', '–')} MB; Parse Server loads no "
+                "object at start: its figure is the spread between two starts",
             )
         )
         rows.append(
