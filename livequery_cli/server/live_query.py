@@ -35,7 +35,7 @@ from livequery_cli.exceptions import QueryError
 from livequery_cli.matching import Matcher, compile_where, measure_where
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.server.fanout import LiveQueryHub, Subscriber
-from livequery_cli.server.ping_sweeper import swept
+from livequery_cli.server.ping_sweeper import enroll
 from livequery_cli.server.request_schema import FrameError, validate_frame
 from livequery_cli.server.server_config import ServerConfig
 
@@ -433,10 +433,12 @@ async def serve_websocket(
     conn = connection(ws, hub, config)
     conn.transport = request.transport
     writer = asyncio.get_running_loop().create_task(conn.writer())
+    sweeper = enroll(conn, config.ping_interval)
     try:
-        with swept(conn, config.ping_interval):
-            await _receive(ws, conn, before_frame)
+        await _receive(ws, conn, before_frame)
     finally:
+        if sweeper is not None:
+            sweeper.discard(conn)
         conn.detach()
         live.discard(ws)
         writer.cancel()

@@ -31,10 +31,8 @@ leaves nothing scheduled.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import weakref
-from collections.abc import Iterator
 from typing import Protocol
 
 log = logging.getLogger("livequery_cli.server")
@@ -127,15 +125,15 @@ def sweeper_for(interval: float) -> PingSweeper:
     return sweeper
 
 
-@contextlib.contextmanager
-def swept(connection: Pingable, interval: float | None) -> Iterator[None]:
-    """Keep ``connection`` under the loop's sweeper while inside (``None``: no pings)."""
+def enroll(connection: Pingable, interval: float | None) -> PingSweeper | None:
+    """Put ``connection`` under the loop's sweeper; None when pings are off (no interval).
+
+    The caller discards it from the returned sweeper when the connection ends
+    (a plain call, not a context manager: its generator cost ~0.5 KB per
+    connection for as long as the connection lived).
+    """
     if interval is None or interval <= 0:
-        yield
-        return
+        return None
     sweeper = sweeper_for(interval)
     sweeper.add(connection)
-    try:
-        yield
-    finally:
-        sweeper.discard(connection)
+    return sweeper
