@@ -35,14 +35,12 @@ from livequery_cli.exceptions import QueryError
 from livequery_cli.matching import Matcher, compile_where, measure_where
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.server.fanout import LiveQueryHub, Subscriber
-from livequery_cli.server.ping_sweeper import enroll
+from livequery_cli.server.ping_sweeper import SweptSocket, enroll
 from livequery_cli.server.request_schema import FrameError, validate_frame
 from livequery_cli.server.server_config import ServerConfig
 
 log = logging.getLogger("livequery_cli.server")
 
-# A whole WebSocket ping frame from a server (FIN, opcode 9, unmasked, no payload).
-_PING_FRAME = b"\x89\x00"
 _CLIENT_KEY_FIELDS = ("javascriptKey", "clientKey", "windowsKey", "restAPIKey")
 _PROTECTED_QUERY_FIELDS = frozenset({"password", "authData", "sessionToken", "_hashed_password"})
 
@@ -72,8 +70,8 @@ def _where_fields(where: Any) -> set[str]:
     return fields
 
 
-class LiveConnection:
-    """Protocol state and outgoing queue of one WebSocket client."""
+class LiveConnection(SweptSocket):
+    """Protocol state and outgoing queue of one WebSocket client (liveness: SweptSocket)."""
 
     def __init__(self, ws: web.WebSocketResponse, hub: LiveQueryHub, config: ServerConfig) -> None:
         self.ws = ws
@@ -93,29 +91,6 @@ class LiveConnection:
         self._outbox_chars = 0
         self._wake = asyncio.Event()
         self._closing = False
-        # Liveness, for the ping sweeper (server.ping_sweeper): set on every frame received.
-        self.heard = True
-        self.awaiting_pong = False
-        self.transport: asyncio.Transport | None = None
-
-    # -- liveness --------------------------------------------------------------
-
-    def ping(self) -> None:
-        """Write a ping frame straight to the socket: it never waits on a slow reader.
-
-        Safe between aiohttp's own frames: without compression aiohttp writes
-        each frame whole, synchronously, so no frame is ever half written when
-        this runs.
-        """
-        transport = self.transport
-        if transport is not None and not transport.is_closing() and not self.ws.closed:
-            transport.write(_PING_FRAME)  # never after our close frame
-
-    def drop(self) -> None:
-        """No answer to a ping: abort the socket (a half-open peer cannot finish a close)."""
-        log.debug("a LiveQuery client did not answer a ping; dropping it")
-        if self.transport is not None:
-            self.transport.abort()
 
     # -- outgoing ------------------------------------------------------------
 

@@ -35,6 +35,8 @@ import logging
 import weakref
 from typing import Protocol
 
+from aiohttp import web
+
 log = logging.getLogger("livequery_cli.server")
 
 
@@ -49,6 +51,40 @@ class Pingable(Protocol):
 
     def drop(self) -> None:
         """Abort the connection (its reader then cleans it up)."""
+
+
+# A whole WebSocket ping frame from a server (FIN, opcode 9, unmasked, no payload).
+_PING_FRAME = b"\x89\x00"
+
+
+class SweptSocket:
+    """The liveness half of a LiveQuery connection: a ``Pingable`` over an aiohttp socket.
+
+    The connection sets ``transport`` once the WebSocket is open and
+    ``heard`` on every frame it receives.
+    """
+
+    ws: web.WebSocketResponse
+    heard = True
+    awaiting_pong = False
+    transport: asyncio.Transport | None = None
+
+    def ping(self) -> None:
+        """Write a ping frame straight to the socket: it never waits on a slow reader.
+
+        Safe between aiohttp's own frames: without compression aiohttp writes
+        each frame whole, synchronously, so no frame is ever half written when
+        this runs.
+        """
+        transport = self.transport
+        if transport is not None and not transport.is_closing() and not self.ws.closed:
+            transport.write(_PING_FRAME)  # never after our close frame
+
+    def drop(self) -> None:
+        """No answer to a ping: abort the socket (a half-open peer cannot finish a close)."""
+        log.debug("a LiveQuery client did not answer a ping; dropping it")
+        if self.transport is not None:
+            self.transport.abort()
 
 
 class PingSweeper:
