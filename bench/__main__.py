@@ -21,7 +21,7 @@ from typing import Any
 from bench import client_suite, codec_floor, machine, report, startup
 from bench.catalog import REPO
 
-SECTIONS = ("throughput", "latency", "slow", "startup", "server", "node")
+SECTIONS = ("throughput", "latency", "slow", "startup", "server", "idle", "node")
 CLIENT_SECTIONS = ("throughput", "latency", "slow", "startup")
 
 
@@ -56,8 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     sections = set(args.sections.split(",")) if args.sections else set(SECTIONS)
     if args.only == "client":
         sections &= set(CLIENT_SECTIONS)
-    elif args.only in ("server", "node"):
-        sections &= {args.only}
+    elif args.only == "server":
+        sections &= {"server", "idle"}
+    elif args.only == "node":
+        sections &= {"node"}
     unknown = sections - set(SECTIONS)
     if unknown:
         print(f"unknown section(s): {', '.join(sorted(unknown))}", file=sys.stderr)
@@ -87,6 +89,11 @@ def main(argv: list[str] | None = None) -> int:
         from bench import server_suite
 
         result["server"] = server_suite.run(mode, log)
+    if "idle" in sections:
+        log("== server idle costs")
+        from bench import server_idle
+
+        result["idle"] = server_idle.run(mode, log)
     if "node" in sections:
         log("== node (lq serve --parse-server vs Parse's LiveQuery node)")
         from bench import node_suite

@@ -233,6 +233,10 @@ def markdown(result: dict[str, Any]) -> str:
         from bench import server_report
 
         parts += ["", server_report.markdown(result["server"])]
+    if "idle" in result:
+        from bench import server_idle_report
+
+        parts += ["", server_idle_report.markdown(result["idle"])]
     if "node" in result:
         from bench import node_report
 

@@ -174,6 +174,10 @@ def _server_rows(server: dict[str, Any]) -> list[Row]:
 
 def markdown(result: dict[str, Any]) -> str:
     rows = _client_rows(result) + _server_rows(result.get("server", {}))
+    if "idle" in result:
+        from bench import server_idle_report
+
+        rows += server_idle_report.target_rows(result["idle"])
     if not rows:
         return ""
     return _table(["target (issue 6)", "measured", "target", "met"], rows)

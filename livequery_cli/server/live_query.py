@@ -35,6 +35,7 @@ from livequery_cli.exceptions import QueryError
 from livequery_cli.matching import Matcher, compile_where, measure_where
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.server.fanout import LiveQueryHub, Subscriber
+from livequery_cli.server.ping_sweeper import SweptSocket, enroll
 from livequery_cli.server.request_schema import FrameError, validate_frame
 from livequery_cli.server.server_config import ServerConfig
 
@@ -69,8 +70,8 @@ def _where_fields(where: Any) -> set[str]:
     return fields
 
 
-class LiveConnection:
-    """Protocol state and outgoing queue of one WebSocket client."""
+class LiveConnection(SweptSocket):
+    """Protocol state and outgoing queue of one WebSocket client (liveness: SweptSocket)."""
 
     def __init__(self, ws: web.WebSocketResponse, hub: LiveQueryHub, config: ServerConfig) -> None:
         self.ws = ws
@@ -391,9 +392,10 @@ async def serve_websocket(
     ``before_frame`` (a cluster node's identity lookups) runs before each text
     frame is handled, in order; when it returns False the frame is not handled.
     """
-    ws = web.WebSocketResponse(
-        heartbeat=config.ping_interval, max_msg_size=config.max_frame_bytes, compress=False
-    )
+    # No aiohttp heartbeat and no autoping: pings come from the loop's one sweeper
+    # (server.ping_sweeper), and every frame received, pongs included, marks the
+    # connection alive. compress=False is also what makes the sweeper's ping safe.
+    ws = web.WebSocketResponse(autoping=False, max_msg_size=config.max_frame_bytes, compress=False)
     try:
         await ws.prepare(request)
     except ConnectionError:
@@ -404,24 +406,41 @@ async def serve_websocket(
         return web.Response(status=400)
     live.add(ws)
     conn = connection(ws, hub, config)
+    conn.transport = request.transport
     writer = asyncio.get_running_loop().create_task(conn.writer())
+    sweeper = enroll(conn, config.ping_interval)
     try:
-        async for msg in ws:
-            if msg.type == WSMsgType.TEXT:
-                try:
-                    if before_frame is None or await before_frame(conn, msg.data):
-                        conn.handle_text(msg.data)
-                except Exception:  # a bug must cost one frame, never the server
-                    log.exception("internal error while handling a LiveQuery frame")
-                    conn.send_error(1, "Internal server error", reconnect=True)
-            elif msg.type == WSMsgType.BINARY:
-                conn.send_error(1, "Binary frames are not supported", reconnect=True)
-            elif msg.type == WSMsgType.ERROR:
-                break
+        await _receive(ws, conn, before_frame)
     finally:
+        if sweeper is not None:
+            sweeper.discard(conn)
         conn.detach()
         live.discard(ws)
         writer.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await writer
     return ws
+
+
+async def _receive(
+    ws: web.WebSocketResponse,
+    conn: LiveConnection,
+    before_frame: Callable[[LiveConnection, str], Awaitable[bool]] | None,
+) -> None:
+    """Handle the client's frames until it closes; each one marks the connection alive."""
+    async for msg in ws:
+        conn.heard = True
+        if msg.type == WSMsgType.TEXT:
+            try:
+                if before_frame is None or await before_frame(conn, msg.data):
+                    conn.handle_text(msg.data)
+            except Exception:  # a bug must cost one frame, never the server
+                log.exception("internal error while handling a LiveQuery frame")
+                conn.send_error(1, "Internal server error", reconnect=True)
+        elif msg.type == WSMsgType.PING:
+            with contextlib.suppress(ConnectionError):  # the client left meanwhile
+                await ws.pong(msg.data)
+        elif msg.type == WSMsgType.BINARY:
+            conn.send_error(1, "Binary frames are not supported", reconnect=True)
+        elif msg.type == WSMsgType.ERROR:
+            break

@@ -51,7 +51,9 @@ class ServerConfig:
     mount: str = DEFAULT_MOUNT
     max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
     max_subscriptions: int = DEFAULT_MAX_SUBSCRIPTIONS
-    ping_interval: float = DEFAULT_PING_INTERVAL
+    # LiveQuery liveness (server.ping_sweeper): a connection silent this long gets a ping,
+    # and is dropped if still silent one interval later. None or 0: no pings.
+    ping_interval: float | None = DEFAULT_PING_INTERVAL
     queue_limit: int = DEFAULT_QUEUE_LIMIT
     queue_bytes_limit: int = DEFAULT_QUEUE_BYTES_LIMIT
     max_connections_per_address: int = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS

@@ -2,12 +2,16 @@
 
 All objects live in one table keyed by (class, objectId) with the REST JSON
 body as text; ``_User``, ``_Session`` and ``_Role`` are ordinary classes in it.
-The server keeps a dict mirror of the table so that reads, ``find`` and the
-"original" object of every write cost no query and no JSON decoding: the
-LiveQuery write path must stay cheap. SQLite is the durable copy, written
-through on every change (WAL, one statement per change, so the file is
-consistent at any instant and after a crash). Because of the mirror, a
-database file belongs to one server at a time; a lock file enforces that.
+The server keeps a mirror of the table so that reads, ``find`` and the
+"original" object of every write cost no query: the LiveQuery write path
+must stay cheap. The mirror holds each object as its encoded JSON (the bytes
+written to SQLite anyway), decoded on every read: about 0.5 KB of memory for
+a 0.5 KB object instead of ~1.9 KB as a dict of Python values, for ~0.7 µs
+of ``orjson.loads`` per object read. Every read hands out a fresh dict, so
+no caller can change the stored object by accident. SQLite is the durable
+copy, written through on every change (WAL, one statement per change, so the
+file is consistent at any instant and after a crash). Because of the mirror,
+a database file belongs to one server at a time; a lock file enforces that.
 
 Everything runs on the event loop's thread: sqlite3 calls are short, and a
 single writer keeps the mirror and the file in the same order.
@@ -54,6 +58,11 @@ def _lock_database(path: str) -> IO[bytes]:
     return handle
 
 
+def _decode(raw: bytes) -> JsonObject:
+    body: JsonObject = orjson.loads(raw)
+    return body
+
+
 class Storage:
     """Objects by class and id, plus each class's field types."""
 
@@ -69,15 +78,19 @@ class Storage:
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
             raise ConfigError(f"cannot open the database {path}: {exc}") from None
-        self._objects: dict[str, dict[str, JsonObject]] = {}
+        # class -> objectId -> the object's JSON, in creation order.
+        self._objects: dict[str, dict[str, bytes]] = {}
         # Each class's objectIds, sorted: REST clients page through large
         # result sets with ``order=objectId`` and ``objectId > last``, and a
         # page must cost what it returns, not a scan of the whole class.
         self._ids: dict[str, list[str]] = {}
         self._schemas: dict[str, dict[str, JsonObject]] = {}
-        for cls, body in self._db.execute("SELECT class, body FROM objects"):
-            obj = orjson.loads(body)
-            self._objects.setdefault(cls, {})[obj["objectId"]] = obj
+        self._db.text_factory = bytes  # the mirror keeps UTF-8 bytes: no str copy per row
+        try:
+            for cls, object_id, body in self._db.execute("SELECT class, id, body FROM objects"):
+                self._objects.setdefault(cls.decode(), {})[object_id.decode()] = body
+        finally:
+            self._db.text_factory = str
         for cls, objects in self._objects.items():
             self._ids[cls] = sorted(objects)
         for cls, fields in self._db.execute("SELECT class, fields FROM schemas"):
@@ -95,11 +108,13 @@ class Storage:
     # -- objects -------------------------------------------------------------
 
     def get(self, class_name: str, object_id: str) -> JsonObject | None:
-        return self._objects.get(class_name, {}).get(object_id)
+        raw = self._objects.get(class_name, {}).get(object_id)
+        return None if raw is None else _decode(raw)
 
     def scan(self, class_name: str) -> Iterator[JsonObject]:
-        """Every object of a class, in creation order."""
-        return iter(list(self._objects.get(class_name, {}).values()))
+        """Every object of a class, in creation order (lazily decoded; writes may interleave)."""
+        for raw in list(self._objects.get(class_name, {}).values()):
+            yield _decode(raw)
 
     def scan_by_id(self, class_name: str, after: str | None = None) -> Iterator[JsonObject]:
         """The class's objects in ``objectId`` order, from the first id greater than ``after``.
@@ -112,23 +127,27 @@ class Storage:
         objects = self._objects.get(class_name, {})
         start = 0 if after is None else bisect.bisect_right(ids, after)
         for index in range(start, len(ids)):
-            body = objects.get(ids[index])
-            if body is not None:
-                yield body
+            raw = objects.get(ids[index])
+            if raw is not None:
+                yield _decode(raw)
 
     def count(self, class_name: str) -> int:
         return len(self._objects.get(class_name, {}))
 
     def put(self, class_name: str, body: JsonObject) -> None:
-        """Insert or replace one object (the caller owns ``body`` from now on)."""
+        """Insert or replace one object (as it is now: later changes to ``body`` are not kept)."""
+        text = orjson.dumps(body).decode()
+        object_id = body["objectId"]
         self._db.execute(
             "INSERT OR REPLACE INTO objects (class, id, body) VALUES (?, ?, ?)",
-            (class_name, body["objectId"], orjson.dumps(body).decode()),
+            (class_name, object_id, text),
         )
+        # Encoded again from the str: orjson's own bytes keep its whole (4 KiB) buffer.
+        raw = text.encode()
         objects = self._objects.setdefault(class_name, {})
-        if body["objectId"] not in objects:
-            bisect.insort(self._ids.setdefault(class_name, []), body["objectId"])
-        objects[body["objectId"]] = body
+        if object_id not in objects:
+            bisect.insort(self._ids.setdefault(class_name, []), object_id)
+        objects[object_id] = raw
 
     def delete(self, class_name: str, object_id: str) -> None:
         self._db.execute("DELETE FROM objects WHERE class = ? AND id = ?", (class_name, object_id))

@@ -109,7 +109,7 @@ def test_latency_and_startup_records_are_complete(tmp_path: Path) -> None:
 @pytest.mark.parse_server
 @pytest.mark.slow
 def test_server_suite_runs_against_both_servers(tmp_path: Path) -> None:
-    record, markdown = run_bench(tmp_path, "--only", "server")
+    record, markdown = run_bench(tmp_path, "--sections", "server")
     server = record["server"]
     if server["problems"]:
         message = f"server benchmark could not start a server: {server['problems']}"
