@@ -20,7 +20,8 @@ from typing import Any
 from bench import client_suite, codec_floor, machine, report, startup
 from bench.catalog import REPO
 
-SECTIONS = ("throughput", "latency", "slow", "startup", "server")
+SECTIONS = ("throughput", "latency", "slow", "startup", "server", "shapes")
+SERVER_SECTIONS = ("server", "shapes")
 CLIENT_SECTIONS = ("throughput", "latency", "slow", "startup")
 
 
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only == "client":
         sections &= set(CLIENT_SECTIONS)
     elif args.only == "server":
-        sections &= {"server"}
+        sections &= set(SERVER_SECTIONS)
     unknown = sections - set(SECTIONS)
     if unknown:
         print(f"unknown section(s): {', '.join(sorted(unknown))}", file=sys.stderr)
@@ -86,6 +87,11 @@ def main(argv: list[str] | None = None) -> int:
         from bench import server_suite
 
         result["server"] = server_suite.run(mode, log)
+    if "shapes" in sections:
+        log("== server shapes")
+        from bench import server_shapes
+
+        result["shapes"] = server_shapes.run(mode, log)
     result["duration_s"] = round(time.monotonic() - started, 1)
     result["machine"]["loadavg_at_end"] = os.getloadavg()
     out = args.out or REPO / "bench" / "results" / (

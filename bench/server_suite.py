@@ -247,7 +247,9 @@ def latency(target: Target, writes: int, log: Log) -> dict[str, Any]:
 
 
 @contextmanager
-def _servers(log: Log) -> Iterator[tuple[list[Target], dict[str, str]]]:
+def _servers(
+    log: Log, *, max_connections_per_address: int = 5000
+) -> Iterator[tuple[list[Target], dict[str, str]]]:
     from support.lq_server import LqServer
     from support.parse_server import ParseServer
     from support.postgres import PostgresCluster, missing_binaries
@@ -258,7 +260,8 @@ def _servers(log: Log) -> Iterator[tuple[list[Target], dict[str, str]]]:
         try:
             # The fan-out section connects 1,000 clients from one address:
             # lift lq serve's per-address limit (Parse Server has none).
-            lq = stack.enter_context(LqServer(extra_args=("--max-connections-per-address", "5000")))
+            limit = str(max_connections_per_address)
+            lq = stack.enter_context(LqServer(extra_args=("--max-connections-per-address", limit)))
             targets.append(Target("lq serve", lq))
         except Exception as exc:  # a server that cannot start is reported, not fatal
             problems["lq serve"] = f"did not start: {str(exc).splitlines()[0][:300]}"
