@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import resource
 import subprocess
 import sys
 import time
@@ -104,6 +105,12 @@ class LoadProcess:
 
     def close(self) -> None:
         procs.stop(self.proc, self.proc.stdin)
+
+
+def _own_cpu_s() -> float:
+    """CPU of this process (the REST writers' threads), user + system."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _write(target: Target, tag: str, slot: int) -> None:
@@ -222,8 +229,11 @@ def fanout(target: Target, clients: int, writes: int, processes: int, log: Log) 
             return {**base, "ok": False, "loss": clients * writes, "note": f"failed: {failed[0]}"}
         server0 = procs.proc_cpu_s(target.pid)
         load0 = [load.cpu_s() for load in loads]
+        writer0 = _own_cpu_s()
         start_ns = time.monotonic_ns()
         _write_all(target, tag, list(range(writes)))
+        writes_done_ns = time.monotonic_ns()
+        writer_cpu = _own_cpu_s() - writer0
         dones = [load.line() for load in loads]
         server_cpu = procs.proc_cpu_s(target.pid) - server0
         load_cpu = sum(load.cpu_s() - c0 for load, c0 in zip(loads, load0, strict=True))
@@ -242,8 +252,10 @@ def fanout(target: Target, clients: int, writes: int, processes: int, log: Log) 
         "loss": expected - received,
         "events_per_s": round(received / elapsed) if ok else 0,
         "seconds": round(elapsed, 3),
+        "write_phase_s": round((writes_done_ns - start_ns) / 1e9, 3),
         "server_cpu_s": round(server_cpu, 3),
         "server_us_per_event": round(server_cpu / received * 1e6, 2) if received else None,
+        "writer_cpu_s": round(writer_cpu, 3),
         "load_cpu_s": round(load_cpu, 3),
         "load_core_share": round(load_cpu / elapsed, 2) if elapsed > 0 else None,
         "ok": ok,
