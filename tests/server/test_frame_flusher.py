@@ -11,6 +11,7 @@ from support.lq_harness import Harness, make_config
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
+from livequery_cli.server import frame_flusher
 from livequery_cli.server.fanout import LiveQueryHub
 from livequery_cli.server.frame_flusher import encode_text_frames, flusher_for_running_loop
 from livequery_cli.server.live_query import FAST_WRITE_BUFFER, LiveConnection
@@ -133,3 +134,56 @@ async def test_a_batch_of_writes_reaches_every_client_in_order(harness: Harness)
         assert all(f["op"] == "create" and f["requestId"] == 1 for f in frames)
     # 50 frames to 10 sockets, in far fewer passes than frames.
     assert flusher.flushes - before < 50
+
+
+class RecordingLoop:
+    """Records what the flusher schedules instead of running it."""
+
+    def __init__(self) -> None:
+        self.scheduled: list[tuple[float, Any]] = []
+
+    def call_soon(self, callback: Any) -> None:
+        self.scheduled.append((0.0, callback))
+
+    def call_later(self, delay: float, callback: Any) -> None:
+        self.scheduled.append((delay, callback))
+
+
+def test_a_slow_flush_delays_the_next_so_writes_share_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [0.0]
+    monkeypatch.setattr(frame_flusher.time, "perf_counter", lambda: clock[0])
+
+    class Costly:
+        def __init__(self, seconds: float) -> None:
+            self.seconds = seconds
+            self.flushed = 0
+
+        def flush(self) -> None:
+            clock[0] += self.seconds  # what writing to hundreds of sockets costs
+            self.flushed += 1
+
+    loop = RecordingLoop()
+    flusher = frame_flusher.FrameFlusher(cast(asyncio.AbstractEventLoop, loop))
+    broadcast = Costly(0.003)
+    flusher.mark(broadcast)
+    flusher.mark(Costly(0.0))
+    assert [delay for delay, _ in loop.scheduled] == [0.0]  # one pass for both, at once
+    loop.scheduled.pop()[1]()
+    assert broadcast.flushed == 1
+    flusher.mark(broadcast)
+    delay, callback = loop.scheduled.pop()
+    assert delay == pytest.approx(0.003)  # waits as long as the last flush took
+    callback()
+    flusher.mark(Costly(0.0))
+    delay, callback = loop.scheduled.pop()
+    assert delay == pytest.approx(0.003)
+    callback()  # a cheap flush: the next pass comes at once again
+    flusher.mark(Costly(0.0))
+    delay, callback = loop.scheduled.pop()
+    assert delay == 0.0
+    callback()
+    huge = Costly(1.0)
+    flusher.mark(huge)
+    loop.scheduled.pop()[1]()
+    flusher.mark(huge)
+    assert loop.scheduled.pop()[0] == frame_flusher.MAX_DELAY_S
