@@ -25,6 +25,7 @@ import contextlib
 import json
 import os
 import resource
+import select
 import subprocess
 import sys
 import time
@@ -46,6 +47,7 @@ SHAPE_WHERE = {
     "range": "{score: {$gt: 10i, $lt: 10i+10}}",
 }
 WRITERS = 4
+DONE_TIMEOUT_S = 60.0  # after the last write: events not in by then are lost
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,14 @@ class LoadProcess:
         assert self.proc.stdout is not None
         raw = self.proc.stdout.readline()
         return json.loads(raw) if raw else {"event": "exited"}
+
+    def done(self, timeout_s: float) -> dict[str, Any]:
+        """The ``done`` record; after ``timeout_s`` (events lost) stdin is closed to get it."""
+        assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout_s)
+        if not ready and self.proc.stdin is not None:
+            self.proc.stdin.close()
+        return self.line()
 
     def cpu_s(self) -> float:
         try:
@@ -177,7 +187,7 @@ def shape(target: Target, mode: str, sizes: ShapeSizes, log: Log) -> dict[str, A
         start = time.monotonic()
         _write_all(target, tag, slots)
         write_s = time.monotonic() - start
-        done = load.line()
+        done = load.done(DONE_TIMEOUT_S)
         window_s = time.monotonic() - start
         cpu = server_cpu_s(target.pid) - cpu0
     finally:
@@ -254,7 +264,7 @@ def fanout(target: Target, clients: int, writes: int, processes: int, log: Log) 
         _write_all(target, tag, list(range(writes)))
         writes_done_ns = time.monotonic_ns()
         writer_cpu = _own_cpu_s() - writer0
-        dones = [load.line() for load in loads]
+        dones = [load.done(DONE_TIMEOUT_S) for load in loads]
         server_cpu = server_cpu_s(target.pid) - server0
         load_cpu = sum(load.cpu_s() - c0 for load, c0 in zip(loads, load0, strict=True))
     finally:
