@@ -21,7 +21,8 @@ from typing import Any
 from bench import client_suite, codec_floor, machine, report, startup
 from bench.catalog import REPO
 
-SECTIONS = ("throughput", "latency", "slow", "startup", "server", "idle", "node")
+SECTIONS = ("throughput", "latency", "slow", "startup", "server", "shapes", "idle", "node")
+SERVER_SECTIONS = ("server", "shapes", "idle")
 CLIENT_SECTIONS = ("throughput", "latency", "slow", "startup")
 
 
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only == "client":
         sections &= set(CLIENT_SECTIONS)
     elif args.only == "server":
-        sections &= {"server", "idle"}
+        sections &= set(SERVER_SECTIONS)
     elif args.only == "node":
         sections &= {"node"}
     unknown = sections - set(SECTIONS)
@@ -89,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
         from bench import server_suite
 
         result["server"] = server_suite.run(mode, log)
+    if "shapes" in sections:
+        log("== server shapes")
+        from bench import server_shapes
+
+        result["shapes"] = server_shapes.run(mode, log)
     if "idle" in sections:
         log("== server idle costs")
         from bench import server_idle

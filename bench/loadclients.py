@@ -10,11 +10,20 @@ Modes for the `where` of subscription number i (0-based, across connections):
 ``same`` gives every subscription ``{"run": TAG}``; ``distinct`` gives
 ``{"slot": i}`` so a write with ``slot = i`` matches exactly one;
 ``distinct-tagged`` gives ``{"run": TAG, "slot": i}`` (the same, plus a field
-every subscription shares, as when an app scopes all queries to a tenant).
+every subscription shares, as when an app scopes all queries to a tenant);
+``regex`` gives ``{"name": {"$regex": "^p00042-"}}`` (``slot_name(i)`` starts
+with it, no other slot's name does) and ``range`` gives ``{"score": {"$gt":
+10 i, "$lt": 10 i + 10}}`` (disjoint; ``slot_score(i)`` falls in the i-th).
+
+Events are counted without copying a frame: the scan looks for ``"object"``
+inside the receive buffer, and reads ``benchSentNs`` (the write's clock, for
+latency) from one event in ``--latency-every`` only, so one process keeps up
+with a server fanning out to a thousand clients.
 
 Protocol with the harness (stdout, one JSON line each): ``{"event": "ready",
 ...}`` once every subscription is acknowledged, then ``{"event": "done", ...}``
-when ``--expect`` events arrived or stdin closed. The master key comes from
+when ``--expect`` events arrived or stdin closed (with ``--hold``, the sockets
+stay open after it until stdin closes). The master key comes from
 the ``BENCH_MASTER_KEY`` environment variable, never argv.
 Usage: ``python -m bench.loadclients --url WS --app-id ID --connections C
 --subs-per-conn K --mode same|distinct --tag TAG --expect E``.
@@ -37,11 +46,41 @@ from bench.events import NS_KEY, find_int
 from bench.reader import percentile
 
 CLASS = "Bench"
+MODES = ("same", "distinct", "distinct-tagged", "regex", "range")
+_OBJECT = b'"object"'
+_SUBSCRIBED = b'"subscribed"'
+_ERROR = b'"error"'
+
+
+def slot_name(slot: int) -> str:
+    """The ``name`` a write for ``slot`` carries: only ``slot``'s ``regex`` query matches it."""
+    return f"p{slot:05d}-x"
+
+
+def slot_score(slot: int) -> int:
+    """The ``score`` a write for ``slot`` carries; only the ``range`` query of ``slot`` holds it."""
+    return slot * 10 + 5
+
+
+def slot_where(mode: str, slot: int, tag: str) -> dict[str, Any]:
+    """The ``where`` of subscription number ``slot`` in ``mode``."""
+    if mode == "same":
+        return {"run": tag}
+    if mode == "distinct":
+        return {"slot": slot}
+    if mode == "distinct-tagged":
+        return {"run": tag, "slot": slot}
+    if mode == "regex":
+        return {"name": {"$regex": "^" + slot_name(slot)[:-1]}}
+    if mode == "range":
+        return {"score": {"$gt": slot * 10, "$lt": slot * 10 + 10}}
+    raise ValueError(f"unknown mode {mode!r}")
 
 
 class Totals:
-    def __init__(self, expect: int) -> None:
+    def __init__(self, expect: int, latency_every: int = 1) -> None:
         self.expect = expect
+        self.latency_every = max(1, latency_every)
         self.events = 0
         self.errors: list[str] = []
         self.first_ns = 0
@@ -117,34 +156,36 @@ class Subscriber(asyncio.Protocol):
                 head = 10
             if pos + head + length > size:
                 break
-            payload = bytes(buf[pos + head : pos + head + length])
-            pos += head + length
-            if opcode == rawws.OP_PING:
+            start = pos + head
+            pos = start + length
+            if opcode == rawws.OP_TEXT:
+                self._message(buf, start, pos)
+            elif opcode == rawws.OP_PING:
                 assert self.transport is not None
+                payload = bytes(buf[start:pos])
                 self.transport.write(rawws.encode_frame(rawws.OP_PONG, payload, masked=True))
-            elif opcode == rawws.OP_TEXT:
-                self._message(payload)
         del buf[:pos]
 
-    def _message(self, payload: bytes) -> None:
+    def _message(self, buf: bytearray, start: int, end: int) -> None:
         totals = self.totals
-        if b'"object"' in payload:
+        if buf.find(_OBJECT, start, end) >= 0:
             now = time.monotonic_ns()
             totals.events += 1
             if not totals.first_ns:
                 totals.first_ns = now
             totals.last_ns = now
-            sent = find_int(payload, NS_KEY)
-            if sent:
-                totals.latencies.append(now - sent)
+            if totals.events % totals.latency_every == 0:
+                sent = find_int(bytes(buf[start:end]), NS_KEY)
+                if sent:
+                    totals.latencies.append(now - sent)
             if totals.expect and totals.events >= totals.expect:
                 totals.finished.set()
-        elif b'"subscribed"' in payload:
+        elif buf.find(_SUBSCRIBED, start, end) >= 0:
             totals.subscribed += 1
             if totals.subscribed >= totals.target_subscriptions:
                 totals.all_subscribed.set()
-        elif b'"error"' in payload:
-            totals.errors.append(payload[:300].decode(errors="replace"))
+        elif buf.find(_ERROR, start, end) >= 0:
+            totals.errors.append(bytes(buf[start:end])[:300].decode(errors="replace"))
 
 
 def _messages(
@@ -155,9 +196,7 @@ def _messages(
         connect["masterKey"] = master_key
     frames = [json.dumps(connect).encode()]
     for request_id in range(1, count + 1):
-        where: dict[str, Any] = {} if mode == "distinct" else {"run": tag}
-        if mode != "same":
-            where["slot"] = first_slot + request_id - 1
+        where = slot_where(mode, first_slot + request_id - 1, tag)
         frames.append(
             json.dumps(
                 {
@@ -180,7 +219,7 @@ async def run(args: argparse.Namespace) -> None:
 
     parts = urlsplit(args.url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    totals = Totals(args.expect)
+    totals = Totals(args.expect, args.latency_every)
     totals.target_subscriptions = args.connections * args.subs_per_conn
     master_key = os.environ.get("BENCH_MASTER_KEY", "")
     loop = asyncio.get_running_loop()
@@ -191,7 +230,7 @@ async def run(args: argparse.Namespace) -> None:
         messages = _messages(
             args.app_id,
             master_key,
-            index * args.subs_per_conn,
+            args.first_slot + index * args.subs_per_conn,
             args.subs_per_conn,
             args.mode,
             args.tag,
@@ -251,6 +290,10 @@ async def run(args: argparse.Namespace) -> None:
         }
     )
     finished.cancel()
+    if args.hold and not stdin_closed.done():
+        # Keep every socket until the harness has read its figures: tearing
+        # down thousands of connections must not fall in a measured window.
+        await stdin_closed
     for proto in protocols:
         if proto.transport is not None:
             proto.transport.abort()
@@ -271,10 +314,19 @@ def main() -> None:
     parser.add_argument("--app-id", required=True)
     parser.add_argument("--connections", type=int, default=1)
     parser.add_argument("--subs-per-conn", type=int, default=1)
-    parser.add_argument("--mode", choices=("same", "distinct", "distinct-tagged"), default="same")
+    parser.add_argument("--mode", choices=MODES, default="same")
+    parser.add_argument(
+        "--first-slot", type=int, default=0, help="slot of this process's first subscription"
+    )
+    parser.add_argument(
+        "--latency-every", type=int, default=1, help="read the write clock of 1 event in N"
+    )
     parser.add_argument("--tag", required=True)
     parser.add_argument(
         "--expect", type=int, default=0, help="events to wait for (0: until stdin closes)"
+    )
+    parser.add_argument(
+        "--hold", action="store_true", help="after `done`, keep the sockets until stdin closes"
     )
     parser.add_argument("--ready-timeout", type=float, default=120.0)
     asyncio.run(run(parser.parse_args()))

@@ -233,6 +233,10 @@ def markdown(result: dict[str, Any]) -> str:
         from bench import server_report
 
         parts += ["", server_report.markdown(result["server"])]
+    if "shapes" in result:
+        from bench import server_shapes
+
+        parts += ["", server_shapes.markdown(result["shapes"])]
     if "idle" in result:
         from bench import server_idle_report
 

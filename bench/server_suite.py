@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import select
 import subprocess
 import sys
 import time
@@ -70,7 +71,16 @@ class Target:
 class LoadClients:
     """A running ``bench.loadclients`` process."""
 
-    def __init__(self, target: Target, connections: int, subs: int, mode: str, expect: int) -> None:
+    def __init__(
+        self,
+        target: Target,
+        connections: int,
+        subs: int,
+        mode: str,
+        expect: int,
+        *,
+        hold: bool = False,
+    ) -> None:
         self.tag = uuid.uuid4().hex[:12]
         env = {"BENCH_MASTER_KEY": target.handle.master_key, "PATH": "/usr/bin:/bin"}
         self.proc = subprocess.Popen(
@@ -92,6 +102,7 @@ class LoadClients:
                 self.tag,
                 "--expect",
                 str(expect),
+                *(["--hold"] if hold else []),
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -115,6 +126,19 @@ class LoadClients:
         procs.stop(self.proc)
         return record
 
+    def held_done(self, timeout_s: float) -> dict[str, Any]:
+        """With ``hold``: the `done` record while the sockets stay open (``finish`` closes them).
+
+        A CPU window that ends here does not count the server tearing down the
+        connections (10,000 subscriptions' worth). Events not in after
+        ``timeout_s`` are lost: stdin is closed to get the record anyway.
+        """
+        assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout_s)
+        if not ready and self.proc.stdin is not None:
+            self.proc.stdin.close()
+        return self._line()
+
 
 def _write(target: Target, tag: str, slot: int) -> None:
     target.handle.rest.create(
@@ -133,16 +157,18 @@ def _write(target: Target, tag: str, slot: int) -> None:
 
 
 def fanout(target: Target, clients: int, writes: int, log: Log) -> dict[str, Any]:
-    load = LoadClients(target, clients, 1, "same", clients * writes)
+    load = LoadClients(target, clients, 1, "same", clients * writes, hold=True)
     if load.ready.get("event") != "ready":
+        load.finish(0)
         return {"clients": clients, "ok": False, "note": f"subscribe failed: {load.ready}"}
     cpu0 = procs.proc_cpu_s(target.pid)
     start_ns = time.monotonic_ns()
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda i: _write(target, load.tag, i), range(writes)))
     writes_done_ns = time.monotonic_ns()
-    done = load.finish(60.0)
+    done = load.held_done(60.0)
     cpu = procs.proc_cpu_s(target.pid) - cpu0
+    load.finish(0)
     expected = clients * writes
     received = done.get("events", 0)
     elapsed = (done.get("last_ns", 0) - start_ns) / 1e9
@@ -174,7 +200,7 @@ def distinct(
         per_conn = subscriptions // connections
         subscriptions = connections * per_conn
         mode = "distinct-tagged" if tagged else "distinct"
-        load = LoadClients(target, connections, per_conn, mode, writes)
+        load = LoadClients(target, connections, per_conn, mode, writes, hold=True)
         tag = load.tag
         if load.ready.get("event") != "ready":
             return {"subscriptions": subscriptions, "ok": False, "note": f"failed: {load.ready}"}
@@ -184,9 +210,10 @@ def distinct(
     for i in range(writes):
         _write(target, tag, (i * 7919) % subscriptions if subscriptions else i)
     write_s = time.monotonic() - start
-    done = load.finish(30.0) if load else {"events": 0}
-    time.sleep(0.2)
+    done = load.held_done(30.0) if load else {"events": 0}
     cpu = procs.proc_cpu_s(target.pid) - cpu0
+    if load:
+        load.finish(0)
     expected = writes if subscriptions else 0
     received = done.get("events", 0)
     record = {
@@ -247,7 +274,9 @@ def latency(target: Target, writes: int, log: Log) -> dict[str, Any]:
 
 
 @contextmanager
-def _servers(log: Log) -> Iterator[tuple[list[Target], dict[str, str]]]:
+def _servers(
+    log: Log, *, max_connections_per_address: int = 5000
+) -> Iterator[tuple[list[Target], dict[str, str]]]:
     from support.lq_server import LqServer
     from support.parse_server import ParseServer
     from support.postgres import PostgresCluster, missing_binaries
@@ -258,7 +287,8 @@ def _servers(log: Log) -> Iterator[tuple[list[Target], dict[str, str]]]:
         try:
             # The fan-out section connects 1,000 clients from one address:
             # lift lq serve's per-address limit (Parse Server has none).
-            lq = stack.enter_context(LqServer(extra_args=("--max-connections-per-address", "5000")))
+            limit = str(max_connections_per_address)
+            lq = stack.enter_context(LqServer(extra_args=("--max-connections-per-address", limit)))
             targets.append(Target("lq serve", lq))
         except Exception as exc:  # a server that cannot start is reported, not fatal
             problems["lq serve"] = f"did not start: {str(exc).splitlines()[0][:300]}"

@@ -35,6 +35,7 @@ from livequery_cli.exceptions import QueryError
 from livequery_cli.matching import Matcher, compile_where, measure_where
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.server.fanout import LiveQueryHub, Subscriber
+from livequery_cli.server.frame_flusher import encode_text_frames, flusher_for_running_loop
 from livequery_cli.server.ping_sweeper import SweptSocket, enroll
 from livequery_cli.server.request_schema import FrameError, validate_frame
 from livequery_cli.server.server_config import ServerConfig
@@ -43,6 +44,8 @@ log = logging.getLogger("livequery_cli.server")
 
 _CLIENT_KEY_FIELDS = ("javascriptKey", "clientKey", "windowsKey", "restAPIKey")
 _PROTECTED_QUERY_FIELDS = frozenset({"password", "authData", "sessionToken", "_hashed_password"})
+# Above this many unsent bytes in a socket's buffer, frames wait in the queue for the writer task.
+FAST_WRITE_BUFFER = 64 << 10
 
 
 def _same(given: Any, expected: str | None) -> bool:
@@ -91,6 +94,10 @@ class LiveConnection(SweptSocket):
         self._outbox_chars = 0
         self._wake = asyncio.Event()
         self._closing = False
+        # Set by serve_websocket: frames go straight to it, once per loop pass (frame_flusher).
+        self.transport: asyncio.Transport | None = None
+        self._marked = False  # waiting for the flusher's next pass
+        self._draining = False  # the writer task owns the queue until the socket catches up
 
     # -- outgoing ------------------------------------------------------------
 
@@ -121,7 +128,33 @@ class LiveConnection(SweptSocket):
             return
         self._outbox.append(frame)
         self._outbox_chars += len(frame)  # characters: a str holds 1 to 4 bytes each
-        self._wake.set()
+        if self._draining or self.transport is None:
+            self._wake.set()
+        elif not self._marked:
+            self._marked = True
+            flusher_for_running_loop().mark(self)
+
+    def flush(self) -> None:
+        """Write every queued frame in one transport write, or leave them to the writer task.
+
+        The writer task takes over while the socket's buffer is above
+        ``FAST_WRITE_BUFFER`` (a client that reads slowly): it waits for the
+        socket to drain, frame by frame, and the queue limits apply.
+        """
+        self._marked = False
+        transport = self.transport
+        if self._closing or self._draining or not self._outbox or transport is None:
+            return
+        if self.ws.closed or transport.is_closing():
+            return
+        if transport.get_write_buffer_size() > FAST_WRITE_BUFFER:
+            self._draining = True
+            self._wake.set()
+            return
+        frames = self._outbox
+        self._outbox = deque()
+        self._outbox_chars = 0
+        transport.write(encode_text_frames(frames))
 
     def send_json(self, frame: dict[str, Any]) -> None:
         if self.installation_id is not None and "installationId" not in frame:
@@ -150,6 +183,7 @@ class LiveConnection(SweptSocket):
                 frame = self._outbox.popleft()
                 self._outbox_chars -= len(frame)
                 await self.ws.send_str(frame)
+            self._draining = False
 
     # -- incoming ------------------------------------------------------------
 
