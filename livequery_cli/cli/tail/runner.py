@@ -93,6 +93,8 @@ class TailRunner:
         self._done: asyncio.Future[ExitStatus] | None = None
         self._error: BaseException | None = None
         self._last_activity = 0.0
+        # Only ``--idle`` reads the time of the last event: without it the hot path skips the clock.
+        self._track_activity = limits.idle is not None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.ended_by: str | None = None
         """``"timeout"`` or ``"idle"`` when that limit ended the run (to say so on stderr)."""
@@ -168,7 +170,7 @@ class TailRunner:
 
     def _after_write(self, event: TailEvent) -> None:
         self._writer.write(self._render(event))
-        if self._loop is not None:
+        if self._track_activity and self._loop is not None:
             self._last_activity = self._loop.time()
         if self._counter is not None:
             self._counter(event.op)
