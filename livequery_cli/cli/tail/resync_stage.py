@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from livequery_cli.cli.query_input import SubscribeQuery
@@ -187,8 +188,8 @@ class SyncStage:
 
         marked = self._deliver_marked
 
-        def live(op: str, obj: dict[str, Any], original: dict[str, Any] | None) -> None:
-            deliver(index, class_name, op, obj, original)
+        # A partial, not a closure: one Python frame less per event on the hot path.
+        live = partial(deliver, index, class_name)
 
         def on_marked(
             op: str,

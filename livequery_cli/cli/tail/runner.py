@@ -29,7 +29,10 @@ from livequery_cli.cli.output.event_record import TailEvent
 from livequery_cli.cli.output.event_writer import EventWriter
 
 Deliver = Callable[[int, str, str, dict[str, Any], "dict[str, Any] | None"], None]
-"""``deliver(sub, class_name, op, object, original)``: hand one event to the runner."""
+"""``deliver(sub, class_name, op, object, original)``: hand one event to the runner.
+
+``original`` may be left out for ``create``/``delete`` (the listeners are partials of it).
+"""
 
 Render = Callable[[TailEvent], bytes]
 
@@ -115,7 +118,7 @@ class TailRunner:
         class_name: str,
         op: str,
         obj: dict[str, Any],
-        original: dict[str, Any] | None,
+        original: dict[str, Any] | None = None,
     ) -> None:
         """Render and write one event (the hot path: keep it lean)."""
         done = self._done
