@@ -29,7 +29,6 @@ Rules worth knowing:
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from typing import Any
 
 from livequery_cli.exceptions import InvalidStateError, ProtocolError, server_error
@@ -63,10 +62,7 @@ from livequery_cli.protocol.frames import (
 from livequery_cli.protocol.subscribe_query import validate_subscribe_query
 from livequery_cli.protocol.subscription_state import SubscriptionState
 
-__all__ = ["KEEP", "ClientProtocol", "KeepToken", "ObjectEventReader", "State"]
-
-ObjectEventReader = Callable[[str | bytes], "tuple[int, ObjectOp, Any, Any] | None"]
-"""``ClientProtocol.object_event_reader``: a frame's text to its object event, or None."""
+__all__ = ["KEEP", "ClientProtocol", "KeepToken", "State"]
 
 
 class State(enum.StrEnum):
@@ -119,14 +115,6 @@ class ClientProtocol:
             installation_id=installation_id,
         )
         self._state = State.INITIALIZED
-        self.object_event_reader: ObjectEventReader | None = None
-        """A faster reader of object events, tried first on every frame.
-
-        It returns ``(requestId, op, object, original)`` for a frame it read,
-        None to leave the frame to the ordinary decoder (which reports
-        malformed frames). ``lq tail --json`` sets one that keeps objects as
-        JSON text; the objects it returns reach the subscription's listeners.
-        """
         self._subs: dict[int, SubscriptionState] = {}
         self._next_request_id = 1
         self._outgoing: list[str] = []
@@ -278,12 +266,6 @@ class ClientProtocol:
         """Digest one server frame."""
         if self._state in _TERMINAL:
             return
-        reader = self.object_event_reader
-        if reader is not None:
-            read = reader(data)
-            if read is not None:
-                self._on_object(*read)
-                return
         try:
             msg = parse_message(data)
             fields = object_event_fields(msg)

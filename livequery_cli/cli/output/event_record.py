@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from livequery_cli.cli.output.raw_object import RawObject, raw_changed
-
 EVENT_TYPES: tuple[str, ...] = ("create", "update", "enter", "leave", "delete")
 
 # Fields every Parse object carries that say nothing about what the change was.
@@ -65,13 +63,10 @@ class TailEvent:
         if original is None:
             return []
         obj = self.object
-        if type(obj) is RawObject and type(original) is RawObject:
-            names = raw_changed(obj, original)
-        else:
-            get = original.get
-            names = [key for key, value in obj.items() if get(key, _MISSING) != value]
-            if not original.keys() <= obj.keys():  # no temporary set in the common case
-                names.extend(original.keys() - obj.keys())
+        get = original.get
+        names = [key for key, value in obj.items() if get(key, _MISSING) != value]
+        if not original.keys() <= obj.keys():  # no temporary set in the common case
+            names.extend(original.keys() - obj.keys())
         if names:
             for key in BOOKKEEPING_FIELDS:
                 if key in names:

@@ -24,7 +24,6 @@ import orjson
 
 from livequery_cli.cli.output.event_record import TailEvent
 from livequery_cli.cli.output.output_format import RecordKind
-from livequery_cli.cli.output.raw_object import RawObject, decoded
 from livequery_cli.cli.output.terminal_text import escape_json_for_terminal
 from livequery_cli.cli.output.timestamps import utc_stamp
 
@@ -32,14 +31,8 @@ ENVELOPE_VERSION = 1
 _NEWLINE = orjson.OPT_APPEND_NEWLINE
 
 
-def envelope(
-    event: TailEvent, stamp: Callable[[float], str], *, raw: bool = False
-) -> dict[str, Any]:
-    """The version-1 envelope of ``event`` as a dict (also what ``--template`` reads).
-
-    ``raw``: a ``RawObject`` goes in as its JSON text (an ``orjson.Fragment``,
-    for ``orjson.dumps``); otherwise it is decoded, for readers of the dict.
-    """
+def envelope(event: TailEvent, stamp: Callable[[float], str]) -> dict[str, Any]:
+    """The version-1 envelope of ``event`` as a dict (also what ``--template`` reads)."""
     obj = event.object
     object_id = obj.get("objectId")  # ``TailEvent.object_id``, without a property call per event
     record: dict[str, Any] = {
@@ -51,20 +44,15 @@ def envelope(
         "id": object_id if isinstance(object_id, str) else "",
         "ts": stamp(event.ts),
         "seq": event.seq,
-        "object": _embedded(obj) if raw else decoded(obj),
+        "object": obj,
     }
     original = event.original
     if original is not None:
-        record["original"] = _embedded(original) if raw else decoded(original)
+        record["original"] = original
         record["changed"] = event.changed()
     if event.synthetic:
         record["synthetic"] = True
     return record
-
-
-def _embedded(obj: dict[str, Any]) -> Any:
-    """A ``RawObject`` as its text, verbatim in ``orjson.dumps``; any other object as is."""
-    return orjson.Fragment(obj.json) if type(obj) is RawObject else obj
 
 
 def status_record(state: str, ts: str, fields: dict[str, Any]) -> bytes:
@@ -92,7 +80,7 @@ class JsonFormat:
         self._terminal = terminal
 
     def __call__(self, event: TailEvent) -> bytes:
-        line = orjson.dumps(envelope(event, self._stamp, raw=True), option=_NEWLINE)
+        line = orjson.dumps(envelope(event, self._stamp), option=_NEWLINE)
         return escape_json_for_terminal(line) if self._terminal else line
 
 
@@ -103,5 +91,5 @@ class RawFormat:
         self._terminal = terminal
 
     def __call__(self, event: TailEvent) -> bytes:
-        line = orjson.dumps(_embedded(event.object), option=_NEWLINE)
+        line = orjson.dumps(event.object, option=_NEWLINE)
         return escape_json_for_terminal(line) if self._terminal else line

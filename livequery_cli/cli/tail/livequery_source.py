@@ -71,11 +71,8 @@ class LiveQuerySource:
         status_event: Callable[..., None] | None = None,
         stats: TailStats | None = None,
         tls: ssl.SSLContext | None = None,
-        shallow: bool = False,
     ) -> None:
         self._settings = settings
-        # Read object events shallowly (``shallow_frames``): the output needs no whole objects.
-        self._shallow = shallow
         self._tls = tls
         self._urls = list(urls or [settings.live_query_url])
         self._make_sync = sync
@@ -124,10 +121,6 @@ class LiveQuerySource:
         )
         if connector is not None:
             connector.client = client
-        if self._shallow:
-            from livequery_cli.cli.tail.shallow_frames import read_object_event
-
-            client._protocol.object_event_reader = read_object_event
         return client
 
     async def start(self, deliver: Deliver, fail: Callable[[BaseException], None]) -> None:

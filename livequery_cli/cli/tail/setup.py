@@ -70,8 +70,6 @@ class TailPlan:
     tls: ssl.SSLContext | None = None
     max_backoff: float = 5.0
     exec: ExecOptions | None = None
-    shallow: bool = False
-    """Read object events shallowly (``shallow_frames``): the output needs no whole objects."""
 
 
 def prepare_tail(env: Environment, args: TailArgs) -> TailPlan:
@@ -151,7 +149,6 @@ def prepare_tail(env: Environment, args: TailArgs) -> TailPlan:
     tls, insecure = tls_context(settings)
     from livequery_cli.cli.tail.resync_stage import SyncOptions
     from livequery_cli.cli.tail.runner import Limits  # the event loop, once input is valid
-    from livequery_cli.cli.tail.shallow_frames import shallow_reading_allowed
 
     limits = Limits(
         count=args.count,
@@ -178,9 +175,6 @@ def prepare_tail(env: Environment, args: TailArgs) -> TailPlan:
         tls,
         max_backoff(settings),
         exec_options,
-        shallow=shallow_reading_allowed(
-            output=output.kind, until=until is not None, exec_command=exec_options is not None
-        ),
     )
     if insecure:  # last: only a run that will connect warns
         env.stderr.write(INSECURE_WARNING + "\n")
@@ -392,7 +386,6 @@ def _tail(env: Environment, args: TailArgs, plan: TailPlan) -> int:
         status_event=runner.status_event,
         stats=stats,
         tls=plan.tls,
-        shallow=plan.shallow,
     )
     drain = False
     try:
