@@ -259,10 +259,14 @@ class PrettyFormat:
         for key in event.changed():
             before = original.get(key, _ABSENT)
             after = current.get(key, _ABSENT)
-            if type(before) is type(after) and isinstance(before, (dict, list)):
-                paths, skipped = changed_paths(key, before, after)
-            else:
-                paths, skipped = [(key, before, after)], 0
+            if type(before) is not type(after) or not isinstance(before, (dict, list)):
+                # One leaf, the common case (a number, a string): no path list to build.
+                old = "(none)" if before is _ABSENT else value_of(before)
+                new = "(none)" if after is _ABSENT else value_of(after)
+                shown_key = keys.get(key) or self._change_key(key)
+                items.append(f"{shown_key}{old}{arrow}{new}{reset}")
+                continue
+            paths, skipped = changed_paths(key, before, after)
             for path, old_value, new_value in paths:
                 old = "(none)" if old_value is _ABSENT else value_of(old_value)
                 new = "(none)" if new_value is _ABSENT else value_of(new_value)
