@@ -148,6 +148,10 @@ class PrettyFormat:
         self._clock = LineClock(timestamps, **clock_args)
         self._show = show
         self._limit = value_limit
+        # Without a limit (a file, a pipe, --wide) a value is formatted with no extra call.
+        self._value: Callable[[Any], str] = (
+            format_value if value_limit is None else self._limited_value
+        )
         self._class_width = class_width
         if color:
             self._ops = {op: f"{style}{op:<{OP_WIDTH}}{RESET}" for op, style in OP_STYLES.items()}
@@ -208,7 +212,7 @@ class PrettyFormat:
         line = f"{self._clock(ts)}{head}{shown_id}{self._reset}{tail}\n"
         return line.encode("utf-8", "surrogateescape")
 
-    def _value(self, value: Any) -> str:
+    def _limited_value(self, value: Any) -> str:
         text = _FORMATTERS.get(type(value), _format_json)(value)
         limit = self._limit
         if limit is not None and len(text) > limit:
