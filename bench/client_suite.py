@@ -29,6 +29,7 @@ THROUGHPUT_ROWS = (
     ("raw_orjson", "pipe"),
     ("lq_json", "devnull"),
     ("lq_json", "pipe"),
+    ("lq_json", "file"),  # the same sink as pretty output, for the pretty / --json ratio
     ("lq_pretty", "file"),
     ("library", "devnull"),
 )

@@ -8,7 +8,9 @@ pre-encoded templates (see ``bench.events``), either as fast as the socket
 drains (blocking ``sendall``: a consumer that stops reading stalls the
 firehose, which is how TCP backpressure looks from a real server) or at a
 fixed rate for latency runs. ``unsubscribe`` gets ``unsubscribed``; pings get
-pongs, so a client's keepalive never trips during a slow-consumer stall.
+pongs, so a client's keepalive never trips during a slow-consumer stall. A
+plain HTTP request (a resyncing ``lq tail``'s REST ``find``) gets an empty
+result set, as from a server with no stored objects.
 
 Protocol to the harness, one JSON object per line on stdout:
 ``{"event": "ready", "port": P}`` once, then per connection
@@ -32,6 +34,11 @@ from bench import rawws
 from bench.events import NS_WIDTH, SEQ_WIDTH, Template, build_templates
 
 CHUNK_FRAMES = 64
+_EMPTY_RESULTS = b'{"results":[]}'
+EMPTY_FIND = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+    b"Content-Length: %d\r\n\r\n%s" % (len(_EMPTY_RESULTS), _EMPTY_RESULTS)
+)
 
 
 @dataclass
@@ -92,7 +99,13 @@ class Connection:
     def serve(self) -> None:
         reader = rawws.SocketReader(self.sock)
         try:
-            rawws.server_handshake(self.sock, reader)
+            head = reader.read_until(b"\r\n\r\n")
+            if b"upgrade: websocket" not in head.lower():
+                # A REST request (a resyncing tail's first load): an empty result set,
+                # as a server with no stored objects answers.
+                self.sock.sendall(EMPTY_FIND)
+                return
+            rawws.server_handshake(self.sock, reader, head)
             while True:
                 frame = rawws.read_frame(reader)
                 if frame.opcode == rawws.OP_TEXT:

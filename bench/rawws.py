@@ -65,9 +65,11 @@ def accept_key(client_key: str) -> str:
     return base64.b64encode(digest).decode()
 
 
-def server_handshake(sock: socket.socket, reader: SocketReader) -> str:
-    """Answer the HTTP upgrade; returns the request path."""
-    request = reader.read_until(b"\r\n\r\n").decode("latin-1")
+def server_handshake(sock: socket.socket, reader: SocketReader, head: bytes | None = None) -> str:
+    """Answer the HTTP upgrade (``head``: the request, when already read); returns the path."""
+    if head is None:
+        head = reader.read_until(b"\r\n\r\n")
+    request = head.decode("latin-1")
     lines = request.split("\r\n")
     path = lines[0].split(" ")[1] if " " in lines[0] else "/"
     headers = {}

@@ -31,6 +31,43 @@ def _check(
     return [label, shown + unit, goal, "yes" if ok(value) else "**no**"]
 
 
+def _ratio_rows(throughput: list[dict[str, Any]]) -> list[Row]:
+    """Issue 18's client ratios: ``lq tail --json`` to the raw loop with the same sink,
+    and pretty output to ``--json``, both to a file."""
+    rows: list[Row] = []
+    for sink, where in (("devnull", "/dev/null"), ("pipe", "pipe")):
+        lq = _find(throughput, consumer="lq_json", sink=sink)
+        raw = _find(throughput, consumer="raw_orjson", sink=sink)
+        if lq and raw and lq["events_per_s"] and raw["events_per_s"]:
+            ratio = lq["events_per_s"] / raw["events_per_s"]
+            rows.append(
+                _check(
+                    f"lq tail --json / websockets + orjson loop ({where})",
+                    ratio,
+                    ">= 1.0x",
+                    lambda v: v >= 1.0,
+                    "x",
+                )
+            )
+    pretty = _find(throughput, consumer="lq_pretty")
+    json_sink = "file"
+    json_row = _find(throughput, consumer="lq_json", sink="file")
+    if json_row is None:  # a record from before the file row existed
+        json_sink = "/dev/null"
+        json_row = _find(throughput, consumer="lq_json", sink="devnull")
+    if pretty and json_row and pretty["events_per_s"] and json_row["events_per_s"]:
+        rows.append(
+            _check(
+                f"lq tail pretty (file) / lq tail --json ({json_sink})",
+                pretty["events_per_s"] / json_row["events_per_s"],
+                ">= 0.9x",
+                lambda v: v >= 0.9,
+                "x",
+            )
+        )
+    return rows
+
+
 def _client_rows(result: dict[str, Any]) -> list[Row]:
     rows: list[Row] = []
     throughput = result.get("throughput", [])
@@ -65,6 +102,7 @@ def _client_rows(result: dict[str, Any]) -> list[Row]:
                     " MB",
                 )
             )
+    rows.extend(_ratio_rows(throughput))
     pretty = _find(throughput, consumer="lq_pretty")
     if pretty:
         rows.append(

@@ -58,10 +58,16 @@ def test_throughput_and_slow_consumer_lose_nothing(tmp_path: Path) -> None:
         ("raw_json", "devnull"),
         ("lq_json", "devnull"),
         ("lq_json", "pipe"),
+        ("lq_json", "file"),
         ("sdk", "devnull"),
         ("sdk", "pipe"),
     }
-    for key in [("raw_json", "devnull"), ("lq_json", "devnull"), ("lq_json", "pipe")]:
+    for key in [
+        ("raw_json", "devnull"),
+        ("lq_json", "devnull"),
+        ("lq_json", "pipe"),
+        ("lq_json", "file"),
+    ]:
         assert_lossless(rows[key])
     piped = rows[("lq_json", "pipe")]
     assert piped["reader"]["unique"] == piped["events"]

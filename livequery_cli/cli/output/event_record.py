@@ -67,10 +67,12 @@ class TailEvent:
         names = [key for key, value in obj.items() if get(key, _MISSING) != value]
         if not original.keys() <= obj.keys():  # no temporary set in the common case
             names.extend(original.keys() - obj.keys())
-        for key in BOOKKEEPING_FIELDS:
-            if key in names:
-                names.remove(key)
-        names.sort()
+        if names:
+            for key in BOOKKEEPING_FIELDS:
+                if key in names:
+                    names.remove(key)
+            if len(names) > 1:
+                names.sort()
         return names
 
 

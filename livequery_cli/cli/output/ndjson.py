@@ -33,19 +33,22 @@ _NEWLINE = orjson.OPT_APPEND_NEWLINE
 
 def envelope(event: TailEvent, stamp: Callable[[float], str]) -> dict[str, Any]:
     """The version-1 envelope of ``event`` as a dict (also what ``--template`` reads)."""
+    obj = event.object
+    object_id = obj.get("objectId")  # ``TailEvent.object_id``, without a property call per event
     record: dict[str, Any] = {
         "v": ENVELOPE_VERSION,
         "kind": event.kind,
         "sub": event.sub,
         "op": event.op,
         "class": event.class_name,
-        "id": event.object_id,
+        "id": object_id if isinstance(object_id, str) else "",
         "ts": stamp(event.ts),
         "seq": event.seq,
-        "object": event.object,
+        "object": obj,
     }
-    if event.original is not None:
-        record["original"] = event.original
+    original = event.original
+    if original is not None:
+        record["original"] = original
         record["changed"] = event.changed()
     if event.synthetic:
         record["synthetic"] = True

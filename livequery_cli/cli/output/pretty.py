@@ -148,6 +148,10 @@ class PrettyFormat:
         self._clock = LineClock(timestamps, **clock_args)
         self._show = show
         self._limit = value_limit
+        # Without a limit (a file, a pipe, --wide) a value is formatted with no extra call.
+        self._value: Callable[[Any], str] = (
+            format_value if value_limit is None else self._limited_value
+        )
         self._class_width = class_width
         if color:
             self._ops = {op: f"{style}{op:<{OP_WIDTH}}{RESET}" for op, style in OP_STYLES.items()}
@@ -208,7 +212,7 @@ class PrettyFormat:
         line = f"{self._clock(ts)}{head}{shown_id}{self._reset}{tail}\n"
         return line.encode("utf-8", "surrogateescape")
 
-    def _value(self, value: Any) -> str:
+    def _limited_value(self, value: Any) -> str:
         text = _FORMATTERS.get(type(value), _format_json)(value)
         limit = self._limit
         if limit is not None and len(text) > limit:
@@ -259,10 +263,14 @@ class PrettyFormat:
         for key in event.changed():
             before = original.get(key, _ABSENT)
             after = current.get(key, _ABSENT)
-            if type(before) is type(after) and isinstance(before, (dict, list)):
-                paths, skipped = changed_paths(key, before, after)
-            else:
-                paths, skipped = [(key, before, after)], 0
+            if type(before) is not type(after) or not isinstance(before, (dict, list)):
+                # One leaf, the common case (a number, a string): no path list to build.
+                old = "(none)" if before is _ABSENT else value_of(before)
+                new = "(none)" if after is _ABSENT else value_of(after)
+                shown_key = keys.get(key) or self._change_key(key)
+                items.append(f"{shown_key}{old}{arrow}{new}{reset}")
+                continue
+            paths, skipped = changed_paths(key, before, after)
             for path, old_value, new_value in paths:
                 old = "(none)" if old_value is _ABSENT else value_of(old_value)
                 new = "(none)" if new_value is _ABSENT else value_of(new_value)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -320,9 +321,9 @@ def _display_url(url: str) -> str:
 
 
 def _handler(deliver: Deliver, index: int, class_name: str, op: str) -> Callable[..., None]:
-    """A listener for ``op``: ``(object)`` for create/delete, ``(object, original)`` else."""
+    """A listener for ``op``: ``(object)`` for create/delete, ``(object, original)`` else.
 
-    def handler(obj: dict[str, Any], original: dict[str, Any] | None = None) -> None:
-        deliver(index, class_name, op, obj, original)
-
-    return handler
+    A partial rather than a closure (one Python frame less per event): the
+    runner's ``deliver`` takes ``original`` as optional for create/delete.
+    """
+    return partial(deliver, index, class_name, op)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from livequery_cli.cli.query_input import SubscribeQuery
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
     from livequery_cli.cli.settings.profiles import Settings
     from livequery_cli.cli.tail.runner import Deliver
+    from livequery_cli.cli.tail.start_version import StartVersionReader
     from livequery_cli.cli.tail.stats import TailStats
     from livequery_cli.client.rest import RestClient
     from livequery_cli.client.subscription import Subscription
@@ -36,6 +38,8 @@ __all__ = ["SyncOptions", "SyncStage"]
 
 _PREPARE_TIMEOUT_S = 10.0
 """How long the start-of-tail version read may delay the first subscribe."""
+_REST_TIMEOUT_S = 30.0
+"""The REST client's timeout, also for a page of the lean read's versions."""
 
 
 class DeliverMarked(Protocol):
@@ -114,7 +118,7 @@ class SyncStage:
                 master_key=settings.get("master_key"),
                 session_token=settings.get("session_token"),
                 session=self._session,
-                timeout=30.0,
+                timeout=_REST_TIMEOUT_S,
                 proxy=settings.proxy_for(settings.server_url),
             )
         return self._rest
@@ -140,22 +144,26 @@ class SyncStage:
             return
         import asyncio
 
+        reader = self._plain_reader(_PREPARE_TIMEOUT_S)
+        classes = list(dict.fromkeys(q.class_name for q in queries))
+        versions = await asyncio.gather(*(reader.newest_rows(name) for name in classes))
+        self._started_at.update(zip(classes, versions, strict=True))
+
+    def _plain_reader(self, timeout: float) -> StartVersionReader:
+        """GETs over the standard library (no REST stack), with the REST client's credentials."""
         from livequery_cli.cli.tail.start_version import StartVersionReader
 
         settings = self._settings
-        reader = StartVersionReader(
+        return StartVersionReader(
             settings.server_url,
             settings.get("app_id") or "",
             javascript_key=settings.get("js_key"),
             master_key=settings.get("master_key"),
             session_token=settings.get("session_token"),
             tls=self._tls,
-            timeout=_PREPARE_TIMEOUT_S,
+            timeout=timeout,
             proxy=settings.proxy_for(settings.server_url),
         )
-        classes = list(dict.fromkeys(q.class_name for q in queries))
-        versions = await asyncio.gather(*(reader.newest_rows(name) for name in classes))
-        self._started_at.update(zip(classes, versions, strict=True))
 
     def bind(self, sub: Subscription, index: int, query: SubscribeQuery, deliver: Deliver) -> None:
         """Put an engine between ``sub`` and the runner and start its first load."""
@@ -187,8 +195,8 @@ class SyncStage:
 
         marked = self._deliver_marked
 
-        def live(op: str, obj: dict[str, Any], original: dict[str, Any] | None) -> None:
-            deliver(index, class_name, op, obj, original)
+        # A partial, not a closure: one Python frame less per event on the hot path.
+        live = partial(deliver, index, class_name)
 
         def on_marked(
             op: str,
@@ -200,8 +208,15 @@ class SyncStage:
         ) -> None:
             marked(index, class_name, op, obj, original, kind=kind, synthetic=synthetic)
 
+        source: ResultSetSource = DeferredSource(make_reader)
+        if options.since is None:
+            from livequery_cli.cli.tail.light_versions import LightVersionSource
+
+            # Version pages without the REST stack; whole objects through it (see light_versions).
+            reader = self._plain_reader(_REST_TIMEOUT_S)
+            source = LightVersionSource(reader, class_name, query.where, make_reader)
         engine = SyncEngine(
-            DeferredSource(make_reader),
+            source,
             live=live,
             marked=on_marked,
             loaded=lambda report: self._loaded(index, class_name, report),

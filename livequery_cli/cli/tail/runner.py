@@ -29,7 +29,10 @@ from livequery_cli.cli.output.event_record import TailEvent
 from livequery_cli.cli.output.event_writer import EventWriter
 
 Deliver = Callable[[int, str, str, dict[str, Any], "dict[str, Any] | None"], None]
-"""``deliver(sub, class_name, op, object, original)``: hand one event to the runner."""
+"""``deliver(sub, class_name, op, object, original)``: hand one event to the runner.
+
+``original`` may be left out for ``create``/``delete`` (the listeners are partials of it).
+"""
 
 Render = Callable[[TailEvent], bytes]
 
@@ -93,6 +96,8 @@ class TailRunner:
         self._done: asyncio.Future[ExitStatus] | None = None
         self._error: BaseException | None = None
         self._last_activity = 0.0
+        # Only ``--idle`` reads the time of the last event: without it the hot path skips the clock.
+        self._track_activity = limits.idle is not None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.ended_by: str | None = None
         """``"timeout"`` or ``"idle"`` when that limit ended the run (to say so on stderr)."""
@@ -113,7 +118,7 @@ class TailRunner:
         class_name: str,
         op: str,
         obj: dict[str, Any],
-        original: dict[str, Any] | None,
+        original: dict[str, Any] | None = None,
     ) -> None:
         """Render and write one event (the hot path: keep it lean)."""
         done = self._done
@@ -168,7 +173,7 @@ class TailRunner:
 
     def _after_write(self, event: TailEvent) -> None:
         self._writer.write(self._render(event))
-        if self._loop is not None:
+        if self._track_activity and self._loop is not None:
             self._last_activity = self._loop.time()
         if self._counter is not None:
             self._counter(event.op)

@@ -75,6 +75,14 @@ class StartVersionReader:
 
     async def newest_rows(self, class_name: str) -> list[Any] | None:
         """The class's ``ROWS`` newest ``objectId``/``updatedAt`` rows, or None when unknown."""
+        params = {"keys": "updatedAt", "order": "-updatedAt", "limit": str(ROWS)}
+        return await self.results(class_name, params)
+
+    async def results(self, class_name: str, params: dict[str, str]) -> list[Any] | None:
+        """``GET classes/<name>?<params>``'s ``results``, or None on any failure or timeout.
+
+        Also the lean read's first pass (``light_versions``): the same small GET.
+        """
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[list[Any] | None] = loop.create_future()
 
@@ -83,7 +91,7 @@ class StartVersionReader:
                 answer.set_result(value)
 
         def work() -> None:
-            value = self._read(class_name)
+            value = self._read(class_name, params)
             with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is waiting
                 loop.call_soon_threadsafe(settle, value)
 
@@ -95,7 +103,7 @@ class StartVersionReader:
         except TimeoutError:
             return None
 
-    def _read(self, class_name: str) -> list[Any] | None:
+    def _read(self, class_name: str, params: dict[str, str]) -> list[Any] | None:
         """The blocking GET (in the worker thread); None on any failure."""
         import http.client
         from urllib.parse import quote, urlencode, urlsplit
@@ -108,7 +116,7 @@ class StartVersionReader:
             if parts.scheme not in ("http", "https") or not host or not class_name:
                 return None
             connection: http.client.HTTPConnection
-            query = urlencode({"keys": "updatedAt", "order": "-updatedAt", "limit": str(ROWS)})
+            query = urlencode(params)
             path = f"{parts.path.rstrip('/')}/classes/{quote(class_name, safe='')}?{query}"
             headers = dict(self._headers)
             proxy = urlsplit(self._proxy) if self._proxy else None
