@@ -6,9 +6,10 @@ publisher: every write of the benchmark goes through its REST API), a
 LiveQuery-only Parse Server process (Parse's node) and an ``lq serve
 --parse-server`` process (lq's node), both subscribed to the same Redis. The
 two nodes receive the very same messages; only their own processes are
-measured (``/proc/PID/stat`` and ``VmRSS``), never the publisher, PostgreSQL
-or Redis. Subscribers are ``bench.loadclients`` processes (bare sockets that
-count frames), one per node, with the master key (so no session lookups).
+measured (CPU in nanoseconds from ``/proc/PID/task/*/schedstat``, memory
+from ``VmRSS``), never the publisher, PostgreSQL or Redis. Subscribers are
+``bench.loadclients`` processes (bare sockets that count frames), one per
+node, with the master key (so no session lookups).
 
 - distinct subscriptions: S connections with one query ``{slot: i}`` each, on
   both nodes at once; W writes each matching exactly one; node CPU per write,
@@ -169,7 +170,7 @@ def _connect(nodes: list[Node], connections: int, mode: str, expect: int) -> dic
 
 
 def _cpu(nodes: list[Node]) -> dict[str, float]:
-    return {node.name: procs.proc_cpu_s(node.pid) for node in nodes}
+    return {node.name: procs.threads_cpu_s(node.pid) for node in nodes}
 
 
 def distinct(nodes: list[Node], rest: Any, sizes: NodeSizes, log: Log) -> dict[str, Any]:
@@ -200,11 +201,11 @@ def distinct(nodes: list[Node], rest: Any, sizes: NodeSizes, log: Log) -> dict[s
         for node in nodes:
             if node.name not in cpu1 and clients[node.name].proc.poll() is not None:
                 time.sleep(0.2)
-                cpu1[node.name], ends[node.name] = procs.proc_cpu_s(node.pid), time.monotonic()
+                cpu1[node.name], ends[node.name] = procs.threads_cpu_s(node.pid), time.monotonic()
         time.sleep(0.02)
     for node in nodes:
         if node.name not in cpu1:
-            cpu1[node.name], ends[node.name] = procs.proc_cpu_s(node.pid), time.monotonic()
+            cpu1[node.name], ends[node.name] = procs.threads_cpu_s(node.pid), time.monotonic()
     out: dict[str, Any] = {}
     for node in nodes:
         done = clients[node.name].finish()
@@ -236,12 +237,12 @@ def distinct(nodes: list[Node], rest: Any, sizes: NodeSizes, log: Log) -> dict[s
 def fanout_once(node: Node, rest: Any, clients: int, writes: int, log: Log) -> dict[str, Any]:
     (load,) = _connect([node], clients, "same", clients * writes).values()
     time.sleep(0.5)
-    cpu0, start_ns = procs.proc_cpu_s(node.pid), time.monotonic_ns()
+    cpu0, start_ns = procs.threads_cpu_s(node.pid), time.monotonic_ns()
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda i: _write(rest, load.tag, i), range(writes)))
     load.wait_done(120.0)
     done = load.finish()
-    cpu = procs.proc_cpu_s(node.pid) - cpu0
+    cpu = procs.threads_cpu_s(node.pid) - cpu0
     expected, received = clients * writes, done.get("events", 0)
     elapsed = (done.get("last_ns", 0) - start_ns) / 1e9
     record = {

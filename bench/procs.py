@@ -69,6 +69,24 @@ def proc_cpu_s(pid: int) -> float:
     return sum(int(x) for x in fields[11:15]) / ticks
 
 
+def threads_cpu_s(pid: int) -> float:
+    """CPU time of a live process's threads, in nanosecond resolution where Linux gives it.
+
+    ``/proc/PID/stat`` counts in 10 ms ticks: 300 writes of 0.4 ms would be
+    read +-8%. ``/proc/PID/task/*/schedstat`` counts nanoseconds per thread
+    (Node's worker threads included); a thread that ends inside the window
+    takes its time with it, which server threads do not do.
+    """
+    total = 0
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/schedstat", "rb") as f:
+                total += int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return proc_cpu_s(pid)
+    return total / 1e9
+
+
 def spawn(argv: Sequence[str], **kwargs: Any) -> tuple[subprocess.Popen[bytes], int]:
     start_ns = time.monotonic_ns()
     return subprocess.Popen(list(argv), **kwargs), start_ns

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import resource
 import select
 import subprocess
@@ -119,24 +118,6 @@ class LoadProcess:
         procs.stop(self.proc, self.proc.stdin)
 
 
-def server_cpu_s(pid: int) -> float:
-    """CPU time of a live process's threads, in nanosecond resolution where Linux gives it.
-
-    ``/proc/PID/stat`` counts in 10 ms ticks: 300 writes of 0.4 ms would be
-    read +-8%. ``/proc/PID/task/*/schedstat`` counts nanoseconds per thread
-    (Node's worker threads included); a thread that ends inside the window
-    takes its time with it, which server threads do not do.
-    """
-    total = 0
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/schedstat", "rb") as f:
-                total += int(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return procs.proc_cpu_s(pid)
-    return total / 1e9
-
-
 def _own_cpu_s() -> float:
     """CPU of this process (the REST writers' threads), user + system."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -179,17 +160,17 @@ def shape(target: Target, mode: str, sizes: ShapeSizes, log: Log) -> dict[str, A
         ready = load.line()
         if ready.get("event") != "ready":
             return {**base, "ok": False, "loss": writes, "note": f"failed: {ready}"}
-        idle0 = server_cpu_s(target.pid)
+        idle0 = procs.threads_cpu_s(target.pid)
         time.sleep(idle_s)  # the idle window itself: nothing to wait for
-        idle_rate = (server_cpu_s(target.pid) - idle0) / idle_s
+        idle_rate = (procs.threads_cpu_s(target.pid) - idle0) / idle_s
         slots = [(i * 7919) % subscriptions for i in range(writes)]
-        cpu0 = server_cpu_s(target.pid)
+        cpu0 = procs.threads_cpu_s(target.pid)
         start = time.monotonic()
         _write_all(target, tag, slots)
         write_s = time.monotonic() - start
         done = load.done(DONE_TIMEOUT_S)
         window_s = time.monotonic() - start
-        cpu = server_cpu_s(target.pid) - cpu0
+        cpu = procs.threads_cpu_s(target.pid) - cpu0
     finally:
         load.close()
     received = done.get("events", 0)
@@ -217,11 +198,11 @@ def shape(target: Target, mode: str, sizes: ShapeSizes, log: Log) -> dict[str, A
 def no_subscription(target: Target, writes: int, log: Log) -> dict[str, Any]:
     """The same writes with nobody subscribed: the REST + storage floor of a write."""
     tag = uuid.uuid4().hex[:12]
-    cpu0 = server_cpu_s(target.pid)
+    cpu0 = procs.threads_cpu_s(target.pid)
     start = time.monotonic()
     _write_all(target, tag, list(range(writes)))
     window_s = time.monotonic() - start
-    cpu = server_cpu_s(target.pid) - cpu0
+    cpu = procs.threads_cpu_s(target.pid) - cpu0
     record = {
         "shape": "none",
         "where": "-",
@@ -257,7 +238,7 @@ def fanout(target: Target, clients: int, writes: int, processes: int, log: Log) 
         failed = [load.ready for load in loads if load.ready.get("event") != "ready"]
         if failed:
             return {**base, "ok": False, "loss": clients * writes, "note": f"failed: {failed[0]}"}
-        server0 = server_cpu_s(target.pid)
+        server0 = procs.threads_cpu_s(target.pid)
         load0 = [load.cpu_s() for load in loads]
         writer0 = _own_cpu_s()
         start_ns = time.monotonic_ns()
@@ -265,7 +246,7 @@ def fanout(target: Target, clients: int, writes: int, processes: int, log: Log) 
         writes_done_ns = time.monotonic_ns()
         writer_cpu = _own_cpu_s() - writer0
         dones = [load.done(DONE_TIMEOUT_S) for load in loads]
-        server_cpu = server_cpu_s(target.pid) - server0
+        server_cpu = procs.threads_cpu_s(target.pid) - server0
         load_cpu = sum(load.cpu_s() - c0 for load, c0 in zip(loads, load0, strict=True))
     finally:
         for load in loads:
