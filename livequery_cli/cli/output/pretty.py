@@ -230,7 +230,11 @@ class PrettyFormat:
         if head is None:
             head = self._head(event.op, event.class_name, event.sub)
         object_id = obj.get("objectId")
-        shown_id = escape_text(object_id) if isinstance(object_id, str) else ""
+        if isinstance(object_id, str):
+            # ``escape_text``'s own first test, without the call for a clean id.
+            shown_id = object_id if object_id.isprintable() else escape_text(object_id)
+        else:
+            shown_id = ""
         original = event.original
         if original is None:
             detail = self._fields(obj)
@@ -238,13 +242,17 @@ class PrettyFormat:
             detail = self._changes(event, original, obj)
             if not detail and event.op == "update":
                 detail = self._paint(TIME_STYLE, "(changed: fields not sent, see --keys)")
-        tail = self._resync if event.synthetic else ""
-        if self._show:
-            tail = f" {self._shown(obj)}{tail}"
-        if detail:
-            tail = f"{tail} {detail}"
+        if event.synthetic or self._show:
+            tail = self._resync if event.synthetic else ""
+            if self._show:
+                tail = f" {self._shown(obj)}{tail}"
+            if detail:
+                tail = f"{tail} {detail}"
+        else:  # the common line: just the details
+            tail = " " + detail if detail else ""
         ts = event.ts
-        if event.kind == "snapshot" or event.kind == "object":  # a stored member: its updatedAt
+        kind = event.kind
+        if kind == "snapshot" or kind == "object":  # a stored member: its updatedAt
             ts = _updated_at(obj, ts)
         line = f"{self._clock(ts)}{head}{shown_id}{self._reset}{tail}\n"
         return line.encode("utf-8", "surrogateescape")
