@@ -202,6 +202,14 @@ class PrettyFormat:
         # listed: implicit or --show) or ``name: `` + old style.
         self._field_keys: dict[str, str] = {}
         self._change_keys: dict[str, str] = {}
+        # What ``_fields`` and ``_changes`` read for every value, in one load.
+        self._value_parts = (
+            self._field_keys.get,
+            self._formatters.get,
+            self._fallback,
+            self._int,
+            self._bool,
+        )
 
     def _style(self, style: str) -> str:
         return style if self._color else ""
@@ -296,11 +304,7 @@ class PrettyFormat:
         return shown
 
     def _fields(self, obj: dict[str, Any]) -> str:
-        keys = self._field_keys.get
-        formatter = self._formatters.get
-        fallback = self._fallback
-        int_type = self._int
-        bool_type = self._bool
+        keys, formatter, fallback, int_type, bool_type = self._value_parts
         items = []
         for key, value in obj.items():
             shown_key = keys(key)
@@ -319,14 +323,10 @@ class PrettyFormat:
         return " ".join(items)
 
     def _changes(self, event: TailEvent, original: dict[str, Any], current: dict[str, Any]) -> str:
+        _, formatter, fallback, int_type, bool_type = self._value_parts
         keys = self._change_keys.get
-        formatter = self._formatters.get
-        fallback = self._fallback
-        int_type = self._int
-        bool_type = self._bool
         arrow = self._arrow
         reset = self._reset
-        value_of = self._value
         items = []
         # ``changed()`` already leaves out the bookkeeping fields.
         for key in event.changed():
@@ -356,6 +356,7 @@ class PrettyFormat:
                 items.append(f"{keys(key) or self._change_key(key)}{old}{arrow}{new}{reset}")
                 continue
             paths, skipped = changed_paths(key, before, after)
+            value_of = self._value
             for path, old_value, new_value in paths:
                 old = "(none)" if old_value is _ABSENT else value_of(old_value)
                 new = "(none)" if new_value is _ABSENT else value_of(new_value)

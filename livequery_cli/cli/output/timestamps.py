@@ -84,6 +84,8 @@ class LineClock:
         self._last_day: tuple[int, int, int] | None = None
         self._last_today = False
         self._today = (0.0, 0.0)  # [start, end) of today, in epoch seconds
+        self._today_ms = -1  # the last line from today: its millisecond and its column
+        self._today_text = ""
 
     def __call__(self, ts: float) -> str:
         """The column for a line stamped ``ts``, with its trailing space ("" for ``none``)."""
@@ -92,7 +94,13 @@ class LineClock:
         if self._last_today:
             start, end = self._today
             if start <= ts < end:
-                return self._time(ts)
+                # ``self._time(ts)``, with its per-millisecond cache read here: no call.
+                ms = int(ts * 1000)
+                if ms == self._today_ms:
+                    return self._today_text
+                self._today_ms = ms
+                self._today_text = text = self._time(ts)
+                return text
         style = self.style
         if style == "none":
             return ""
