@@ -86,8 +86,12 @@ def _format_float(value: float) -> str:
 
 def _format_dict(value: dict[str, Any]) -> str:
     kind = value.get("__type")
-    if kind is None:  # a plain object: straight to the encoder
-        return _format_json(value)
+    if kind is None:  # a plain object: ``_format_json`` inline
+        try:
+            text = _dumps(value).decode()
+        except TypeError:
+            text = repr(value)
+        return text if text.isprintable() else escape_text(text)
     if kind == "Date" and isinstance(value.get("iso"), str):
         text = "@" + value["iso"]
     elif kind == "Pointer":
@@ -250,19 +254,17 @@ class PrettyFormat:
             detail = self._changes(event, original, obj)
             if not detail and event.op == "update":
                 detail = self._paint(TIME_STYLE, "(changed: fields not sent, see --keys)")
+        tail = ""  # the common line has only the details
         if event.synthetic or self._show:
             tail = self._resync if event.synthetic else ""
             if self._show:
                 tail = f" {self._shown(obj)}{tail}"
-            if detail:
-                tail = f"{tail} {detail}"
-        else:  # the common line: just the details
-            tail = " " + detail if detail else ""
         ts = event.ts
         kind = event.kind
         if kind == "snapshot" or kind == "object":  # a stored member: its updatedAt
             ts = _updated_at(obj, ts)
-        line = f"{self._clock(ts)}{head}{shown_id}{self._reset}{tail}\n"
+        space = " " if detail else ""
+        line = f"{self._clock(ts)}{head}{shown_id}{self._reset}{tail}{space}{detail}\n"
         return line.encode("utf-8", "surrogateescape")
 
     def _value(self, value: Any) -> str:
@@ -305,7 +307,8 @@ class PrettyFormat:
 
     def _fields(self, obj: dict[str, Any]) -> str:
         keys, formatter, fallback, int_type, bool_type = self._value_parts
-        items = []
+        items: list[str] = []
+        append = items.append
         for key, value in obj.items():
             shown_key = keys(key)
             if shown_key is None:
@@ -319,7 +322,7 @@ class PrettyFormat:
                 text = "true" if value else "false"
             else:
                 text = formatter(kind, fallback)(value)
-            items.append(shown_key + text)
+            append(shown_key + text)
         return " ".join(items)
 
     def _changes(self, event: TailEvent, original: dict[str, Any], current: dict[str, Any]) -> str:
