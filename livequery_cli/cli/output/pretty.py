@@ -74,20 +74,40 @@ def _format_str(value: str) -> str:
     return escape_text(_dumps(value).decode())
 
 
+def _format_float(value: float) -> str:
+    # Without an exponent, ``repr`` and orjson spell a float alike (both the
+    # shortest round-trip digits); they differ only in exponent form ("1e+16"
+    # against "1e16") and for inf/nan (orjson writes null): those take orjson.
+    text = repr(value)
+    if "e" in text or "n" in text:
+        return _format_json(value)
+    return text
+
+
 def _format_dict(value: dict[str, Any]) -> str:
     kind = value.get("__type")
+    if kind is None:  # a plain object: ``_format_json`` inline
+        try:
+            text = _dumps(value).decode()
+        except TypeError:
+            text = repr(value)
+        return text if text.isprintable() else escape_text(text)
     if kind == "Date" and isinstance(value.get("iso"), str):
-        return escape_text("@" + value["iso"])
-    if kind == "Pointer":
-        return escape_text(f"{value.get('className')}:{value.get('objectId')}")
-    return _format_json(value)
+        text = "@" + value["iso"]
+    elif kind == "Pointer":
+        text = f"{value.get('className')}:{value.get('objectId')}"
+    else:
+        return _format_json(value)
+    return text if text.isprintable() else escape_text(text)
 
 
 def _format_json(value: Any) -> str:
     try:
-        return escape_text(_dumps(value).decode())
+        text = _dumps(value).decode()
     except TypeError:
-        return escape_text(repr(value))
+        text = repr(value)
+    # ``escape_text``'s own first test, without the call for clean text.
+    return text if text.isprintable() else escape_text(text)
 
 
 def _format_bool(value: bool) -> str:
@@ -98,12 +118,17 @@ def _format_none(value: None) -> str:
     return "null"
 
 
+def _format_absent(value: Any) -> str:
+    return "(none)"
+
+
 # Exact types as ``orjson.loads`` produces them; anything else (subclasses,
 # floats, lists) takes the general path. ``str(int)`` is what orjson writes, and
 # what ``repr`` gives for the integers orjson refuses (beyond 64 bits).
 _FORMATTERS: dict[type, Callable[[Any], str]] = {
     str: _format_str,
     int: str,
+    float: _format_float,
     bool: _format_bool,
     type(None): _format_none,
     dict: _format_dict,
@@ -118,6 +143,11 @@ def format_value(value: Any) -> str:
     accepts, so a value can be pasted back into a query.
     """
     return _FORMATTERS.get(type(value), _format_json)(value)
+
+
+# ``format_value``'s table plus a side missing from an update: "(none)". The
+# lines look a value's formatter up here directly, one call per value.
+_LINE_FORMATTERS: dict[type, Callable[[Any], str]] = {**_FORMATTERS, type(_ABSENT): _format_absent}
 
 
 class PrettyFormat:
@@ -148,10 +178,20 @@ class PrettyFormat:
         self._clock = LineClock(timestamps, **clock_args)
         self._show = show
         self._limit = value_limit
-        # Without a limit (a file, a pipe, --wide) a value is formatted with no extra call.
-        self._value: Callable[[Any], str] = (
-            format_value if value_limit is None else self._limited_value
+        # A value is formatted by ``self._formatters.get(type(value), self._fallback)``.
+        # Without a limit (a file, a pipe, --wide) that is its formatter itself,
+        # one call; with one, the table is empty so every value goes through
+        # the shortening wrapper.
+        self._formatters: dict[type, Callable[[Any], str]] = (
+            _LINE_FORMATTERS if value_limit is None else {}
         )
+        self._fallback: Callable[[Any], str] = (
+            _format_json if value_limit is None else self._limited_value
+        )
+        # The lines spell ints and bools inline, without a call; with a limit
+        # these name a type no value has, so every value takes the table.
+        self._int: type = int if value_limit is None else _NoValue
+        self._bool: type = bool if value_limit is None else _NoValue
         self._class_width = class_width
         if color:
             self._ops = {op: f"{style}{op:<{OP_WIDTH}}{RESET}" for op, style in OP_STYLES.items()}
@@ -162,9 +202,18 @@ class PrettyFormat:
         self._arrow = f"{self._reset} {self._paint(ARROW_STYLE, '->')} {self._style(NEW_STYLE)}"
         # (op, class, sub) -> "op class " plus the opening of the id's style.
         self._heads: dict[tuple[str, str, int], str] = {}
-        # field name -> painted ``name=`` (create/delete) or ``name: `` + old style.
+        # field name -> painted ``name=`` (create/delete; "" for a field not
+        # listed: implicit or --show) or ``name: `` + old style.
         self._field_keys: dict[str, str] = {}
         self._change_keys: dict[str, str] = {}
+        # What ``_fields`` and ``_changes`` read for every value, in one load.
+        self._value_parts = (
+            self._field_keys.get,
+            self._formatters.get,
+            self._fallback,
+            self._int,
+            self._bool,
+        )
 
     def _style(self, style: str) -> str:
         return style if self._color else ""
@@ -193,7 +242,11 @@ class PrettyFormat:
         if head is None:
             head = self._head(event.op, event.class_name, event.sub)
         object_id = obj.get("objectId")
-        shown_id = escape_text(object_id) if isinstance(object_id, str) else ""
+        if isinstance(object_id, str):
+            # ``escape_text``'s own first test, without the call for a clean id.
+            shown_id = object_id if object_id.isprintable() else escape_text(object_id)
+        else:
+            shown_id = ""
         original = event.original
         if original is None:
             detail = self._fields(obj)
@@ -201,18 +254,25 @@ class PrettyFormat:
             detail = self._changes(event, original, obj)
             if not detail and event.op == "update":
                 detail = self._paint(TIME_STYLE, "(changed: fields not sent, see --keys)")
-        tail = self._resync if event.synthetic else ""
-        if self._show:
-            tail = f" {self._shown(obj)}{tail}"
-        if detail:
-            tail = f"{tail} {detail}"
+        tail = ""  # the common line has only the details
+        if event.synthetic or self._show:
+            tail = self._resync if event.synthetic else ""
+            if self._show:
+                tail = f" {self._shown(obj)}{tail}"
         ts = event.ts
-        if event.kind == "snapshot" or event.kind == "object":  # a stored member: its updatedAt
+        kind = event.kind
+        if kind == "snapshot" or kind == "object":  # a stored member: its updatedAt
             ts = _updated_at(obj, ts)
-        line = f"{self._clock(ts)}{head}{shown_id}{self._reset}{tail}\n"
+        space = " " if detail else ""
+        line = f"{self._clock(ts)}{head}{shown_id}{self._reset}{tail}{space}{detail}\n"
         return line.encode("utf-8", "surrogateescape")
 
+    def _value(self, value: Any) -> str:
+        return self._formatters.get(type(value), self._fallback)(value)
+
     def _limited_value(self, value: Any) -> str:
+        if value is _ABSENT:
+            return "(none)"
         text = _FORMATTERS.get(type(value), _format_json)(value)
         limit = self._limit
         if limit is not None and len(text) > limit:
@@ -229,7 +289,10 @@ class PrettyFormat:
         return "[" + " ".join(items) + "]"
 
     def _field_key(self, key: str) -> str:
-        shown = self._paint(KEY_STYLE, escape_text(key)) + "="
+        if key in _IMPLICIT_FIELDS or key in self._show:
+            shown = ""
+        else:
+            shown = self._paint(KEY_STYLE, escape_text(key)) + "="
         if len(self._field_keys) >= _CACHE_LIMIT:
             self._field_keys.clear()
         self._field_keys[key] = shown
@@ -243,42 +306,72 @@ class PrettyFormat:
         return shown
 
     def _fields(self, obj: dict[str, Any]) -> str:
-        keys = self._field_keys
-        shown = self._show
-        items = []
+        keys, formatter, fallback, int_type, bool_type = self._value_parts
+        items: list[str] = []
+        append = items.append
         for key, value in obj.items():
-            if key in _IMPLICIT_FIELDS or key in shown:
+            shown_key = keys(key)
+            if shown_key is None:
+                shown_key = self._field_key(key)
+            if not shown_key:
                 continue
-            shown_key = keys.get(key) or self._field_key(key)
-            items.append(shown_key + self._value(value))
+            kind = type(value)
+            if kind is int_type:
+                text = str(value)
+            elif kind is bool_type:
+                text = "true" if value else "false"
+            else:
+                text = formatter(kind, fallback)(value)
+            append(shown_key + text)
         return " ".join(items)
 
     def _changes(self, event: TailEvent, original: dict[str, Any], current: dict[str, Any]) -> str:
-        keys = self._change_keys
+        _, formatter, fallback, int_type, bool_type = self._value_parts
+        keys = self._change_keys.get
         arrow = self._arrow
         reset = self._reset
-        value_of = self._value
         items = []
         # ``changed()`` already leaves out the bookkeeping fields.
         for key in event.changed():
             before = original.get(key, _ABSENT)
             after = current.get(key, _ABSENT)
-            if type(before) is not type(after) or not isinstance(before, (dict, list)):
-                # One leaf, the common case (a number, a string): no path list to build.
-                old = "(none)" if before is _ABSENT else value_of(before)
-                new = "(none)" if after is _ABSENT else value_of(after)
-                shown_key = keys.get(key) or self._change_key(key)
-                items.append(f"{shown_key}{old}{arrow}{new}{reset}")
+            kind = type(before)
+            new_kind = type(after)
+            if kind is not new_kind or not isinstance(before, (dict, list)):
+                # One leaf, the common case (a number, a flag, a field only one
+                # side has): no path list to build, no call for an int or a bool.
+                if kind is int_type:
+                    old = str(before)
+                elif kind is bool_type:
+                    old = "true" if before else "false"
+                elif before is _ABSENT:
+                    old = "(none)"
+                else:
+                    old = formatter(kind, fallback)(before)
+                if new_kind is int_type:
+                    new = str(after)
+                elif new_kind is bool_type:
+                    new = "true" if after else "false"
+                elif after is _ABSENT:
+                    new = "(none)"
+                else:
+                    new = formatter(new_kind, fallback)(after)
+                items.append(f"{keys(key) or self._change_key(key)}{old}{arrow}{new}{reset}")
                 continue
             paths, skipped = changed_paths(key, before, after)
+            value_of = self._value
             for path, old_value, new_value in paths:
                 old = "(none)" if old_value is _ABSENT else value_of(old_value)
                 new = "(none)" if new_value is _ABSENT else value_of(new_value)
-                shown_key = keys.get(path) or self._change_key(path)
+                shown_key = keys(path) or self._change_key(path)
                 items.append(f"{shown_key}{old}{arrow}{new}{reset}")
             if skipped:
                 items.append(f"{escape_text(key)}: (+{skipped} more changes)")
         return ", ".join(items)
+
+
+class _NoValue:
+    """A type no field value has: turns the inline int and bool spellings off."""
 
 
 def _lookup(obj: dict[str, Any], name: str) -> Any:

@@ -74,28 +74,40 @@ class LineClock:
         self._now = now
         local = style == "local"
         self._convert = time.localtime if local else time.gmtime
-        zone = "" if local else "Z"
-        self._time = MillisStamp("%H:%M:%S", local=local, before=before, after=zone + after)
-        self._dated = MillisStamp(
-            "%Y-%m-%d %H:%M:%S", local=local, before=before, after=zone + after
+        # The column's trailing space is part of each cached text: no concatenation per line.
+        end = ("" if local else "Z") + after + " "
+        self._time = MillisStamp("%H:%M:%S", local=local, before=before, after=end)
+        self._dated = MillisStamp("%Y-%m-%d %H:%M:%S", local=local, before=before, after=end)
+        self._iso = MillisStamp(
+            "%Y-%m-%dT%H:%M:%S", local=False, before=before, after="Z" + after + " "
         )
-        self._iso = MillisStamp("%Y-%m-%dT%H:%M:%S", local=False, before=before, after="Z" + after)
         self._last_day: tuple[int, int, int] | None = None
         self._last_today = False
         self._today = (0.0, 0.0)  # [start, end) of today, in epoch seconds
+        self._today_ms = -1  # the last line from today: its millisecond and its column
+        self._today_text = ""
 
     def __call__(self, ts: float) -> str:
         """The column for a line stamped ``ts``, with its trailing space ("" for ``none``)."""
+        # The common case first: a line from today in the local/utc styles
+        # (``_last_today`` is only ever set for those), with no clock read.
+        if self._last_today:
+            start, end = self._today
+            if start <= ts < end:
+                # ``self._time(ts)``, with its per-millisecond cache read here: no call.
+                ms = int(ts * 1000)
+                if ms == self._today_ms:
+                    return self._today_text
+                self._today_ms = ms
+                self._today_text = text = self._time(ts)
+                return text
         style = self.style
         if style == "none":
             return ""
         if style == "iso":
-            return self._iso(ts) + " "
+            return self._iso(ts)
         if style == "relative":
             return f"{self._before}{_age(self._now() - ts)}{self._after} "
-        start, end = self._today
-        if self._last_today and start <= ts < end:  # the common case: no clock read
-            return self._time(ts) + " "
         return self._dated_or_time(ts)
 
     def _dated_or_time(self, ts: float) -> str:
@@ -106,8 +118,8 @@ class LineClock:
         self._last_day = day
         self._last_today = is_today
         if changed or not is_today:
-            return self._dated(ts) + " "
-        return self._time(ts) + " "
+            return self._dated(ts)
+        return self._time(ts)
 
     def _day_range(self, now: float) -> tuple[float, float]:
         year, month, day = self._convert(now)[:3]
