@@ -32,18 +32,17 @@ import hmac
 import logging
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from livequery_cli.exceptions import QueryError
 from livequery_cli.matching import Matcher, compile_where, measure_where
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.server.fanout import LiveQueryHub, Subscriber
 from livequery_cli.server.frame_flusher import encode_text_frames, flusher_for_running_loop
-from livequery_cli.server.ping_sweeper import SweptSocket, enroll
+from livequery_cli.server.ping_sweeper import SweptSocket
 from livequery_cli.server.request_schema import FrameError, validate_frame
 from livequery_cli.server.server_config import ServerConfig
 
@@ -464,68 +463,3 @@ class LiveConnection(SweptSocket):
             self.hub.unsubscribe(sub)
         self.subscriptions.clear()
         self.hub.sinks.discard(self)
-
-
-async def serve_websocket(
-    request: web.Request,
-    hub: LiveQueryHub,
-    config: ServerConfig,
-    live: set[web.WebSocketResponse],
-    *,
-    connection: type[LiveConnection] = LiveConnection,
-    before_frame: Callable[[LiveConnection, str], Awaitable[bool]] | None = None,
-) -> web.StreamResponse:
-    """Run one LiveQuery connection until the client or the server closes it.
-
-    ``before_frame`` (a cluster node's identity lookups) runs before each text
-    frame is handled, in order; when it returns False the frame is not handled.
-    """
-    # No aiohttp heartbeat and no autoping: pings come from the loop's one sweeper
-    # (server.ping_sweeper), and every frame received, pongs included, marks the
-    # connection alive. compress=False is also what makes the sweeper's ping safe.
-    ws = web.WebSocketResponse(autoping=False, max_msg_size=config.max_frame_bytes, compress=False)
-    try:
-        await ws.prepare(request)
-    except ConnectionError:
-        # The client left during the handshake (aiohttp's "Cannot write to closing
-        # transport"): a normal event on the internet, not a server error to log with
-        # a traceback. The answer below is never sent; aiohttp drops it quietly.
-        log.debug("a LiveQuery client left during the WebSocket handshake")
-        return web.Response(status=400)
-    live.add(ws)
-    conn = connection(ws, hub, config)
-    conn.transport = request.transport
-    sweeper = enroll(conn, config.ping_interval)
-    try:
-        await _receive(ws, conn, before_frame)
-    finally:
-        if sweeper is not None:
-            sweeper.discard(conn)
-        conn.detach()
-        live.discard(ws)
-        await conn.stop_writer()
-    return ws
-
-
-async def _receive(
-    ws: web.WebSocketResponse,
-    conn: LiveConnection,
-    before_frame: Callable[[LiveConnection, str], Awaitable[bool]] | None,
-) -> None:
-    """Handle the client's frames until it closes; each one marks the connection alive."""
-    async for msg in ws:
-        conn.heard = True
-        if msg.type == WSMsgType.TEXT:
-            try:
-                if before_frame is None or await before_frame(conn, msg.data):
-                    conn.handle_text(msg.data)
-            except Exception:  # a bug must cost one frame, never the server
-                log.exception("internal error while handling a LiveQuery frame")
-                conn.send_error(1, "Internal server error", reconnect=True)
-        elif msg.type == WSMsgType.PING:
-            with contextlib.suppress(ConnectionError):  # the client left meanwhile
-                await ws.pong(msg.data)
-        elif msg.type == WSMsgType.BINARY:
-            conn.send_error(1, "Binary frames are not supported", reconnect=True)
-        elif msg.type == WSMsgType.ERROR:
-            break
