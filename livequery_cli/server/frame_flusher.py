@@ -10,8 +10,9 @@ frames are framed (RFC 6455 text frames, unmasked as a server sends them)
 and handed to its transport in one ``write``. Frames that pile up while the
 loop is busy thus leave in one system call per client, not one per frame,
 and an idle server still sends each frame at once. Under a heavy fan-out the
-next flush waits as long as the previous one took (``COALESCE_AFTER_S``), so
-the writes that arrive meanwhile share its system calls.
+next flush starts no sooner than the previous one took after it ended
+(``COALESCE_AFTER_S``), so the writes that arrive meanwhile share its system
+calls.
 
 Only a connection whose socket keeps up is written this way: the
 :class:`Flushable` decides, per flush, whether its transport's buffer is
@@ -34,10 +35,11 @@ __all__ = ["Flushable", "FrameFlusher", "encode_text_frames", "flusher_for_runni
 
 log = logging.getLogger("livequery_cli.server")
 
-# A flush that took this long (a broadcast to hundreds of sockets) delays the next one by as
-# long as it took, at most MAX_DELAY_S: the frames of the writes handled meanwhile then leave
-# together, one system call per client for several events. Cheaper flushes (a few clients,
-# an idle server) are followed by the next pass at once: no added latency.
+# After a flush that took this long (a broadcast to hundreds of sockets) the next one starts
+# no sooner than as long again after it ended (at most MAX_DELAY_S): the frames of the writes
+# handled meanwhile then leave together, one system call per client for several events. After
+# cheaper flushes (a few clients, an idle server), and once that time has passed anyway, the
+# next pass flushes at once: no added latency.
 COALESCE_AFTER_S = 0.001
 MAX_DELAY_S = 0.005
 
@@ -77,13 +79,15 @@ class FrameFlusher:
         self._loop = loop
         self._dirty: list[Flushable] = []
         self._delay = 0.0
+        self._last_end = 0.0
         self.flushes = 0  # passes that wrote something: a figure for tests and profiles
 
     def mark(self, connection: Flushable) -> None:
         """Flush ``connection`` on the next pass (the caller marks each one once per pass)."""
         if not self._dirty:
-            if self._delay:
-                self._loop.call_later(self._delay, self._flush)
+            wait = self._last_end + self._delay - time.perf_counter() if self._delay else 0.0
+            if wait > 0:
+                self._loop.call_later(wait, self._flush)
             else:
                 self._loop.call_soon(self._flush)
         self._dirty.append(connection)
@@ -97,7 +101,8 @@ class FrameFlusher:
                 connection.flush()
             except Exception:  # one broken socket must not keep frames from the others
                 log.exception("internal error while writing LiveQuery frames")
-        took = time.perf_counter() - started
+        self._last_end = time.perf_counter()
+        took = self._last_end - started
         self._delay = min(took, MAX_DELAY_S) if took >= COALESCE_AFTER_S else 0.0
 
 

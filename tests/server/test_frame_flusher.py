@@ -162,26 +162,32 @@ def test_a_slow_flush_delays_the_next_so_writes_share_it(monkeypatch: pytest.Mon
 
     loop = RecordingLoop()
     flusher = frame_flusher.FrameFlusher(cast(asyncio.AbstractEventLoop, loop))
+
+    def run_next(expected_delay: float) -> None:
+        delay, callback = loop.scheduled.pop()
+        assert delay == pytest.approx(expected_delay)
+        callback()
+
     broadcast = Costly(0.003)
     flusher.mark(broadcast)
     flusher.mark(Costly(0.0))
-    assert [delay for delay, _ in loop.scheduled] == [0.0]  # one pass for both, at once
-    loop.scheduled.pop()[1]()
+    assert len(loop.scheduled) == 1  # one pass for both
+    run_next(0.0)  # at once
     assert broadcast.flushed == 1
+    clock[0] += 0.001  # a write handled 1 ms after the broadcast's flush ended
     flusher.mark(broadcast)
-    delay, callback = loop.scheduled.pop()
-    assert delay == pytest.approx(0.003)  # waits as long as the last flush took
-    callback()
+    run_next(0.002)  # starts 3 ms (as long as the flush took) after the last one ended
+    clock[0] += 0.001
     flusher.mark(Costly(0.0))
-    delay, callback = loop.scheduled.pop()
-    assert delay == pytest.approx(0.003)
-    callback()  # a cheap flush: the next pass comes at once again
+    run_next(0.002)
     flusher.mark(Costly(0.0))
-    delay, callback = loop.scheduled.pop()
-    assert delay == 0.0
-    callback()
-    huge = Costly(1.0)
-    flusher.mark(huge)
-    loop.scheduled.pop()[1]()
-    flusher.mark(huge)
-    assert loop.scheduled.pop()[0] == frame_flusher.MAX_DELAY_S
+    run_next(0.0)  # after a cheap flush, at once again
+    flusher.mark(Costly(1.0))
+    run_next(0.0)
+    flusher.mark(Costly(0.0))
+    run_next(frame_flusher.MAX_DELAY_S)  # capped
+    flusher.mark(broadcast)
+    run_next(0.0)
+    clock[0] += 10.0  # long after a slow flush: its delay no longer applies
+    flusher.mark(Costly(0.0))
+    run_next(0.0)
