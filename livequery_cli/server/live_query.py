@@ -124,17 +124,20 @@ class LiveConnection(SweptSocket):
     # -- outgoing ------------------------------------------------------------
 
     def frame_prefix(self, op: str) -> str:
+        """The start of this client's ``op`` frames (kept: every event of that op reuses it)."""
         prefixes = self._prefixes
         if prefixes is None:
             prefixes = self._prefixes = {}
         prefix = prefixes.get(op)
         if prefix is None:
-            head: dict[str, Any] = {"op": op, "clientId": self.client_id}
-            if self.installation_id is not None:
-                head["installationId"] = self.installation_id
-            prefix = orjson.dumps(head).decode()[:-1]
-            prefixes[op] = prefix
+            prefix = prefixes[op] = self._frame_head(op)
         return prefix
+
+    def _frame_head(self, op: str) -> str:
+        head: dict[str, Any] = {"op": op, "clientId": self.client_id}
+        if self.installation_id is not None:
+            head["installationId"] = self.installation_id
+        return orjson.dumps(head).decode()[:-1]
 
     def send(self, frame: str) -> None:
         if self._closing:
@@ -272,7 +275,7 @@ class LiveConnection(SweptSocket):
         self.master = master
         self.client_id = str(uuid.uuid4())
         self.hub.sinks.add(self)
-        self.send(self.frame_prefix("connected") + "}")
+        self.send(self._frame_head("connected") + "}")  # once: not worth keeping
 
     def _subscribe(self, frame: dict[str, Any]) -> None:
         request_id = frame["requestId"]
