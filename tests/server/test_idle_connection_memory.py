@@ -109,6 +109,25 @@ async def test_an_idle_subscribed_connection_holds_little_server_memory() -> Non
     assert per_connection < MAX_BYTES_PER_CONNECTION, f"{per_connection:.0f} B per connection"
 
 
+@pytest.mark.timeout(120)
+async def test_an_idle_connection_runs_no_task_of_its_own() -> None:
+    """aiohttp's connection and request tasks only: the writer task starts when a socket lags."""
+    count = 50
+    config = make_config(max_connections_per_address=count + 10, js_key=None)
+    server = EmbeddedServer(config)
+    await server.start()
+    try:
+        before = len(asyncio.all_tasks())
+        clients = await _subscribed_clients(server, count, "tasks")
+        try:
+            per_connection = (len(asyncio.all_tasks()) - before) / count
+        finally:
+            await _end(clients)
+    finally:
+        await server.stop()
+    assert per_connection <= 2, per_connection
+
+
 def test_a_connection_object_has_no_instance_dict() -> None:
     """Slots: an instance dict would cost ~1 KB per connected client."""
     for connection in (LiveConnection, ClusterConnection):
