@@ -224,6 +224,11 @@ class LiveConnection(SweptSocket):
                 self._outbox_chars -= len(frame)
                 await self.ws.send_str(frame)
                 outbox = self._outbox
+        except Exception:  # the socket broke (its reader ends the connection): send no more
+            log.debug("a LiveQuery socket failed while its queue drained", exc_info=True)
+            self._closing = True
+            self._outbox = None
+            self._outbox_chars = 0
         finally:
             self._draining = False
             self._writer = None

@@ -19,12 +19,12 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from support.child_process import child_preexec
+from support.lq_harness import APP_ID, make_config
 
 from livequery_cli.server.app import EmbeddedServer
 from livequery_cli.server.cluster.cluster_connection import ClusterConnection
 from livequery_cli.server.live_query import LiveConnection
-from tests.support.child_process import child_preexec
-from tests.support.lq_harness import APP_ID, make_config
 
 ROOT = Path(__file__).resolve().parents[2]
 CONNECTIONS = 300
