@@ -27,7 +27,7 @@ from livequery_cli.server.connection_gate import (
     raise_descriptor_limit,
 )
 from livequery_cli.server.fanout import LiveQueryHub
-from livequery_cli.server.live_query import serve_websocket
+from livequery_cli.server.live_socket import serve_websocket
 from livequery_cli.server.login_limits import FailedLogins
 from livequery_cli.server.object_service import ObjectService
 from livequery_cli.server.origin_guard import OriginGuard

@@ -58,7 +58,7 @@ class FrameSink(Protocol):
         """Drop the subscriptions that relied on an ended session."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Subscriber:
     """One (client, requestId) subscription."""
 
@@ -75,7 +75,7 @@ class Subscriber:
         self.request_id_json = orjson.dumps(self.request_id).decode()
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class QueryGroup:
     """All subscribers of one (class, where), sharing one compiled matcher."""
 

@@ -4,11 +4,18 @@ A client must ``connect`` (keys checked, error 4 otherwise) before it may
 ``subscribe``, ``update`` or ``unsubscribe`` (error 2). Frames that fail the
 request schema get error 1 and the connection lives on; nothing a client
 sends is allowed to raise out of the handler. Outgoing frames go through a
-per-connection queue drained by one writer task, so the fan-out never waits
-on a slow socket; a client that lets the queue overflow is disconnected
+per-connection queue, written out once per loop pass (``frame_flusher``), so
+the fan-out never waits on a slow socket; a client that lets the queue
+overflow is disconnected
 (close code 1008) instead of growing the server's memory without bound. The
 queue is bounded in frames and in bytes: frames of big objects would
 otherwise let one reader that stopped hold hundreds of megabytes.
+
+An idle connection is the common case (thousands per server), so it holds as
+little as it can: ``__slots__`` instead of an instance dict, no queue while
+nothing is queued, no dicts until they get an entry, and no writer task
+until its socket's buffer fills (a writer task, its coroutine and its wake-up
+event cost ~2 KB per connection that almost never uses them).
 
 What the subscriptions themselves hold is bounded too: each query is
 measured before it is compiled (too large: error 102, as REST ``find``
@@ -25,18 +32,17 @@ import hmac
 import logging
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from livequery_cli.exceptions import QueryError
 from livequery_cli.matching import Matcher, compile_where, measure_where
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.server.fanout import LiveQueryHub, Subscriber
 from livequery_cli.server.frame_flusher import encode_text_frames, flusher_for_running_loop
-from livequery_cli.server.ping_sweeper import SweptSocket, enroll
+from livequery_cli.server.ping_sweeper import SweptSocket
 from livequery_cli.server.request_schema import FrameError, validate_frame
 from livequery_cli.server.server_config import ServerConfig
 
@@ -76,8 +82,26 @@ def _where_fields(where: Any) -> set[str]:
 class LiveConnection(SweptSocket):
     """Protocol state and outgoing queue of one WebSocket client (liveness: SweptSocket)."""
 
+    __slots__ = (
+        "_closing",
+        "_draining",
+        "_ended",
+        "_marked",
+        "_outbox",
+        "_outbox_chars",
+        "_prefixes",
+        "_writer",
+        "client_id",
+        "config",
+        "hub",
+        "installation_id",
+        "master",
+        "session_token",
+        "subscriptions",
+    )
+
     def __init__(self, ws: web.WebSocketResponse, hub: LiveQueryHub, config: ServerConfig) -> None:
-        self.ws = ws
+        super().__init__(ws)
         self.hub = hub
         self.config = config
         self.client_id: str | None = None
@@ -87,49 +111,58 @@ class LiveConnection(SweptSocket):
         self.subscriptions: dict[int | float, Subscriber] = {}
         # requestIds the server ended (session over): a later unsubscribe of one is answered
         # ``unsubscribed``, not error 2, which would make the JS SDK reconnect. Insertion
-        # ordered and bounded, oldest forgotten first.
-        self._ended: dict[int | float, None] = {}
-        self._prefixes: dict[str, str] = {}
-        self._outbox: deque[str] = deque()
+        # ordered and bounded, oldest forgotten first. None until the first one.
+        self._ended: dict[int | float, None] | None = None
+        self._prefixes: dict[str, str] | None = None  # frame heads by op, made on first use
+        self._outbox: deque[str] | None = None  # None while nothing is queued
         self._outbox_chars = 0
-        self._wake = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None  # only while the socket lags
         self._closing = False
-        # Set by serve_websocket: frames go straight to it, once per loop pass (frame_flusher).
-        self.transport: asyncio.Transport | None = None
         self._marked = False  # waiting for the flusher's next pass
         self._draining = False  # the writer task owns the queue until the socket catches up
 
     # -- outgoing ------------------------------------------------------------
 
     def frame_prefix(self, op: str) -> str:
-        prefix = self._prefixes.get(op)
+        """The start of this client's ``op`` frames (kept: every event of that op reuses it)."""
+        prefixes = self._prefixes
+        if prefixes is None:
+            prefixes = self._prefixes = {}
+        prefix = prefixes.get(op)
         if prefix is None:
-            head: dict[str, Any] = {"op": op, "clientId": self.client_id}
-            if self.installation_id is not None:
-                head["installationId"] = self.installation_id
-            prefix = orjson.dumps(head).decode()[:-1]
-            self._prefixes[op] = prefix
+            prefix = prefixes[op] = self._frame_head(op)
         return prefix
+
+    def _frame_head(self, op: str) -> str:
+        head: dict[str, Any] = {"op": op, "clientId": self.client_id}
+        if self.installation_id is not None:
+            head["installationId"] = self.installation_id
+        return orjson.dumps(head).decode()[:-1]
 
     def send(self, frame: str) -> None:
         if self._closing:
             return
         config = self.config
+        outbox = self._outbox
+        if outbox is None:
+            outbox = self._outbox = deque()
         if (
-            len(self._outbox) >= config.queue_limit
+            len(outbox) >= config.queue_limit
             or self._outbox_chars + len(frame) > config.queue_bytes_limit
         ):
             self._closing = True
-            self._outbox.clear()
+            outbox.clear()
             self._outbox_chars = 0
             asyncio.get_running_loop().create_task(
                 self.ws.close(code=1008, message=b"client too slow: outgoing queue full")
             )
             return
-        self._outbox.append(frame)
+        outbox.append(frame)
         self._outbox_chars += len(frame)  # characters: a str holds 1 to 4 bytes each
-        if self._draining or self.transport is None:
-            self._wake.set()
+        if self._draining:
+            return  # the writer task is running and takes it from the queue
+        if self.transport is None:
+            self._start_writer()
         elif not self._marked:
             self._marked = True
             flusher_for_running_loop().mark(self)
@@ -148,11 +181,10 @@ class LiveConnection(SweptSocket):
         if self.ws.closed or transport.is_closing():
             return
         if transport.get_write_buffer_size() > FAST_WRITE_BUFFER:
-            self._draining = True
-            self._wake.set()
+            self._start_writer()
             return
         frames = self._outbox
-        self._outbox = deque()
+        self._outbox = None
         self._outbox_chars = 0
         transport.write(encode_text_frames(frames))
 
@@ -174,16 +206,40 @@ class LiveConnection(SweptSocket):
         }
         self.send(orjson.dumps(frame).decode())
 
-    async def writer(self) -> None:
-        """Drain the queue into the socket until the connection ends."""
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            while self._outbox:
-                frame = self._outbox.popleft()
+    def _start_writer(self) -> None:
+        """Hand the queue to a writer task, which waits for the socket frame by frame."""
+        self._draining = True
+        self._writer = asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        """Send the queued frames (those queued meanwhile included), then end.
+
+        No ``await`` between the last emptiness check and ``_draining =
+        False``, so a frame is never left in the queue with nobody to send it.
+        """
+        try:
+            outbox = self._outbox
+            while outbox:
+                frame = outbox.popleft()
                 self._outbox_chars -= len(frame)
                 await self.ws.send_str(frame)
+                outbox = self._outbox
+        except Exception:  # the socket broke (its reader ends the connection): send no more
+            log.debug("a LiveQuery socket failed while its queue drained", exc_info=True)
+            self._closing = True
+            self._outbox = None
+            self._outbox_chars = 0
+        finally:
             self._draining = False
+            self._writer = None
+
+    async def stop_writer(self) -> None:
+        """Cancel the writer task, if one is running (the connection ended)."""
+        writer = self._writer
+        if writer is not None:
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await writer
 
     # -- incoming ------------------------------------------------------------
 
@@ -224,7 +280,7 @@ class LiveConnection(SweptSocket):
         self.master = master
         self.client_id = str(uuid.uuid4())
         self.hub.sinks.add(self)
-        self.send(self.frame_prefix("connected") + "}")
+        self.send(self._frame_head("connected") + "}")  # once: not worth keeping
 
     def _subscribe(self, frame: dict[str, Any]) -> None:
         request_id = frame["requestId"]
@@ -295,7 +351,8 @@ class LiveConnection(SweptSocket):
         previous = self.subscriptions.pop(request_id, None)
         if previous is not None:
             self.hub.unsubscribe(previous)
-        self._ended.pop(request_id, None)
+        if self._ended is not None:
+            self._ended.pop(request_id, None)
         self.subscriptions[request_id] = self.hub.subscribe(
             self,
             request_id,
@@ -351,8 +408,9 @@ class LiveConnection(SweptSocket):
             )
             return
         sub = self.subscriptions.pop(request_id, None)
-        if sub is None and request_id in self._ended:
-            del self._ended[request_id]
+        ended = self._ended
+        if sub is None and ended is not None and request_id in ended:
+            del ended[request_id]
             self.send_json(
                 {"op": "unsubscribed", "clientId": self.client_id, "requestId": request_id}
             )
@@ -399,9 +457,12 @@ class LiveConnection(SweptSocket):
             self.session_token = None
 
     def _remember_ended(self, request_id: int | float) -> None:
-        self._ended[request_id] = None
-        while len(self._ended) > self.config.max_subscriptions:
-            del self._ended[next(iter(self._ended))]
+        ended = self._ended
+        if ended is None:
+            ended = self._ended = {}
+        ended[request_id] = None
+        while len(ended) > self.config.max_subscriptions:
+            del ended[next(iter(ended))]
 
     def detach(self) -> None:
         """Forget every subscription of this client (the socket is gone)."""
@@ -410,71 +471,3 @@ class LiveConnection(SweptSocket):
             self.hub.unsubscribe(sub)
         self.subscriptions.clear()
         self.hub.sinks.discard(self)
-
-
-async def serve_websocket(
-    request: web.Request,
-    hub: LiveQueryHub,
-    config: ServerConfig,
-    live: set[web.WebSocketResponse],
-    *,
-    connection: type[LiveConnection] = LiveConnection,
-    before_frame: Callable[[LiveConnection, str], Awaitable[bool]] | None = None,
-) -> web.StreamResponse:
-    """Run one LiveQuery connection until the client or the server closes it.
-
-    ``before_frame`` (a cluster node's identity lookups) runs before each text
-    frame is handled, in order; when it returns False the frame is not handled.
-    """
-    # No aiohttp heartbeat and no autoping: pings come from the loop's one sweeper
-    # (server.ping_sweeper), and every frame received, pongs included, marks the
-    # connection alive. compress=False is also what makes the sweeper's ping safe.
-    ws = web.WebSocketResponse(autoping=False, max_msg_size=config.max_frame_bytes, compress=False)
-    try:
-        await ws.prepare(request)
-    except ConnectionError:
-        # The client left during the handshake (aiohttp's "Cannot write to closing
-        # transport"): a normal event on the internet, not a server error to log with
-        # a traceback. The answer below is never sent; aiohttp drops it quietly.
-        log.debug("a LiveQuery client left during the WebSocket handshake")
-        return web.Response(status=400)
-    live.add(ws)
-    conn = connection(ws, hub, config)
-    conn.transport = request.transport
-    writer = asyncio.get_running_loop().create_task(conn.writer())
-    sweeper = enroll(conn, config.ping_interval)
-    try:
-        await _receive(ws, conn, before_frame)
-    finally:
-        if sweeper is not None:
-            sweeper.discard(conn)
-        conn.detach()
-        live.discard(ws)
-        writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await writer
-    return ws
-
-
-async def _receive(
-    ws: web.WebSocketResponse,
-    conn: LiveConnection,
-    before_frame: Callable[[LiveConnection, str], Awaitable[bool]] | None,
-) -> None:
-    """Handle the client's frames until it closes; each one marks the connection alive."""
-    async for msg in ws:
-        conn.heard = True
-        if msg.type == WSMsgType.TEXT:
-            try:
-                if before_frame is None or await before_frame(conn, msg.data):
-                    conn.handle_text(msg.data)
-            except Exception:  # a bug must cost one frame, never the server
-                log.exception("internal error while handling a LiveQuery frame")
-                conn.send_error(1, "Internal server error", reconnect=True)
-        elif msg.type == WSMsgType.PING:
-            with contextlib.suppress(ConnectionError):  # the client left meanwhile
-                await ws.pong(msg.data)
-        elif msg.type == WSMsgType.BINARY:
-            conn.send_error(1, "Binary frames are not supported", reconnect=True)
-        elif msg.type == WSMsgType.ERROR:
-            break

@@ -61,13 +61,17 @@ class SweptSocket:
     """The liveness half of a LiveQuery connection: a ``Pingable`` over an aiohttp socket.
 
     The connection sets ``transport`` once the WebSocket is open and
-    ``heard`` on every frame it receives.
+    ``heard`` on every frame it receives. Slots, not an instance dict: there
+    is one of these per connected client.
     """
 
-    ws: web.WebSocketResponse
-    heard = True
-    awaiting_pong = False
-    transport: asyncio.Transport | None = None
+    __slots__ = ("awaiting_pong", "heard", "transport", "ws")
+
+    def __init__(self, ws: web.WebSocketResponse) -> None:
+        self.ws = ws
+        self.heard = True
+        self.awaiting_pong = False
+        self.transport: asyncio.Transport | None = None
 
     def ping(self) -> None:
         """Write a ping frame straight to the socket: it never waits on a slow reader.

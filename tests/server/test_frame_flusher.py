@@ -95,7 +95,6 @@ async def test_frames_queued_in_one_pass_leave_in_one_write() -> None:
 
 async def test_a_full_socket_buffer_hands_frames_to_the_writer_in_order() -> None:
     conn, ws, transport = connection()
-    writer = asyncio.get_running_loop().create_task(conn.writer())
     try:
         transport.buffered = FAST_WRITE_BUFFER + 1
         conn.send("a")
@@ -112,8 +111,7 @@ async def test_a_full_socket_buffer_hands_frames_to_the_writer_in_order() -> Non
         assert parse_frames(transport.writes[0]) == ["d"]
         assert ws.sent == ["a", "b", "c"]
     finally:
-        writer.cancel()
-        await asyncio.gather(writer, return_exceptions=True)
+        await conn.stop_writer()
 
 
 async def test_a_batch_of_writes_reaches_every_client_in_order(harness: Harness) -> None:

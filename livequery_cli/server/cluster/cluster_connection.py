@@ -27,6 +27,7 @@ UNREACHABLE = "The Parse Server could not be reached to check this subscription;
 class ClusterConnection(LiveConnection):
     """:class:`LiveConnection` that also enforces CLPs and protected fields at subscribe."""
 
+    __slots__ = ()
     hub: ClusterHub
 
     def _subscribe(self, frame: dict[str, Any]) -> None:

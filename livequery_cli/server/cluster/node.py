@@ -41,7 +41,7 @@ from livequery_cli.server.cluster.parse_messages import (
 )
 from livequery_cli.server.cluster.parse_rest import ParseRest, ParseUnavailable
 from livequery_cli.server.cluster.redis_feed import RedisFeed
-from livequery_cli.server.live_query import serve_websocket
+from livequery_cli.server.live_socket import serve_websocket
 from livequery_cli.server.origin_guard import OriginGuard
 from livequery_cli.server.server_config import ServerConfig
 
