@@ -1,21 +1,15 @@
-"""One LiveQuery WebSocket: the protocol state of a client and its outgoing queue.
+"""One LiveQuery WebSocket: the protocol state of a client.
 
 A client must ``connect`` (keys checked, error 4 otherwise) before it may
 ``subscribe``, ``update`` or ``unsubscribe`` (error 2). Frames that fail the
 request schema get error 1 and the connection lives on; nothing a client
-sends is allowed to raise out of the handler. Outgoing frames go through a
-per-connection queue, written out once per loop pass (``frame_flusher``), so
-the fan-out never waits on a slow socket; a client that lets the queue
-overflow is disconnected
-(close code 1008) instead of growing the server's memory without bound. The
-queue is bounded in frames and in bytes: frames of big objects would
-otherwise let one reader that stopped hold hundreds of megabytes.
+sends is allowed to raise out of the handler. Outgoing frames go through the
+connection's bounded queue (``frame_outbox``), so the fan-out never waits on
+a slow socket.
 
 An idle connection is the common case (thousands per server), so it holds as
-little as it can: ``__slots__`` instead of an instance dict, no queue while
-nothing is queued, no dicts until they get an entry, and no writer task
-until its socket's buffer fills (a writer task, its coroutine and its wake-up
-event cost ~2 KB per connection that almost never uses them).
+little as it can: ``__slots__`` instead of an instance dict and no dicts
+until they get an entry (the queue and its writer follow the same rule).
 
 What the subscriptions themselves hold is bounded too: each query is
 measured before it is compiled (too large: error 102, as REST ``find``
@@ -26,12 +20,9 @@ answers), and its estimated memory is charged against the connection's
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hmac
 import logging
 import uuid
-from collections import deque
 from typing import Any
 
 import orjson
@@ -41,8 +32,7 @@ from livequery_cli.exceptions import QueryError
 from livequery_cli.matching import Matcher, compile_where, measure_where
 from livequery_cli.parse.errors import ErrorCode
 from livequery_cli.server.fanout import LiveQueryHub, Subscriber
-from livequery_cli.server.frame_flusher import encode_text_frames, flusher_for_running_loop
-from livequery_cli.server.ping_sweeper import SweptSocket
+from livequery_cli.server.frame_outbox import FrameOutbox
 from livequery_cli.server.request_schema import FrameError, validate_frame
 from livequery_cli.server.server_config import ServerConfig
 
@@ -50,8 +40,6 @@ log = logging.getLogger("livequery_cli.server")
 
 _CLIENT_KEY_FIELDS = ("javascriptKey", "clientKey", "windowsKey", "restAPIKey")
 _PROTECTED_QUERY_FIELDS = frozenset({"password", "authData", "sessionToken", "_hashed_password"})
-# Above this many unsent bytes in a socket's buffer, frames wait in the queue for the writer task.
-FAST_WRITE_BUFFER = 64 << 10
 
 
 def _same(given: Any, expected: str | None) -> bool:
@@ -79,20 +67,13 @@ def _where_fields(where: Any) -> set[str]:
     return fields
 
 
-class LiveConnection(SweptSocket):
-    """Protocol state and outgoing queue of one WebSocket client (liveness: SweptSocket)."""
+class LiveConnection(FrameOutbox):
+    """Protocol state of one WebSocket client (its queue: FrameOutbox; liveness: SweptSocket)."""
 
     __slots__ = (
-        "_closing",
-        "_draining",
         "_ended",
-        "_marked",
-        "_outbox",
-        "_outbox_chars",
         "_prefixes",
-        "_writer",
         "client_id",
-        "config",
         "hub",
         "installation_id",
         "master",
@@ -101,9 +82,8 @@ class LiveConnection(SweptSocket):
     )
 
     def __init__(self, ws: web.WebSocketResponse, hub: LiveQueryHub, config: ServerConfig) -> None:
-        super().__init__(ws)
+        super().__init__(ws, config)
         self.hub = hub
-        self.config = config
         self.client_id: str | None = None
         self.master = False
         self.session_token: str | None = None
@@ -114,12 +94,6 @@ class LiveConnection(SweptSocket):
         # ordered and bounded, oldest forgotten first. None until the first one.
         self._ended: dict[int | float, None] | None = None
         self._prefixes: dict[str, str] | None = None  # frame heads by op, made on first use
-        self._outbox: deque[str] | None = None  # None while nothing is queued
-        self._outbox_chars = 0
-        self._writer: asyncio.Task[None] | None = None  # only while the socket lags
-        self._closing = False
-        self._marked = False  # waiting for the flusher's next pass
-        self._draining = False  # the writer task owns the queue until the socket catches up
 
     # -- outgoing ------------------------------------------------------------
 
@@ -139,55 +113,6 @@ class LiveConnection(SweptSocket):
             head["installationId"] = self.installation_id
         return orjson.dumps(head).decode()[:-1]
 
-    def send(self, frame: str) -> None:
-        if self._closing:
-            return
-        config = self.config
-        outbox = self._outbox
-        if outbox is None:
-            outbox = self._outbox = deque()
-        if (
-            len(outbox) >= config.queue_limit
-            or self._outbox_chars + len(frame) > config.queue_bytes_limit
-        ):
-            self._closing = True
-            outbox.clear()
-            self._outbox_chars = 0
-            asyncio.get_running_loop().create_task(
-                self.ws.close(code=1008, message=b"client too slow: outgoing queue full")
-            )
-            return
-        outbox.append(frame)
-        self._outbox_chars += len(frame)  # characters: a str holds 1 to 4 bytes each
-        if self._draining:
-            return  # the writer task is running and takes it from the queue
-        if self.transport is None:
-            self._start_writer()
-        elif not self._marked:
-            self._marked = True
-            flusher_for_running_loop().mark(self)
-
-    def flush(self) -> None:
-        """Write every queued frame in one transport write, or leave them to the writer task.
-
-        The writer task takes over while the socket's buffer is above
-        ``FAST_WRITE_BUFFER`` (a client that reads slowly): it waits for the
-        socket to drain, frame by frame, and the queue limits apply.
-        """
-        self._marked = False
-        transport = self.transport
-        if self._closing or self._draining or not self._outbox or transport is None:
-            return
-        if self.ws.closed or transport.is_closing():
-            return
-        if transport.get_write_buffer_size() > FAST_WRITE_BUFFER:
-            self._start_writer()
-            return
-        frames = self._outbox
-        self._outbox = None
-        self._outbox_chars = 0
-        transport.write(encode_text_frames(frames))
-
     def send_json(self, frame: dict[str, Any]) -> None:
         if self.installation_id is not None and "installationId" not in frame:
             frame["installationId"] = self.installation_id
@@ -205,41 +130,6 @@ class LiveConnection(SweptSocket):
             "requestId": request_id,
         }
         self.send(orjson.dumps(frame).decode())
-
-    def _start_writer(self) -> None:
-        """Hand the queue to a writer task, which waits for the socket frame by frame."""
-        self._draining = True
-        self._writer = asyncio.get_running_loop().create_task(self._drain())
-
-    async def _drain(self) -> None:
-        """Send the queued frames (those queued meanwhile included), then end.
-
-        No ``await`` between the last emptiness check and ``_draining =
-        False``, so a frame is never left in the queue with nobody to send it.
-        """
-        try:
-            outbox = self._outbox
-            while outbox:
-                frame = outbox.popleft()
-                self._outbox_chars -= len(frame)
-                await self.ws.send_str(frame)
-                outbox = self._outbox
-        except Exception:  # the socket broke (its reader ends the connection): send no more
-            log.debug("a LiveQuery socket failed while its queue drained", exc_info=True)
-            self._closing = True
-            self._outbox = None
-            self._outbox_chars = 0
-        finally:
-            self._draining = False
-            self._writer = None
-
-    async def stop_writer(self) -> None:
-        """Cancel the writer task, if one is running (the connection ended)."""
-        writer = self._writer
-        if writer is not None:
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await writer
 
     # -- incoming ------------------------------------------------------------
 

@@ -14,7 +14,8 @@ from websockets.streams import StreamReader
 from livequery_cli.server import frame_flusher
 from livequery_cli.server.fanout import LiveQueryHub
 from livequery_cli.server.frame_flusher import encode_text_frames, flusher_for_running_loop
-from livequery_cli.server.live_query import FAST_WRITE_BUFFER, LiveConnection
+from livequery_cli.server.frame_outbox import FAST_WRITE_BUFFER
+from livequery_cli.server.live_query import LiveConnection
 
 WAIT_S = 5.0
 

@@ -9,7 +9,8 @@ from aiohttp import web
 from support.lq_harness import make_config
 
 from livequery_cli.server.fanout import LiveQueryHub
-from livequery_cli.server.live_query import FAST_WRITE_BUFFER, LiveConnection
+from livequery_cli.server.frame_outbox import FAST_WRITE_BUFFER
+from livequery_cli.server.live_query import LiveConnection
 
 WAIT_S = 5.0
 
