@@ -18,7 +18,7 @@ from livequery_cli.cli.environment import Environment
 from livequery_cli.cli.exit_status import ExitStatus, UsageError, report
 from livequery_cli.cli.output.output_format import RecordKind
 from livequery_cli.cli.query_input import SubscribeQuery, build_query, split_list
-from livequery_cli.cli.settings.profiles import Settings, resolve, stored_token_lookup
+from livequery_cli.cli.settings.profiles import Settings, resolve_for
 from livequery_cli.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -137,15 +137,7 @@ def _prepare(env: Environment, args: FindArgs) -> _Plan:
     )
     if query.watch:
         raise UsageError("--query-file: 'watch' means nothing to lq find (it has no updates)")
-    settings = resolve(
-        flags=args.flags,
-        env=env.env,
-        stdin=env.stdin,
-        profile_flag=args.profile,
-        stored_token=stored_token_lookup(env.env),
-    )
-    for warning in settings.warnings:
-        env.stderr.write(warning + "\n")
+    settings = resolve_for(env, flags=args.flags, profile=args.profile)
     output = OutputChoice.from_settings(as_tail, settings)
     render = None if args.count else output.render(env)
     query = query.with_shown(output.show)

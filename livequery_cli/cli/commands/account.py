@@ -37,7 +37,7 @@ from livequery_cli.cli.settings.credentials import (
     load_credentials,
     save_session_token,
 )
-from livequery_cli.cli.settings.profiles import Settings, resolve
+from livequery_cli.cli.settings.profiles import Settings, resolve_for
 from livequery_cli.client.rest import RestClient
 from livequery_cli.exceptions import ConfigError, RestAuthError, TransportError
 
@@ -238,22 +238,7 @@ def run_whoami(
 def _settings(
     environment: Environment, profile: str | None, flags: Mapping[str, str | None]
 ) -> Settings:
-    env = environment.env
-    settings = resolve(
-        flags=flags,
-        env=env,
-        stdin=environment.stdin,
-        profile_flag=profile,
-        stored_token=lambda name: _stored_token(env, name),
-    )
-    for warning in settings.warnings:
-        environment.stderr.write(warning + "\n")
-    return settings
-
-
-def _stored_token(env: Mapping[str, str], profile: str) -> str | None:
-    saved = load_credentials(env, profile)
-    return saved.session_token if saved else None
+    return resolve_for(environment, flags=flags, profile=profile)
 
 
 def _rest_client(

@@ -105,22 +105,13 @@ def run_show(env: Environment, *, flags: dict[str, str | None], profile: str | N
         OUTPUT_SETTINGS,
         SETTINGS,
         mask,
-        resolve,
-        stored_token_lookup,
+        resolve_for,
     )
 
     try:
-        settings = resolve(
-            flags=flags,
-            env=env.env,
-            stdin=env.stdin,
-            profile_flag=profile,
-            stored_token=stored_token_lookup(env.env),
-        )
+        settings = resolve_for(env, flags=flags, profile=profile)
     except Exception as exc:
         return report(env.stderr, exc, profile=profile)
-    for warning in settings.warnings:
-        env.stderr.write(warning + "\n")
     path_ = config_path(env.env)
     env.stdout.write(f"{'profile':<15} {settings.profile}\n")
     missing = "" if path_.exists() else "  (not found)"

@@ -25,11 +25,9 @@ def fail(env: Environment, command: str, message: str, status: ExitStatus) -> ty
 
 def _profile_settings(env: Environment, profile: str | None) -> dict[str, str | None]:
     """App id and keys from the environment, else the config profile (flags win over both)."""
-    from livequery_cli.cli.settings.profiles import resolve
+    from livequery_cli.cli.settings.profiles import resolve_for
 
-    settings = resolve(flags={}, env=env.env, stdin=env.stdin, profile_flag=profile)
-    for warning in settings.warnings:
-        print(warning, file=env.stderr)
+    settings = resolve_for(env, flags={}, profile=profile, stored_tokens=False)
     return {name: settings.get(name) for name in ("app_id", "js_key", "master_key")}
 
 

@@ -17,11 +17,14 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from livequery_cli.cli.settings.locations import config_path
 from livequery_cli.exceptions import ConfigError
 from livequery_cli.parse.urls import BadUrlError, live_query_url
+
+if TYPE_CHECKING:
+    from livequery_cli.cli.environment import Environment
 
 SETTINGS: tuple[str, ...] = (
     "server_url",
@@ -284,6 +287,31 @@ def mask(setting: str, value: str | None) -> str:
 
         return redact_proxy(value) + " (with credentials)"
     return value
+
+
+def resolve_for(
+    environment: Environment,
+    *,
+    flags: Mapping[str, str | None],
+    profile: str | None,
+    stored_tokens: bool = True,
+) -> Settings:
+    """``resolve`` as a command runs it: its environment's variables and stdin.
+
+    The session tokens ``lq login`` saved count (unless ``stored_tokens`` is
+    False), and the warnings go to the environment's stderr at once, so every
+    command reports a doubtful config file the same way.
+    """
+    settings = resolve(
+        flags=flags,
+        env=environment.env,
+        stdin=environment.stdin,
+        profile_flag=profile,
+        stored_token=stored_token_lookup(environment.env) if stored_tokens else None,
+    )
+    for warning in settings.warnings:
+        environment.stderr.write(warning + "\n")
+    return settings
 
 
 def stored_token_lookup(env: Mapping[str, str]) -> Callable[[str], str | None]:

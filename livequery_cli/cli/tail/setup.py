@@ -25,7 +25,7 @@ from livequery_cli.cli.query_input import (
     build_query,
     parse_events,
 )
-from livequery_cli.cli.settings.profiles import Settings, resolve, stored_token_lookup
+from livequery_cli.cli.settings.profiles import Settings, resolve_for
 from livequery_cli.cli.tail.args import TailArgs
 from livequery_cli.exceptions import ConfigError
 
@@ -124,15 +124,9 @@ def prepare_tail(env: Environment, args: TailArgs) -> TailPlan:
     queries.extend(_also_query(spec, wheres) for spec, wheres in also_groups)
     until = _until_matcher(args.until)
     since = _since(args.since)
-    settings = resolve(
-        flags={**args.flags, "max_backoff": args.max_backoff},
-        env=env.env,
-        stdin=env.stdin,
-        profile_flag=args.profile,
-        stored_token=stored_token_lookup(env.env),
+    settings = resolve_for(
+        env, flags={**args.flags, "max_backoff": args.max_backoff}, profile=args.profile
     )
-    for warning in settings.warnings:
-        env.stderr.write(warning + "\n")
     output = OutputChoice.from_settings(args, settings)
     if args.status_events and output.kind is not OutputFormat.JSON:
         raise UsageError("--status-events needs --json")
