@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 import sys
 from typing import IO, TYPE_CHECKING, Any
 
@@ -37,6 +36,7 @@ from livequery_cli.server.rest_errors import ParseApiError
 from livequery_cli.server.rest_request import authenticate, decode_call, split_path
 from livequery_cli.server.rest_router import RestRouter
 from livequery_cli.server.server_config import ServerConfig
+from livequery_cli.server.stop_signals import stop_signals
 from livequery_cli.server.storage import Storage
 
 if TYPE_CHECKING:
@@ -260,20 +260,13 @@ async def run_forever(
     raise_descriptor_limit()
     server = EmbeddedServer(config)
     await server.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stop.set)
     try:
-        print(server.rest_url, file=out, flush=True)
-        print(server.live_query_url, file=out, flush=True)
-        if ready is not None:
-            ready.set()
-        await stop.wait()
+        async with stop_signals() as stop:
+            print(server.rest_url, file=out, flush=True)
+            print(server.live_query_url, file=out, flush=True)
+            if ready is not None:
+                ready.set()
+            await stop.wait()
     finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(signum)
         await server.stop()
     return 0

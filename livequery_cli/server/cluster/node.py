@@ -21,9 +21,7 @@ Faults, and what clients see:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 import sys
 from dataclasses import dataclass
 from typing import TextIO
@@ -44,6 +42,7 @@ from livequery_cli.server.cluster.redis_feed import RedisFeed
 from livequery_cli.server.live_socket import serve_websocket
 from livequery_cli.server.origin_guard import OriginGuard
 from livequery_cli.server.server_config import ServerConfig
+from livequery_cli.server.stop_signals import stop_signals
 
 log = logging.getLogger("livequery_cli.server.cluster")
 
@@ -265,19 +264,12 @@ async def run_forever(
     """Serve until SIGINT/SIGTERM; prints the LiveQuery URL once listening. Returns 0."""
     node = ClusterNode(config, settings)
     await node.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stop.set)
     try:
-        print(node.live_query_url, file=out, flush=True)
-        if ready is not None:
-            ready.set()
-        await stop.wait()
+        async with stop_signals() as stop:
+            print(node.live_query_url, file=out, flush=True)
+            if ready is not None:
+                ready.set()
+            await stop.wait()
     finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(signum)
         await node.stop()
     return 0
